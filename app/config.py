@@ -1,0 +1,266 @@
+"""The schema of ``config.yaml``: LiteLLM-compatible names, validated with exact paths.
+
+Values here are already resolved (``os.environ/NAME`` is replaced in ``app.settings``).
+Unknown keys are kept aside so the loader can warn about them once, by name.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from app.providers.naming import PROVIDERS, split_provider_model
+
+__all__ = [
+    "DeploymentParams",
+    "GatewayConfig",
+    "GeneralSettings",
+    "ModelEntry",
+    "ModelInfo",
+    "ModelMode",
+    "RouterSettings",
+    "RoutingStrategy",
+    "UrlFetchSettings",
+]
+
+
+class _Section(BaseModel):
+    """A config section: unknown keys are kept (for one warning), not rejected."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class ModelMode(StrEnum):
+    CHAT = "chat"
+    COMPLETION = "completion"
+    EMBEDDING = "embedding"
+    IMAGE_GENERATION = "image_generation"
+    AUDIO_TRANSCRIPTION = "audio_transcription"
+    AUDIO_SPEECH = "audio_speech"
+    MODERATION = "moderation"
+
+
+class RoutingStrategy(StrEnum):
+    SIMPLE_SHUFFLE = "simple-shuffle"
+    ROUND_ROBIN = "round-robin"
+    LEAST_BUSY = "least-busy"
+    LATENCY_BASED = "latency-based-routing"
+    COST_BASED = "cost-based-routing"
+    USAGE_BASED = "usage-based-routing"
+
+
+_STRATEGY_ALIASES = {
+    "latency-based": "latency-based-routing",
+    "cost-based": "cost-based-routing",
+    "usage-based": "usage-based-routing",
+    "usage-based-routing-v2": "usage-based-routing",
+    "shuffle": "simple-shuffle",
+}
+
+
+class DeploymentParams(BaseModel):
+    """``deltallm_params`` (alias ``litellm_params``) of one deployment.
+
+    Keys not named here are provider defaults (``temperature``, ``max_tokens``, ...)
+    applied when the caller does not set them.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    api_base: str | None = None
+    api_key: SecretStr | None = None
+    api_version: str | None = None
+    organization: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    stream_timeout: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0)
+    rpm: int | None = Field(default=None, ge=0)
+    tpm: int | None = Field(default=None, ge=0)
+    weight: float = Field(default=1.0, ge=0)
+    max_parallel_requests: int | None = Field(default=None, ge=1)
+    input_cost_per_token: Decimal | None = Field(default=None, ge=0)
+    output_cost_per_token: Decimal | None = Field(default=None, ge=0)
+    cache_read_input_token_cost: Decimal | None = Field(default=None, ge=0)
+
+    @field_validator("model")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        provider, name = split_provider_model(value)
+        if provider is None:
+            raise ValueError(
+                f'cannot tell the provider of "{value}": write it as provider/model '
+                f"(providers: {', '.join(sorted(PROVIDERS))})"
+            )
+        if provider not in PROVIDERS:
+            raise ValueError(f'unknown provider "{provider}"')
+        if not name:
+            raise ValueError(f'"{value}" names no model after the provider')
+        return value
+
+    @property
+    def provider(self) -> str:
+        provider, _ = split_provider_model(self.model)
+        assert provider is not None
+        return provider
+
+    @property
+    def upstream_model(self) -> str:
+        _, name = split_provider_model(self.model)
+        return name
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Provider-default request params (the keys this schema does not name)."""
+        return dict(self.model_extra or {})
+
+
+class ModelInfo(_Section):
+    id: str | None = None
+    mode: ModelMode | None = None
+    base_model: str | None = None
+    access_groups: list[str] = Field(default_factory=list)
+    max_input_tokens: int | None = Field(default=None, gt=0)
+    max_output_tokens: int | None = Field(default=None, gt=0)
+    input_cost_per_token: Decimal | None = Field(default=None, ge=0)
+    output_cost_per_token: Decimal | None = Field(default=None, ge=0)
+    cache_read_input_token_cost: Decimal | None = Field(default=None, ge=0)
+
+
+class ModelEntry(_Section):
+    model_name: str = Field(min_length=1)
+    deltallm_params: DeploymentParams = Field(alias="litellm_params")
+    model_info: ModelInfo = Field(default_factory=ModelInfo)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_both_param_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "deltallm_params" in data:
+            data = dict(data)
+            data["litellm_params"] = data.pop("deltallm_params")
+        return data
+
+
+class RouterSettings(_Section):
+    routing_strategy: RoutingStrategy = RoutingStrategy.SIMPLE_SHUFFLE
+    num_retries: int = Field(default=2, ge=0, le=10)
+    timeout: float = Field(default=600.0, gt=0)
+    stream_timeout: float | None = Field(default=None, gt=0)
+    retry_after: float = Field(default=0.0, ge=0)
+    fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    context_window_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    content_policy_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    allowed_fails: int = Field(default=3, ge=1)
+    cooldown_time: float = Field(default=30.0, ge=0)
+    model_group_alias: dict[str, str] = Field(default_factory=dict)
+    enable_health_checks: bool = False
+    health_check_interval: float = Field(default=300.0, gt=0)
+    redis_host: str | None = None
+    redis_port: int | None = None
+    redis_password: SecretStr | None = None
+
+    @field_validator("routing_strategy", mode="before")
+    @classmethod
+    def _strategy_alias(cls, value: Any) -> Any:
+        return _STRATEGY_ALIASES.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("model_group_alias", mode="before")
+    @classmethod
+    def _alias_objects(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (v.get("model") if isinstance(v, dict) else v) for k, v in value.items()}
+        return value
+
+
+class UrlFetchSettings(_Section):
+    """Whether the gateway may fetch URLs that callers supply (e.g. image URLs)."""
+
+    enabled: bool = False
+    allowed_hosts: list[str] = Field(default_factory=list)
+    max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    timeout: float = Field(default=10.0, gt=0)
+
+
+class GeneralSettings(_Section):
+    master_key: SecretStr | None = None
+    salt_key: SecretStr | None = None
+    database_url: SecretStr | None = None
+    redis_url: SecretStr | None = None
+    background_health_checks: bool = False
+    health_check_interval: float = Field(default=300.0, gt=0)
+    max_parallel_requests: int | None = Field(default=None, ge=1)
+    proxy_batch_write_at: float = Field(default=2.0, gt=0)
+    run_migrations_on_start: bool = True
+    url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
+
+
+class GatewaySettings(_Section):
+    """``deltallm_settings`` (alias ``litellm_settings``)."""
+
+    drop_params: bool = False
+    num_retries: int | None = Field(default=None, ge=0, le=10)
+    request_timeout: float | None = Field(default=None, gt=0)
+    fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    context_window_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
+    cache: bool = False
+    cache_params: dict[str, Any] = Field(default_factory=dict)
+
+
+class GatewayConfig(_Section):
+    model_list: list[ModelEntry] = Field(default_factory=list)
+    router_settings: RouterSettings = Field(default_factory=RouterSettings)
+    general_settings: GeneralSettings = Field(default_factory=GeneralSettings)
+    deltallm_settings: GatewaySettings = Field(
+        default_factory=GatewaySettings, alias="litellm_settings"
+    )
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+    guardrails: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_both_settings_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "deltallm_settings" in data:
+            data = dict(data)
+            data["litellm_settings"] = data.pop("deltallm_settings")
+        return data
+
+    @model_validator(mode="after")
+    def _merge_router_defaults(self) -> GatewayConfig:
+        """``litellm_settings`` may carry retries/timeouts/fallbacks too; router_settings wins."""
+        router, gateway = self.router_settings, self.deltallm_settings
+        given = router.model_fields_set
+        if gateway.num_retries is not None and "num_retries" not in given:
+            router.num_retries = gateway.num_retries
+        if gateway.request_timeout is not None and "timeout" not in given:
+            router.timeout = gateway.request_timeout
+        if gateway.fallbacks and "fallbacks" not in given:
+            router.fallbacks = gateway.fallbacks
+        if gateway.context_window_fallbacks and "context_window_fallbacks" not in given:
+            router.context_window_fallbacks = gateway.context_window_fallbacks
+        return self
+
+    def unknown_keys(self) -> list[str]:
+        """Paths of keys this schema does not know (to warn about, once)."""
+        found: list[str] = []
+        _collect_unknown(self, "", found)
+        return found
+
+
+def _collect_unknown(model: BaseModel, prefix: str, found: list[str]) -> None:
+    if not isinstance(model, DeploymentParams):
+        for key in model.model_extra or {}:
+            found.append(f"{prefix}{key}")
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        key = type(model).model_fields[name].alias or name
+        if isinstance(model, GatewayConfig | ModelEntry):
+            key = name
+        if isinstance(value, BaseModel):
+            _collect_unknown(value, f"{prefix}{key}.", found)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    _collect_unknown(item, f"{prefix}{key}[{index}].", found)

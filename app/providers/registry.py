@@ -1,0 +1,31 @@
+"""Which adapter serves which provider name: the one place that maps names to classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.config import DeploymentParams
+from app.providers.anthropic import AnthropicProvider
+from app.providers.azure import AzureOpenAIProvider
+from app.providers.base import Provider
+from app.providers.demo import DemoProvider
+from app.providers.openai_compatible import OpenAICompatibleProvider
+from app.providers.transport import Transport
+
+__all__ = ["PROVIDER_CLASSES", "build_provider"]
+
+PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
+    "openai": OpenAICompatibleProvider,
+    "azure": AzureOpenAIProvider,
+    "anthropic": AnthropicProvider,
+    "demo": DemoProvider,
+}
+
+
+def build_provider(params: DeploymentParams) -> Provider:
+    """The adapter for one deployment, with its own pooled transport where it needs one."""
+    cls = PROVIDER_CLASSES[params.provider]
+    transport = None if cls is DemoProvider else Transport(
+        max_connections=params.max_parallel_requests or 0
+    )
+    return cls(params, transport)

@@ -1,0 +1,234 @@
+"""A real OpenAI-compatible HTTP server on loopback, standing in for OpenAI and Azure.
+
+Tests script it: queue failures, slow answers, tool calls; it records every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["Failure", "FakeOpenAI", "RecordedRequest"]
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Failure:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeOpenAI:
+    """Start with ``await FakeOpenAI().start()``; ``base_url`` ends in ``/v1``."""
+
+    def __init__(self, *, reply: str = "Hello there!", name: str = "fake") -> None:
+        self.reply = reply
+        self.name = name
+        self.requests: list[RecordedRequest] = []
+        self.failures: list[Failure] = []
+        self.delay = 0.0
+        self.chunk_delay = 0.0
+        self.tool_call: dict[str, Any] | None = None
+        self.stream_cancelled = asyncio.Event()
+        self.usage_on_every_chunk = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/v1"
+
+    async def start(self) -> FakeOpenAI:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("POST", "/{tail:.*}", self._handle)
+        app.router.add_route("GET", "/{tail:.*}", self._handle_get)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail_next(self, status: int, message: str = "boom", **kwargs: Any) -> None:
+        body = kwargs.pop("body", None) or {
+            "error": {
+                "message": message,
+                "type": "server_error",
+                "param": None,
+                "code": kwargs.pop("code", None),
+            }
+        }
+        self.failures.append(Failure(status, body, kwargs.pop("headers", {})))
+
+    async def _handle_get(self, request: web.Request) -> web.Response:
+        self._record(request, None)
+        return web.json_response({"object": "list", "data": []})
+
+    def _record(self, request: web.Request, body: Any) -> None:
+        self.requests.append(
+            RecordedRequest(
+                request.method, request.path, dict(request.query), dict(request.headers), body
+            )
+        )
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            body: Any = {k: (v.filename if hasattr(v, "filename") else v) for k, v in form.items()}
+            body["_file_bytes"] = {
+                k: len(v.file.read()) for k, v in form.items() if hasattr(v, "file")
+            }
+        else:
+            body = await request.json()
+        self._record(request, body)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.failures:
+            failure = self.failures.pop(0)
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        path = request.path
+        model = body.get("model", "deployment") if isinstance(body, dict) else "deployment"
+        if path.endswith("/chat/completions"):
+            if body.get("stream"):
+                return await self._stream_chat(request, body, model)
+            return web.json_response(self._chat(body, model))
+        if path.endswith("/completions"):
+            return web.json_response(
+                {
+                    "id": "cmpl-1",
+                    "object": "text_completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [
+                        {"index": 0, "text": self.reply, "logprobs": None, "finish_reason": "stop"}
+                    ],
+                    "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+                }
+            )
+        if path.endswith("/embeddings"):
+            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            return web.json_response(
+                {
+                    "object": "list",
+                    "data": [
+                        {"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3]}
+                        for i in range(len(inputs))
+                    ],
+                    "model": model,
+                    "usage": {"prompt_tokens": 4, "total_tokens": 4},
+                }
+            )
+        if path.endswith("/images/generations"):
+            return web.json_response({"created": 1, "data": [{"url": "https://img.example/1.png"}]})
+        if path.endswith("/audio/transcriptions"):
+            return web.json_response({"text": "transcribed words"})
+        if path.endswith("/audio/speech"):
+            return web.Response(body=b"ID3fake-mp3-bytes", content_type="audio/mpeg")
+        if path.endswith("/moderations"):
+            return web.json_response(
+                {
+                    "id": "modr-1",
+                    "model": model,
+                    "results": [
+                        {
+                            "flagged": True,
+                            "categories": {"violence": True},
+                            "category_scores": {"violence": 0.9},
+                        }
+                    ],
+                }
+            )
+        return web.json_response({"error": {"message": "not found"}}, status=404)
+
+    def _chat(self, body: dict[str, Any], model: str) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": self.reply, "refusal": None}
+        finish = "stop"
+        if self.tool_call is not None:
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": self.tool_call}],
+            }
+            finish = "tool_calls"
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            ],
+            "usage": {
+                "prompt_tokens": 9,
+                "completion_tokens": 3,
+                "total_tokens": 12,
+                "prompt_tokens_details": {"cached_tokens": 2},
+            },
+        }
+
+    async def _stream_chat(
+        self, request: web.Request, body: dict[str, Any], model: str
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+        }
+        words = self.reply.split(" ")
+        usage = {
+            "prompt_tokens": 9,
+            "completion_tokens": len(words),
+            "total_tokens": 9 + len(words),
+        }
+        try:
+            for i, word in enumerate(words):
+                delta: dict[str, Any] = {"content": word if i == 0 else " " + word}
+                if i == 0:
+                    delta["role"] = "assistant"
+                chunk: dict[str, Any] = {
+                    **base,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
+                if self.usage_on_every_chunk:
+                    chunk["usage"] = None
+                await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                if self.chunk_delay:
+                    await asyncio.sleep(self.chunk_delay)
+            end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            await response.write(f"data: {json.dumps(end)}\n\n".encode())
+            if (body.get("stream_options") or {}).get("include_usage"):
+                final = {**base, "choices": [], "usage": usage}
+                await response.write(f"data: {json.dumps(final)}\n\n".encode())
+            await response.write(b"data: [DONE]\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.stream_cancelled.set()
+            raise
+        return response
