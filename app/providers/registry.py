@@ -25,7 +25,9 @@ PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
 def build_provider(params: DeploymentParams) -> Provider:
     """The adapter for one deployment, with its own pooled transport where it needs one."""
     cls = PROVIDER_CLASSES[params.provider]
-    transport = None if cls is DemoProvider else Transport(
-        max_connections=params.max_parallel_requests or 0
+    transport = (
+        None
+        if cls is DemoProvider
+        else Transport(max_connections=params.max_parallel_requests or 0)
     )
     return cls(params, transport)
