@@ -13,6 +13,7 @@ import msgspec
 from app.providers.anthropic_request import to_anthropic_request
 from app.providers.anthropic_response import AnthropicStream, to_openai_response
 from app.providers.base import Operation, Provider, ProviderCall, ProviderResult, ProviderStream
+from app.providers.inline_images import inline_remote_images
 from app.providers.upstream_errors import error_from_upstream
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicProvider"]
@@ -41,16 +42,16 @@ class AnthropicProvider(Provider):
             headers["x-api-key"] = self.params.api_key.get_secret_value()
         return headers
 
-    def upstream_body(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
+    async def upstream_body(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
         """The Messages body (the router has already applied deployment defaults)."""
-        body = dict(call.body)
+        body = await inline_remote_images(dict(call.body), self.fetcher)
         body.setdefault("model", self.params.upstream_model)
         return to_anthropic_request(body, stream=stream)
 
     async def call(self, call: ProviderCall, timeout: float) -> ProviderResult:
         self.check_supported(call.op)
         assert self.transport is not None
-        body = self.upstream_body(call, stream=False)
+        body = await self.upstream_body(call, stream=False)
         response = await self.transport.send(
             "POST",
             self.url(),
@@ -66,7 +67,7 @@ class AnthropicProvider(Provider):
     async def stream(self, call: ProviderCall, timeout: float) -> ProviderStream:
         self.check_supported(call.op)
         assert self.transport is not None
-        body = self.upstream_body(call, stream=True)
+        body = await self.upstream_body(call, stream=True)
         response = await self.transport.open_stream(
             "POST",
             self.url(),

@@ -20,6 +20,7 @@ from app.errors import BadRequestError
 if TYPE_CHECKING:
     from app.config import DeploymentParams
     from app.providers.transport import Transport
+    from app.security.url_fetch import UrlFetcher
 
 __all__ = [
     "FilePart",
@@ -125,9 +126,15 @@ class Provider(ABC):
     name: ClassVar[str]
     operations: ClassVar[frozenset[Operation]]
 
-    def __init__(self, params: DeploymentParams, transport: Transport | None) -> None:
+    def __init__(
+        self,
+        params: DeploymentParams,
+        transport: Transport | None,
+        fetcher: UrlFetcher | None = None,
+    ) -> None:
         self.params = params
         self.transport = transport
+        self.fetcher = fetcher
 
     @property
     def default_timeout(self) -> float | None:

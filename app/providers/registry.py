@@ -11,6 +11,7 @@ from app.providers.base import Provider
 from app.providers.demo import DemoProvider
 from app.providers.openai_compatible import OpenAICompatibleProvider
 from app.providers.transport import Transport
+from app.security.url_fetch import UrlFetcher
 
 __all__ = ["PROVIDER_CLASSES", "build_provider"]
 
@@ -22,7 +23,7 @@ PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
 }
 
 
-def build_provider(params: DeploymentParams) -> Provider:
+def build_provider(params: DeploymentParams, fetcher: UrlFetcher | None = None) -> Provider:
     """The adapter for one deployment, with its own pooled transport where it needs one."""
     cls = PROVIDER_CLASSES[params.provider]
     transport = (
@@ -30,4 +31,4 @@ def build_provider(params: DeploymentParams) -> Provider:
         if cls is DemoProvider
         else Transport(max_connections=params.max_parallel_requests or 0)
     )
-    return cls(params, transport)
+    return cls(params, transport, fetcher)

@@ -29,6 +29,7 @@ from app.providers.base import (
 from app.providers.registry import build_provider
 from app.router.deployment import Deployment
 from app.router.strategies import make_strategy
+from app.security.url_fetch import UrlFetcher
 
 __all__ = ["RoutedResult", "RoutedStream", "Router"]
 
@@ -96,6 +97,7 @@ class Router:
         self._clock = clock
         self._rng = rng or random.Random()
         self._pick = make_strategy(self.settings.routing_strategy, self._rng)
+        fetcher = UrlFetcher(config.general_settings.url_fetch)
         self.deployments: list[Deployment] = []
         self.groups: dict[str, list[Deployment]] = {}
         for index, entry in enumerate(config.model_list):
@@ -104,7 +106,7 @@ class Router:
                 model_name=entry.model_name,
                 params=entry.deltallm_params,
                 info=entry.model_info,
-                provider=build_provider(entry.deltallm_params),
+                provider=build_provider(entry.deltallm_params, fetcher),
                 clock=clock,
             )
             self.deployments.append(deployment)
