@@ -209,6 +209,9 @@ class FakeOpenAI:
             "total_tokens": 9 + len(words),
         }
         try:
+            if self.tool_call is not None:
+                await self._stream_tool_call(response, base)
+                words = []
             for i, word in enumerate(words):
                 delta: dict[str, Any] = {"content": word if i == 0 else " " + word}
                 if i == 0:
@@ -222,7 +225,8 @@ class FakeOpenAI:
                 await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 if self.chunk_delay:
                     await asyncio.sleep(self.chunk_delay)
-            end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            finish = "tool_calls" if self.tool_call is not None else "stop"
+            end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
             await response.write(f"data: {json.dumps(end)}\n\n".encode())
             if (body.get("stream_options") or {}).get("include_usage"):
                 final = {**base, "choices": [], "usage": usage}
@@ -232,3 +236,22 @@ class FakeOpenAI:
             self.stream_cancelled.set()
             raise
         return response
+
+    async def _stream_tool_call(self, response: web.StreamResponse, base: dict[str, Any]) -> None:
+        """Stream the tool call as OpenAI does: id and name first, then argument pieces."""
+        assert self.tool_call is not None
+        arguments = self.tool_call["arguments"]
+        pieces = [arguments[i : i + 5] for i in range(0, len(arguments), 5)]
+        first = {
+            "index": 0,
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": self.tool_call["name"], "arguments": ""},
+        }
+        deltas: list[dict[str, Any]] = [
+            {"role": "assistant", "content": None, "tool_calls": [first]}
+        ]
+        deltas += [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]} for p in pieces]
+        for delta in deltas:
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())

@@ -160,7 +160,8 @@ def test_settings_precedence_and_embedded_default(tmp_path: Path) -> None:
 def test_redis_from_router_settings(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        "router_settings:\n  redis_host: cache.internal\n  redis_port: 6380\n  redis_password: pw\n",
+        "router_settings:\n  redis_host: cache.internal\n"
+        "  redis_port: 6380\n  redis_password: pw\n",
     )
     settings = load_settings(path, env={"DELTALLM_DATA_DIR": str(tmp_path / "data")})
     assert settings.redis_url is not None

@@ -1,0 +1,112 @@
+"""``deltallm``: serve the gateway, check a config file, run migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+
+from app.db.migrate import upgrade
+from app.errors import ConfigError
+from app.main import create_app
+from app.settings import Settings, export_for_workers, load_config, load_settings
+
+__all__ = ["cli"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings(config: str | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except ConfigError as exc:
+        click.echo("error: invalid configuration:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="deltallm")
+def cli() -> None:
+    """DeltaLLM: an OpenAI-compatible LLM gateway."""
+
+
+@cli.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="config.yaml to load.")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to bind (default 4000).")
+@click.option("--workers", default=1, type=click.IntRange(min=1), help="Worker processes.")
+def serve(config: str | None, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the gateway."""
+    settings = _settings(config, host=host, port=port, workers=workers)
+    if workers > 1 and not settings.has_redis:
+        _fail(
+            f"--workers {workers} needs REDIS_URL: without Redis every worker would keep its "
+            "own rate-limit and budget counters and multiply the limits by the worker count. "
+            "Set REDIS_URL or run one worker."
+        )
+    for warning in settings.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"DeltaLLM serving on http://{settings.host}:{settings.port}", err=True)
+    click.echo(
+        f"Models: {', '.join(m.model_name for m in settings.config.model_list) or 'none'}",
+        err=True,
+    )
+    if (settings.data_dir / "master_key").exists():
+        click.echo(f"Master key: stored in {settings.data_dir / 'master_key'}", err=True)
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    if settings.run_migrations_on_start:
+        asyncio.run(upgrade(settings.database_url.get_secret_value()))
+    export_for_workers(settings)
+    uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+
+
+@cli.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+def check_config(path: str) -> None:
+    """Validate a config file; list every problem and exit non-zero if there is one."""
+    try:
+        config, warnings = load_config(Path(path))
+    except ConfigError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    groups = {m.model_name for m in config.model_list}
+    click.echo(f"{path}: OK ({len(config.model_list)} deployments in {len(groups)} model groups)")
+
+
+@cli.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="config.yaml to load.")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def migrate(config: str | None, revision: str) -> None:
+    """Apply database migrations up to REVISION."""
+    settings = _settings(config)
+    click.echo(f"Migrating the database to {revision} ...", err=True)
+    asyncio.run(upgrade(settings.database_url.get_secret_value(), revision))
+    click.echo("Database is up to date.", err=True)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,52 @@
+"""The composition root: builds the Litestar app from settings and registers everything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.logging import LoggingConfig
+
+from app.proxy.errors import EXCEPTION_HANDLERS
+from app.proxy.health_routes import HEALTH_ROUTES
+from app.proxy.models_routes import MODEL_ROUTES
+from app.proxy.openai_routes import OPENAI_ROUTES
+from app.runtime import Runtime
+from app.settings import Settings, get_settings
+
+__all__ = ["create_app", "create_app_from_env"]
+
+_MAX_BODY = 64 * 1024 * 1024
+
+
+def create_app(settings: Settings) -> Litestar:
+    runtime = Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = Litestar(
+        route_handlers=[*OPENAI_ROUTES, *MODEL_ROUTES, *HEALTH_ROUTES],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        request_max_body_size=_MAX_BODY,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        openapi_config=None,
+    )
+    app.state.runtime = runtime
+    app.state.gateway = runtime.gateway
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for uvicorn workers: settings come from the environment."""
+    return create_app(get_settings())

@@ -1,0 +1,57 @@
+"""Liveness, readiness (database, Redis) and per-deployment health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+
+from app.gateway.pipeline import Gateway, RequestContext
+from app.providers.base import Operation
+from app.runtime import Runtime
+
+__all__ = ["HEALTH_ROUTES"]
+
+_encode = msgspec.json.encode
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response[bytes]:
+    return Response(_encode(body), status_code=status, media_type="application/json")
+
+
+@get(["/health/liveliness", "/health/liveness"])
+async def liveness() -> Response[bytes]:
+    return _json({"status": "alive"})
+
+
+@get("/health/readiness")
+async def readiness(request: Request[Any, Any, Any]) -> Response[bytes]:
+    runtime: Runtime = request.app.state.runtime
+    checks = await runtime.check_dependencies()
+    ready = all(value in ("ok", "not configured") for value in checks.values())
+    return _json({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
+
+
+@get("/health")
+async def deployment_health(request: Request[Any, Any, Any]) -> Response[bytes]:
+    ctx = RequestContext.begin(Operation.CHAT, request.headers)
+    request.state.request_id = ctx.request_id
+    gateway: Gateway = request.app.state.gateway
+    await gateway.authenticate(ctx, request.headers)
+    runtime: Runtime = request.app.state.runtime
+    results = [r.to_dict() for r in await runtime.health.check_all()]
+    healthy = [r for r in results if r["healthy"] is True]
+    unhealthy = [r for r in results if r["healthy"] is False]
+    return _json(
+        {
+            "healthy_endpoints": healthy,
+            "unhealthy_endpoints": unhealthy,
+            "unchecked_endpoints": [r for r in results if r["healthy"] is None],
+            "healthy_count": len(healthy),
+            "unhealthy_count": len(unhealthy),
+        }
+    )
+
+
+HEALTH_ROUTES = [liveness, readiness, deployment_health]

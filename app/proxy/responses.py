@@ -1,0 +1,52 @@
+"""Shaping ``/v1`` answers: gateway headers on every response, SSE relays, error bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import msgspec
+from litestar import Response
+from litestar.response import Stream
+
+from app.errors import DeltaLLMError
+from app.gateway.pipeline import RequestContext
+from app.providers.sse import sse_event
+from app.router.router import RoutedStream
+
+__all__ = ["gateway_headers", "json_response", "sse_response"]
+
+log = logging.getLogger("deltallm.proxy")
+_encode = msgspec.json.encode
+
+
+def gateway_headers(ctx: RequestContext) -> dict[str, str]:
+    return {
+        "x-request-id": ctx.request_id,
+        "x-deltallm-overhead-ms": f"{ctx.overhead_ms():.3f}",
+    }
+
+
+def json_response(
+    ctx: RequestContext, content: bytes, media_type: str = "application/json"
+) -> Response[bytes]:
+    return Response(content, media_type=media_type, status_code=200, headers=gateway_headers(ctx))
+
+
+async def _relay(ctx: RequestContext, stream: RoutedStream) -> AsyncIterator[bytes]:
+    """Pass chunks through as they arrive; a failure mid-stream becomes an error event."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except DeltaLLMError as exc:
+        log.warning("stream %s ended by upstream error: %s", ctx.request_id, exc.message)
+        yield sse_event(_encode(exc.to_body()))
+    finally:
+        await stream.aclose()
+
+
+def sse_response(ctx: RequestContext, stream: RoutedStream) -> Stream:
+    headers = gateway_headers(ctx)
+    headers["cache-control"] = "no-cache"
+    headers["x-accel-buffering"] = "no"
+    return Stream(_relay(ctx, stream), media_type="text/event-stream", headers=headers)

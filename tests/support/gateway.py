@@ -1,0 +1,100 @@
+"""Run the real gateway on loopback inside the test's event loop.
+
+``running_gateway(config)`` writes the config to a file, builds settings the way
+``deltallm serve`` does, and serves the app with uvicorn on a free port. The database is
+fresh per gateway (SQLite, or PostgreSQL when ``DELTALLM_TEST_DATABASE_URL`` is set) and
+Redis is used when ``DELTALLM_TEST_REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import uvicorn
+import yaml
+from litestar import Litestar
+
+from app.main import create_app
+from app.runtime import Runtime
+from app.settings import load_settings
+from tests.support.db import fresh_database
+
+__all__ = ["MASTER_KEY", "RunningGateway", "running_gateway", "serve_app"]
+
+MASTER_KEY = "sk-master-test-key"
+
+
+@dataclass
+class RunningGateway:
+    app: Litestar
+    root: str
+    master_key: str
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/v1"
+
+    def client(self, api_key: str | None = None) -> openai.AsyncOpenAI:
+        """An OpenAI SDK client for this gateway (use it as an async context manager)."""
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=api_key or self.master_key, max_retries=0
+        )
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+
+@asynccontextmanager
+async def serve_app(app: Litestar) -> AsyncIterator[str]:
+    """Serve ``app`` on 127.0.0.1:<free port>; yields the root URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the gateway did not start")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def running_gateway(
+    config: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> AsyncIterator[RunningGateway]:
+    with tempfile.TemporaryDirectory(prefix="deltallm-test-") as tmp:
+        path = Path(tmp) / "config.yaml"
+        path.write_text(yaml.safe_dump(dict(config)), encoding="utf-8")
+        async with fresh_database() as database_url:
+            values = {
+                "DELTALLM_DATA_DIR": str(Path(tmp) / "data"),
+                "DELTALLM_MASTER_KEY": MASTER_KEY,
+                "DELTALLM_SALT_KEY": "test-salt",
+                "DATABASE_URL": database_url,
+                "DELTALLM_RUN_MIGRATIONS": "0",
+            }
+            redis_url = os.environ.get("DELTALLM_TEST_REDIS_URL")
+            if redis_url:
+                values["REDIS_URL"] = redis_url
+            values.update(env or {})
+            settings = load_settings(path, env=values)
+            app = create_app(settings)
+            async with serve_app(app) as root:
+                yield RunningGateway(app, root, MASTER_KEY)
