@@ -45,6 +45,7 @@ class FakeOpenAI:
         self.tool_call: dict[str, Any] | None = None
         self.stream_cancelled = asyncio.Event()
         self.usage_on_every_chunk = False
+        self.break_stream_after: int | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -223,6 +224,10 @@ class FakeOpenAI:
                 if self.usage_on_every_chunk:
                     chunk["usage"] = None
                 await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                if self.break_stream_after is not None and i + 1 >= self.break_stream_after:
+                    assert request.transport is not None
+                    request.transport.close()
+                    return response
                 if self.chunk_delay:
                     await asyncio.sleep(self.chunk_delay)
             finish = "tool_calls" if self.tool_call is not None else "stop"
