@@ -15,7 +15,7 @@ serve *ARGS: setup
     deltallm serve {{ARGS}}
 
 # The whole test suite: on the embedded default, then on PostgreSQL + Redis.
-test *ARGS: setup
+test *ARGS: setup lint
     @echo "== test suite on the embedded default (SQLite, in-process state)"
     pytest {{ARGS}}
     @if python -m tests.support.services "{{pg_url}}" "{{redis_url}}"; then \

@@ -1,0 +1,1 @@
+"""Model deployments and gateway settings stored in the database."""

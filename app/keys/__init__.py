@@ -1,0 +1,1 @@
+"""Virtual keys: the secrets applications call the gateway with."""

@@ -1,0 +1,1 @@
+"""Organizations and teams: the tenancy hierarchy that owns users, keys and budgets."""

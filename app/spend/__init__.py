@@ -1,0 +1,1 @@
+"""Spend: one log row per request, daily aggregates, and budget alert state."""

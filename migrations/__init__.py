@@ -1,0 +1,1 @@
+"""Alembic migrations of DeltaLLM (run through ``app.db.migrate``; there is no alembic.ini)."""
