@@ -9,12 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from app.providers.naming import PROVIDERS, split_provider_model
 
 __all__ = [
+    "BudgetAlertSettings",
     "DeploymentParams",
     "GatewayConfig",
     "GeneralSettings",
@@ -184,6 +186,31 @@ class UrlFetchSettings(_Section):
     timeout: float = Field(default=10.0, gt=0)
 
 
+class BudgetAlertSettings(_Section):
+    """Where budget alerts go (Slack-compatible JSON webhooks) and at which thresholds."""
+
+    webhook_urls: list[str] = Field(default_factory=list)
+    thresholds: list[int] = Field(default_factory=lambda: [50, 80, 100])
+    timeout: float = Field(default=5.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("thresholds")
+    @classmethod
+    def _percentages(cls, values: list[int]) -> list[int]:
+        if any(not 0 < v <= 100 for v in values):
+            raise ValueError("thresholds are percentages between 1 and 100")
+        return sorted(set(values))
+
+
 class GeneralSettings(_Section):
     master_key: SecretStr | None = None
     salt_key: SecretStr | None = None
@@ -195,6 +222,9 @@ class GeneralSettings(_Section):
     proxy_batch_write_at: float = Field(default=2.0, gt=0)
     run_migrations_on_start: bool = True
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
+    budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
+    spend_log_retention_days: int | None = Field(default=None, ge=1)
+    max_reserved_output_tokens: int = Field(default=4096, ge=1)
 
 
 class GatewaySettings(_Section):
