@@ -1,66 +1,167 @@
-"""The live objects of one process, started and stopped with the app."""
+"""The live objects of one process, built from settings, started and stopped with the app."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 
+import httpx
 import redis.asyncio as aioredis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import create_engine, ping
+from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
-from app.gateway.auth import MasterKeyAuthenticator
+from app.gateway.admission import Admitter
+from app.gateway.auth import KeyAuthenticator
 from app.gateway.pipeline import Gateway
+from app.gateway.settlement import Settler
+from app.keys.cache import KeyCache
+from app.keys.invalidation import (
+    DatabaseInvalidator,
+    Invalidator,
+    LocalFirst,
+    RedisInvalidator,
+)
+from app.keys.service import KeyService
+from app.limits.counters import CounterStore
+from app.limits.memory import MemoryCounterStore
+from app.limits.redis_store import RedisCounterStore
 from app.router.health import HealthChecker
 from app.router.router import Router
 from app.settings import Settings
+from app.spend.alerts import BudgetAlerts
+from app.spend.queue import MemorySpendQueue, SpendQueue
+from app.spend.redis_queue import RedisSpendQueue
+from app.spend.retention import RetentionTask
+from app.spend.writer import SpendWriter
 
 __all__ = ["Runtime"]
 
 log = logging.getLogger("deltallm")
 
 
+def _redis_client(url: str) -> aioredis.Redis:
+    """A client whose pool waits for a free connection instead of failing under load."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=512, timeout=10)
+    return aioredis.Redis(connection_pool=pool)
+
+
 @dataclass
 class Runtime:
-    """Database engine, Redis client, router and gateway for one process."""
+    """Database, Redis, counters, queues, router and gateway of one process."""
 
     settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis | None
     router: Router
     gateway: Gateway
     health: HealthChecker
-    engine: AsyncEngine
-    redis: aioredis.Redis | None = None
+    keys: KeyService
+    invalidator: Invalidator
+    cache: KeyCache
+    spend_queue: SpendQueue
+    http: httpx.AsyncClient
+    retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        router = Router(settings.config)
-        gateway = Gateway(router, MasterKeyAuthenticator(settings.master_key))
+        general = settings.config.general_settings
         engine = create_engine(settings.database_url.get_secret_value())
-        redis_client = (
-            aioredis.from_url(settings.redis_url.get_secret_value(), decode_responses=False)
-            if settings.redis_url is not None
+        sessions = session_factory(engine)
+        redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        counters: CounterStore = (
+            RedisCounterStore(redis) if redis is not None else MemoryCounterStore()
+        )
+        invalidator: Invalidator = (
+            RedisInvalidator(redis) if redis is not None else DatabaseInvalidator(sessions)
+        )
+        http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
+        alerts = (
+            BudgetAlerts(general.budget_alerts, sessions, http)
+            if general.budget_alerts.webhook_urls
             else None
         )
-        return cls(settings, router, gateway, HealthChecker(router), engine, redis_client)
+        writer = SpendWriter(sessions, alerts)
+        interval = general.proxy_batch_write_at
+        consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        queue: SpendQueue = (
+            RedisSpendQueue(redis, writer, interval, consumer=consumer)
+            if redis is not None
+            else MemorySpendQueue(writer, interval)
+        )
+        router = Router(settings.config)
+        cache = KeyCache()
+        invalidator = LocalFirst(invalidator, cache.invalidate)
+        admitter = Admitter(counters, sessions)
+        salt = settings.salt_key
+        authenticator = KeyAuthenticator(
+            settings.master_key, salt, sessions, cache, on_load=admitter.seed
+        )
+        gateway = Gateway(
+            router,
+            authenticator,
+            admitter,
+            Settler(counters, queue),
+            max_reserved_output_tokens=general.max_reserved_output_tokens,
+        )
+        retention = (
+            RetentionTask(sessions, general.spend_log_retention_days)
+            if general.spend_log_retention_days
+            else None
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            router=router,
+            gateway=gateway,
+            health=HealthChecker(router),
+            keys=KeyService(sessions, salt.get_secret_value(), invalidator),
+            invalidator=invalidator,
+            cache=cache,
+            spend_queue=queue,
+            http=http,
+            retention=retention,
+        )
 
     async def start(self) -> None:
         for warning in self.settings.warnings:
             log.warning("%s", warning)
         if self.settings.run_migrations_on_start:
             await upgrade(self.settings.database_url.get_secret_value())
+        await self.invalidator.start(self.cache.invalidate)
+        await self.spend_queue.start()
+        if self.retention is not None:
+            await self.retention.start()
         general = self.settings.config.general_settings
         router_settings = self.settings.config.router_settings
         if general.background_health_checks or router_settings.enable_health_checks:
             self.health.start(
                 min(general.health_check_interval, router_settings.health_check_interval)
             )
+        # Everything built so far lives as long as the process: keep it out of the
+        # collector's full passes, whose pauses would otherwise show in tail latency.
+        gc.collect()
+        gc.freeze()
         self._started = True
 
     async def stop(self) -> None:
         await self.health.stop()
+        await self.gateway.settler.drain()
+        await self.spend_queue.stop()
+        if self.retention is not None:
+            await self.retention.stop()
+        await self.invalidator.stop()
         await self.router.aclose()
+        await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

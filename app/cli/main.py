@@ -10,27 +10,14 @@ from typing import Any
 import click
 import uvicorn
 
+from app.cli.context import fail, load_cli_settings
+from app.cli.keys import keys, spend
 from app.db.migrate import upgrade
 from app.errors import ConfigError
 from app.main import create_app
-from app.settings import Settings, export_for_workers, load_config, load_settings
+from app.settings import export_for_workers, load_config
 
 __all__ = ["cli"]
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def _settings(config: str | None, **overrides: Any) -> Settings:
-    try:
-        return load_settings(config, **overrides)
-    except ConfigError as exc:
-        click.echo("error: invalid configuration:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(2)
 
 
 @click.group()
@@ -46,9 +33,9 @@ def cli() -> None:
 @click.option("--workers", default=1, type=click.IntRange(min=1), help="Worker processes.")
 def serve(config: str | None, host: str | None, port: int | None, workers: int) -> None:
     """Serve the gateway."""
-    settings = _settings(config, host=host, port=port, workers=workers)
+    settings = load_cli_settings(config, host=host, port=port, workers=workers)
     if workers > 1 and not settings.has_redis:
-        _fail(
+        fail(
             f"--workers {workers} needs REDIS_URL: without Redis every worker would keep its "
             "own rate-limit and budget counters and multiply the limits by the worker count. "
             "Set REDIS_URL or run one worker."
@@ -102,11 +89,14 @@ def check_config(path: str) -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def migrate(config: str | None, revision: str) -> None:
     """Apply database migrations up to REVISION."""
-    settings = _settings(config)
+    settings = load_cli_settings(config)
     click.echo(f"Migrating the database to {revision} ...", err=True)
     asyncio.run(upgrade(settings.database_url.get_secret_value(), revision))
     click.echo("Database is up to date.", err=True)
 
+
+cli.add_command(keys)
+cli.add_command(spend)
 
 if __name__ == "__main__":
     cli()

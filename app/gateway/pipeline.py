@@ -1,8 +1,8 @@
 """The data-plane request path, between the REST transport and the router.
 
-authenticate → authorize model → route (retries, fallbacks) → answer. Admission
-(limits, budgets), guardrails, caching and settlement take their places here, around
-``_route``/``_open``, so the transport never changes when they arrive.
+authenticate → authorize model → admit (limits, budgets) → route (retries, fallbacks)
+→ answer → settle (in the background). Guardrails and caching take their places around
+``_route``; the transport never changes when they arrive.
 """
 
 from __future__ import annotations
@@ -11,15 +11,26 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from app.errors import BadRequestError
+from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError
+from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
-from app.providers.base import FilePart, Operation
-from app.router.router import RoutedResult, RoutedStream, Router
+from app.gateway.metering import BudgetGuard, MeteredStream
+from app.gateway.settlement import CallFacts, Settler
+from app.limits.counters import AdmissionResult
+from app.providers.base import FilePart, Operation, Usage
+from app.router.deployment import Deployment
+from app.router.router import RoutedResult, Router
+from app.spend.models import SpendStatus
+from app.spend.pricing import max_cost
 from app.tokens import estimate_prompt_tokens
 
 __all__ = ["Gateway", "RequestContext"]
+
+_END_USER_HEADER = "x-deltallm-end-user-id"
 
 
 @dataclass(slots=True)
@@ -31,63 +42,180 @@ class RequestContext:
     started: float = field(default_factory=time.perf_counter)
     caller: Caller | None = None
     upstream_seconds: float = 0.0
+    admission: AdmissionResult | None = None
+    end_user: str | None = None
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
-        given = headers.get("x-request-id")
-        request_id = given if given and len(given) <= 128 else uuid.uuid4().hex
-        return cls(request_id=request_id, op=op)
+        return cls(request_id=uuid.uuid4().hex, op=op, end_user=headers.get(_END_USER_HEADER))
 
     def overhead_ms(self) -> float:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)
 
 
 class Gateway:
-    """Serves authenticated, routed calls. One per process, built by ``app.main``."""
+    """Serves authenticated, admitted, routed and settled calls. One per process."""
 
-    def __init__(self, router: Router, authenticator: Authenticator) -> None:
+    def __init__(
+        self,
+        router: Router,
+        authenticator: Authenticator,
+        admitter: Admitter,
+        settler: Settler,
+        *,
+        max_reserved_output_tokens: int = 4096,
+    ) -> None:
         self.router = router
         self.authenticator = authenticator
+        self.admitter = admitter
+        self.settler = settler
+        self._max_output = max_reserved_output_tokens
 
     async def authenticate(self, ctx: RequestContext, headers: Mapping[str, str]) -> Caller:
         ctx.caller = await self.authenticator.authenticate(extract_key(headers))
         return ctx.caller
 
-    def _model_of(self, body: Mapping[str, Any]) -> str:
+    def _authorize(self, ctx: RequestContext, body: dict[str, Any]) -> str:
+        """The model group the caller may use, after the key's own aliases."""
         model = body.get("model")
         if not isinstance(model, str) or not model:
             raise BadRequestError("`model` is required.", param="model", code="missing_model")
+        identity = ctx.caller.identity if ctx.caller else None
+        if identity is not None:
+            model = identity.aliases.get(model, model)
+            if not identity.allows(model):
+                raise PermissionDeniedError(
+                    f"This key is not allowed to use the model `{model}`.",
+                    param="model",
+                    code="model_not_allowed",
+                )
+            body["model"] = model
         self.router.resolve(model)
+        user = body.get("user")
+        if ctx.end_user is None and isinstance(user, str) and user:
+            ctx.end_user = user
         return model
 
+    def _output_cap(self, body: Mapping[str, Any], deployments: list[Deployment]) -> int:
+        for name in ("max_completion_tokens", "max_tokens"):
+            value = body.get(name)
+            if isinstance(value, int) and value > 0:
+                return value
+        caps = [d.info.max_output_tokens for d in deployments if d.info.max_output_tokens]
+        return min([self._max_output, *caps])
+
+    async def _admit(
+        self, ctx: RequestContext, model: str, body: dict[str, Any]
+    ) -> tuple[CallFacts, int, int, Decimal]:
+        identity = ctx.caller.identity if ctx.caller else None
+        group, deployments = self.router.resolve(model)
+        prompt = estimate_prompt_tokens(body)
+        output = self._output_cap(body, deployments) if ctx.op in _GENERATES else 0
+        prices = [self.settler.price(d, group) for d in deployments]
+        reserve = max((max_cost(prompt, output, p) for p in prices), default=Decimal(0))
+        output_price = max((p.output for p in prices if p is not None), default=Decimal(0))
+        tags = (
+            body.get("metadata", {}).get("tags") if isinstance(body.get("metadata"), dict) else None
+        )
+        facts = CallFacts(
+            request_id=ctx.request_id,
+            op=ctx.op,
+            identity=identity,
+            model_group=group,
+            end_user=ctx.end_user,
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+            started_at=datetime.now(UTC),
+            key_model=group if identity is not None and group in identity.model_levels else None,
+        )
+        ctx.admission = await self.admitter.admit(
+            ctx.request_id, identity, group, ctx.end_user, tokens=prompt, reserve=reserve
+        )
+        facts.reservation = ctx.admission.reservation if ctx.admission else None
+        return facts, prompt, output, output_price
+
     async def call(
-        self,
-        ctx: RequestContext,
-        body: dict[str, Any],
-        *,
-        files: list[FilePart] | None = None,
+        self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
     ) -> RoutedResult:
-        model = self._model_of(body)
+        model = self._authorize(ctx, body)
+        facts, prompt, _, _ = await self._admit(ctx, model, body)
         started = time.perf_counter()
         try:
-            return await self.router.call(
-                model, ctx.op, body, files=files, estimated_tokens=estimate_prompt_tokens(body)
+            routed = await self.router.call(
+                model, ctx.op, body, files=files, estimated_tokens=prompt
             )
+        except DeltaLLMError as exc:
+            self.settler.spawn(
+                self.settler.settle(
+                    facts,
+                    deployment=None,
+                    usage=None,
+                    status=SpendStatus.ERROR,
+                    status_code=exc.status_code,
+                )
+            )
+            raise
         finally:
             ctx.upstream_seconds += time.perf_counter() - started
+        # Settled before answering: once the caller has its answer, its cost is recorded
+        # (with Redis, in the durable stream) even if this process dies the next moment.
+        await self.settler.settle(
+            facts,
+            deployment=routed.deployment,
+            usage=routed.result.usage,
+            status=SpendStatus.OK,
+            status_code=200,
+        )
+        return routed
 
-    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> RoutedStream:
-        model = self._model_of(body)
+    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
+        model = self._authorize(ctx, body)
+        facts, prompt, output, output_price = await self._admit(ctx, model, body)
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
         started = time.perf_counter()
         try:
-            return await self.router.stream(
-                model,
-                ctx.op,
-                body,
-                include_usage=include_usage,
-                estimated_tokens=estimate_prompt_tokens(body),
+            routed = await self.router.stream(
+                model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
             )
+        except DeltaLLMError as exc:
+            self.settler.spawn(
+                self.settler.settle(
+                    facts,
+                    deployment=None,
+                    usage=None,
+                    status=SpendStatus.ERROR,
+                    status_code=exc.status_code,
+                )
+            )
+            raise
         finally:
             ctx.upstream_seconds += time.perf_counter() - started
+        guard = None
+        if facts.reservation is not None and facts.reservation.reserved > 0:
+            guard = BudgetGuard(self.admitter.counters, output, output_price, time.time)
+
+        async def settle(
+            usage: Usage | None, status: SpendStatus, code: int, first: float | None
+        ) -> None:
+            await self.settler.settle(
+                facts,
+                deployment=routed.deployment,
+                usage=usage,
+                status=status,
+                status_code=code,
+                first_chunk_at=first,
+            )
+
+        return MeteredStream(
+            routed,
+            prompt_estimate=prompt,
+            guard=guard,
+            reservation=facts.reservation,
+            settle=settle,
+            spawn=self.settler.spawn,
+            model_group=facts.model_group,
+            request_id=ctx.request_id,
+        )
+
+
+_GENERATES = frozenset({Operation.CHAT, Operation.COMPLETION})

@@ -10,9 +10,10 @@ from litestar import Response
 from litestar.response import Stream
 
 from app.errors import DeltaLLMError
+from app.gateway.admission import rate_limit_headers
 from app.gateway.pipeline import RequestContext
+from app.providers.base import ProviderStream
 from app.providers.sse import sse_event
-from app.router.router import RoutedStream
 
 __all__ = ["gateway_headers", "json_response", "sse_response"]
 
@@ -21,10 +22,13 @@ _encode = msgspec.json.encode
 
 
 def gateway_headers(ctx: RequestContext) -> dict[str, str]:
-    return {
+    headers = {
         "x-request-id": ctx.request_id,
         "x-deltallm-overhead-ms": f"{ctx.overhead_ms():.3f}",
     }
+    if ctx.admission is not None:
+        headers.update(rate_limit_headers(ctx.admission))
+    return headers
 
 
 def json_response(
@@ -33,7 +37,7 @@ def json_response(
     return Response(content, media_type=media_type, status_code=200, headers=gateway_headers(ctx))
 
 
-async def _relay(ctx: RequestContext, stream: RoutedStream) -> AsyncIterator[bytes]:
+async def _relay(ctx: RequestContext, stream: ProviderStream) -> AsyncIterator[bytes]:
     """Pass chunks through as they arrive; a failure mid-stream becomes an error event."""
     try:
         async for chunk in stream:
@@ -45,7 +49,7 @@ async def _relay(ctx: RequestContext, stream: RoutedStream) -> AsyncIterator[byt
         await stream.aclose()
 
 
-def sse_response(ctx: RequestContext, stream: RoutedStream) -> Stream:
+def sse_response(ctx: RequestContext, stream: ProviderStream) -> Stream:
     headers = gateway_headers(ctx)
     headers["cache-control"] = "no-cache"
     headers["x-accel-buffering"] = "no"

@@ -74,13 +74,17 @@ async def test_caller_params_override_deployment_defaults(
     assert fake_openai.requests[-1].body["temperature"] == 1.5
 
 
-async def test_request_id_is_kept_when_given(client: openai.AsyncOpenAI) -> None:
-    raw = await client.chat.completions.with_raw_response.create(
-        model="gpt-test",
-        messages=[{"role": "user", "content": "Hi"}],
-        extra_headers={"x-request-id": "my-request-42"},
-    )
-    assert raw.headers["x-request-id"] == "my-request-42"
+async def test_request_ids_are_the_gateways_own(client: openai.AsyncOpenAI) -> None:
+    """Ids key reservations and spend logs, so a caller cannot choose (or collide) them."""
+    ids = set()
+    for _ in range(2):
+        raw = await client.chat.completions.with_raw_response.create(
+            model="gpt-test",
+            messages=[{"role": "user", "content": "Hi"}],
+            extra_headers={"x-request-id": "my-request-42"},
+        )
+        ids.add(raw.headers["x-request-id"])
+    assert len(ids) == 2 and "my-request-42" not in ids
 
 
 async def test_unknown_fields_pass_through(

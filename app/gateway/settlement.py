@@ -1,0 +1,127 @@
+"""Settlement: the actual cost replaces the reservation, and a spend record is queued.
+
+Runs in tasks of its own, after the answer is on its way: nothing here delays a
+response, and a client that goes away cannot cancel it. ``drain`` waits for what is
+still running at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.keys.identity import KeyIdentity
+from app.limits.counters import CounterStore, Reservation
+from app.providers.base import Operation, Usage
+from app.router.deployment import Deployment
+from app.spend.models import SpendStatus
+from app.spend.pricing import ModelPrice, cost_of, price_for
+from app.spend.queue import SpendQueue
+from app.spend.records import SpendRecord
+
+__all__ = ["CallFacts", "Settler"]
+
+log = logging.getLogger("deltallm.spend")
+
+
+@dataclass(slots=True)
+class CallFacts:
+    """What settlement needs to know about one call."""
+
+    request_id: str
+    op: Operation
+    identity: KeyIdentity | None
+    model_group: str
+    end_user: str | None
+    tags: list[str]
+    started_at: datetime
+    started: float = field(default_factory=time.perf_counter)
+    reservation: Reservation | None = None
+    key_model: str | None = None
+
+
+class Settler:
+    def __init__(
+        self,
+        counters: CounterStore,
+        queue: SpendQueue,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._counters = counters
+        self._queue = queue
+        self._clock = clock
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._prices: dict[tuple[str, str], ModelPrice | None] = {}
+
+    def price(self, deployment: Deployment, model_group: str) -> ModelPrice | None:
+        upstream = deployment.upstream_model(model_group)
+        cache_key = (deployment.id, upstream)
+        if cache_key not in self._prices:
+            self._prices[cache_key] = price_for(deployment.params, deployment.info, upstream)
+        return self._prices[cache_key]
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("settlement failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def settle(
+        self,
+        facts: CallFacts,
+        *,
+        deployment: Deployment | None,
+        usage: Usage | None,
+        status: SpendStatus,
+        status_code: int,
+        first_chunk_at: float | None = None,
+    ) -> None:
+        price = self.price(deployment, facts.model_group) if deployment else None
+        usage = usage or Usage()
+        cost = cost_of(usage, price)
+        if facts.reservation is not None:
+            await self._counters.settle(
+                facts.reservation, cost=cost, tokens=usage.total_tokens, now=self._clock()
+            )
+        ended = time.perf_counter()
+        identity = facts.identity
+        await self._queue.put(
+            SpendRecord(
+                request_id=facts.request_id,
+                key_id=identity.key_id if identity else None,
+                user_id=identity.user_id if identity else None,
+                team_id=identity.team_id if identity else None,
+                org_id=identity.org_id if identity else None,
+                end_user=facts.end_user,
+                model_group=facts.model_group,
+                deployment_id=deployment.id if deployment else None,
+                provider=deployment.params.provider if deployment else None,
+                call_type=facts.op.value,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cached_tokens=usage.cached_tokens,
+                cost=cost,
+                latency_ms=int((ended - facts.started) * 1000),
+                ttft_ms=(int((first_chunk_at - facts.started) * 1000) if first_chunk_at else None),
+                status=status.value,
+                status_code=status_code,
+                cache_hit=False,
+                tags=facts.tags,
+                started_at=facts.started_at,
+                ended_at=datetime.now(UTC),
+                key_model=facts.key_model,
+            )
+        )

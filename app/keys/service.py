@@ -1,0 +1,227 @@
+"""Managing virtual keys: create, list, update, block, revoke, regenerate.
+
+Every change announces the affected key hashes so each instance drops them from its
+cache within a second. The secret is returned once, at creation or regeneration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.types import utcnow
+from app.errors import BadRequestError, NotFoundError
+from app.keys.invalidation import Invalidator
+from app.keys.models import VirtualKey
+from app.keys.secrets import display_parts, generate_secret, hash_key
+from app.limits.periods import parse_duration
+from app.orgs.models import Team
+from app.users.models import User
+
+__all__ = ["CreatedKey", "KeyService", "KeySpec"]
+
+_SPEC_FIELDS = (
+    "alias",
+    "models",
+    "aliases",
+    "max_budget",
+    "soft_budget",
+    "budget_duration",
+    "rpm_limit",
+    "tpm_limit",
+    "max_parallel_requests",
+    "model_max_budget",
+    "model_rpm_limit",
+    "model_tpm_limit",
+    "expires_at",
+    "metadata_",
+    "tags",
+    "is_admin",
+)
+
+
+@dataclass
+class KeySpec:
+    """What a key may do. ``None`` means "no limit" (or "unchanged" in an update)."""
+
+    alias: str | None = None
+    team_id: str | None = None
+    user_id: str | None = None
+    models: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    max_budget: Decimal | None = None
+    soft_budget: Decimal | None = None
+    budget_duration: str | None = None
+    rpm_limit: int | None = None
+    tpm_limit: int | None = None
+    max_parallel_requests: int | None = None
+    model_max_budget: dict[str, Decimal] = field(default_factory=dict)
+    model_rpm_limit: dict[str, int] = field(default_factory=dict)
+    model_tpm_limit: dict[str, int] = field(default_factory=dict)
+    expires_at: datetime | None = None
+    metadata_: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    is_admin: bool = False
+
+    def validate(self) -> None:
+        if self.budget_duration is not None:
+            try:
+                parse_duration(self.budget_duration)
+            except ValueError as exc:
+                raise BadRequestError(str(exc), param="budget_duration") from None
+        for name in ("max_budget", "soft_budget"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise BadRequestError(f"{name} cannot be negative", param=name)
+        for name in ("rpm_limit", "tpm_limit", "max_parallel_requests"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise BadRequestError(f"{name} cannot be negative", param=name)
+        if any(v < 0 for v in self.model_max_budget.values()):
+            raise BadRequestError("per-model budgets cannot be negative", param="model_max_budget")
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: VirtualKey
+    secret: str
+
+
+class KeyService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        salt: str,
+        invalidator: Invalidator,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._salt = salt
+        self._invalidator = invalidator
+        self._clock = clock
+
+    def hash(self, secret: str) -> str:
+        return hash_key(secret, self._salt)
+
+    async def create(self, spec: KeySpec, *, created_by: str | None = None) -> CreatedKey:
+        spec.validate()
+        secret = generate_secret()
+        prefix, suffix = display_parts(secret)
+        async with self._sessions() as session, session.begin():
+            org_id = await self._owner_org(session, spec)
+            key = VirtualKey(
+                key_hash=self.hash(secret),
+                key_prefix=prefix,
+                key_suffix=suffix,
+                team_id=spec.team_id,
+                user_id=spec.user_id,
+                org_id=org_id,
+                created_by=created_by,
+                **self._values(spec),
+            )
+            session.add(key)
+        await self._invalidator.publish([key.key_hash])
+        return CreatedKey(key, secret)
+
+    async def _owner_org(self, session: AsyncSession, spec: KeySpec) -> str | None:
+        org_id = None
+        if spec.team_id is not None:
+            team = await session.get(Team, spec.team_id)
+            if team is None:
+                raise NotFoundError(f"no team {spec.team_id}", param="team_id")
+            org_id = team.org_id
+        if spec.user_id is not None and await session.get(User, spec.user_id) is None:
+            raise NotFoundError(f"no user {spec.user_id}", param="user_id")
+        return org_id
+
+    @staticmethod
+    def _values(spec: KeySpec) -> dict[str, Any]:
+        values = {name: getattr(spec, name) for name in _SPEC_FIELDS}
+        values["model_max_budget"] = {k: str(v) for k, v in spec.model_max_budget.items()}
+        return values
+
+    async def get(self, key_id: str) -> VirtualKey:
+        async with self._sessions() as session:
+            key = await session.get(VirtualKey, key_id)
+        if key is None:
+            raise NotFoundError(f"no key {key_id}", param="key_id", code="key_not_found")
+        return key
+
+    async def list(
+        self,
+        *,
+        team_id: str | None = None,
+        user_id: str | None = None,
+        include_revoked: bool = False,
+    ) -> Sequence[VirtualKey]:
+        query = select(VirtualKey).order_by(col(VirtualKey.created_at))
+        if team_id is not None:
+            query = query.where(VirtualKey.team_id == team_id)
+        if user_id is not None:
+            query = query.where(VirtualKey.user_id == user_id)
+        if not include_revoked:
+            query = query.where(col(VirtualKey.revoked_at).is_(None))
+        async with self._sessions() as session:
+            return (await session.exec(query)).all()
+
+    async def _change(self, key_id: str, apply: Callable[[VirtualKey], None]) -> VirtualKey:
+        async with self._sessions() as session, session.begin():
+            key = await session.get(VirtualKey, key_id)
+            if key is None:
+                raise NotFoundError(f"no key {key_id}", param="key_id", code="key_not_found")
+            apply(key)
+            hashes = [key.key_hash] + ([key.previous_key_hash] if key.previous_key_hash else [])
+        await self._invalidator.publish(hashes)
+        return key
+
+    async def revoke(self, key_id: str) -> VirtualKey:
+        def apply(key: VirtualKey) -> None:
+            key.revoked_at = key.revoked_at or self._clock()
+            key.previous_key_expires_at = None
+
+        return await self._change(key_id, apply)
+
+    async def set_blocked(self, key_id: str, blocked: bool) -> VirtualKey:
+        def apply(key: VirtualKey) -> None:
+            key.blocked = blocked
+
+        return await self._change(key_id, apply)
+
+    async def update(self, key_id: str, **changes: Any) -> VirtualKey:
+        unknown = set(changes) - set(_SPEC_FIELDS)
+        if unknown:
+            raise BadRequestError(f"unknown key fields: {', '.join(sorted(unknown))}")
+        KeySpec(**{k: v for k, v in changes.items() if v is not None}).validate()
+
+        def apply(key: VirtualKey) -> None:
+            for name, value in changes.items():
+                if name == "model_max_budget":
+                    value = {k: str(v) for k, v in value.items()}
+                setattr(key, name, value)
+
+        return await self._change(key_id, apply)
+
+    async def regenerate(self, key_id: str, *, grace: timedelta | None = None) -> CreatedKey:
+        """A new secret; the old one keeps working for ``grace`` (not at all by default)."""
+        secret = generate_secret()
+        old_hashes: list[str] = []
+
+        def apply(key: VirtualKey) -> None:
+            if key.revoked_at is not None:
+                raise BadRequestError("a revoked key cannot be regenerated", param="key_id")
+            old_hashes.append(key.key_hash)
+            key.previous_key_hash = key.key_hash if grace else None
+            key.previous_key_expires_at = self._clock() + grace if grace else None
+            key.key_hash = self.hash(secret)
+            key.key_prefix, key.key_suffix = display_parts(secret)
+
+        key = await self._change(key_id, apply)
+        await self._invalidator.publish(old_hashes)
+        return CreatedKey(key, secret)

@@ -1,0 +1,202 @@
+"""Rate limits and budgets at every level, exact under concurrency, through the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import openai
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.keys.service import KeySpec
+from app.spend.models import SpendLog
+from app.tokens import estimate_prompt_tokens
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.tenancy import make_end_user, make_org, make_team, make_user
+
+HI = [{"role": "user", "content": "Hi"}]
+# The fake answers 9 prompt + 3 completion tokens: at these prices a call costs $0.012.
+PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
+COST = Decimal("0.012")
+
+
+def config(fake: FakeOpenAI, **general: Any) -> dict[str, Any]:
+    return {
+        "model_list": [
+            {
+                "model_name": name,
+                "deltallm_params": {"model": f"openai/{name}", "api_base": fake.base_url, **PRICE},
+            }
+            for name in ("gpt-a", "gpt-b")
+        ],
+        "general_settings": {"proxy_batch_write_at": 0.1, **general},
+    }
+
+
+@pytest.fixture
+async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
+    async with running_gateway(config(fake_openai)) as gw:
+        yield gw
+
+
+async def ask(gw: RunningGateway, secret: str, model: str = "gpt-a", **kw: Any) -> Any:
+    async with gw.client(secret) as client:
+        return await client.chat.completions.with_raw_response.create(
+            model=model, messages=HI, max_tokens=10, **kw
+        )
+
+
+async def recorded(gw: RunningGateway, **where: Any) -> tuple[Decimal, int]:
+    """Spend and request count in the database once queued records are written."""
+    await gw.runtime.gateway.settler.drain()
+    await gw.runtime.spend_queue.flush()
+    query = select(func.coalesce(func.sum(SpendLog.cost), 0), func.count(col(SpendLog.id)))
+    for name, value in where.items():
+        query = query.where(getattr(SpendLog, name) == value)
+    async with gw.runtime.sessions() as session:
+        total, count = (await session.exec(query)).one()
+    return Decimal(total), int(count)
+
+
+async def test_rpm_limit_with_headers(gateway: RunningGateway) -> None:
+    created = await gateway.runtime.keys.create(KeySpec(rpm_limit=2))
+    first = await ask(gateway, created.secret)
+    assert first.headers["x-ratelimit-limit-requests"] == "2"
+    assert first.headers["x-ratelimit-remaining-requests"] == "1"
+    assert first.headers["x-ratelimit-reset-requests"].endswith("s")
+    await ask(gateway, created.secret)
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, created.secret)
+    assert caught.value.code == "rate_limit_exceeded"
+    assert int(caught.value.response.headers["retry-after"]) >= 1
+    assert caught.value.response.headers["x-ratelimit-remaining-requests"] == "0"
+
+
+async def test_tpm_limit(gateway: RunningGateway) -> None:
+    created = await gateway.runtime.keys.create(KeySpec(tpm_limit=20))
+    await ask(gateway, created.secret)  # 12 tokens used
+    await ask(gateway, created.secret)  # admitted at 12 < 20, ends at 24
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, created.secret)
+
+
+async def test_parallel_limit(gateway: RunningGateway, fake_openai: FakeOpenAI) -> None:
+    created = await gateway.runtime.keys.create(KeySpec(max_parallel_requests=1))
+    fake_openai.delay = 0.4
+    slow = asyncio.create_task(ask(gateway, created.secret))
+    await asyncio.sleep(0.15)
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, created.secret)
+    await slow
+    fake_openai.delay = 0
+    await ask(gateway, created.secret)  # the slot was released
+
+
+@pytest.mark.parametrize("level", ["user", "team", "org"])
+async def test_owner_level_limits(gateway: RunningGateway, level: str) -> None:
+    sessions = gateway.runtime.sessions
+    org = await make_org(sessions, **({"rpm_limit": 1} if level == "org" else {}))
+    team = await make_team(sessions, org, **({"rpm_limit": 1} if level == "team" else {}))
+    user = await make_user(sessions, **({"rpm_limit": 1} if level == "user" else {}))
+    # Two unlimited keys share the owner's limit.
+    one = await gateway.runtime.keys.create(KeySpec(team_id=team.id, user_id=user.id))
+    two = await gateway.runtime.keys.create(KeySpec(team_id=team.id, user_id=user.id))
+    await ask(gateway, one.secret)
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, two.secret)
+    assert level in caught.value.message
+
+
+async def test_budget_is_exact_under_concurrency(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    reserve = (estimate_prompt_tokens({"messages": HI}) + 10) * Decimal("0.001")
+    budget = reserve * 20
+    created = await gateway.runtime.keys.create(KeySpec(max_budget=budget))
+    fake_openai.delay = 1.0  # every request is in flight before any settles
+
+    async with gateway.client(created.secret) as client:
+
+        async def one() -> str:
+            try:
+                await client.chat.completions.create(model="gpt-a", messages=HI, max_tokens=10)
+            except openai.RateLimitError as exc:
+                assert exc.code == "budget_exceeded"
+                return "refused"
+            return "ok"
+
+        outcomes = await asyncio.gather(*(one() for _ in range(200)))
+    assert outcomes.count("ok") == 20
+    spend, count = await recorded(gateway, key_id=created.key.id)
+    assert count == 20
+    assert spend == COST * 20
+    assert spend <= budget
+
+
+async def test_budget_refuses_once_spent(gateway: RunningGateway) -> None:
+    created = await gateway.runtime.keys.create(KeySpec(max_budget=Decimal("0.03")))
+    await ask(gateway, created.secret)
+    await ask(gateway, created.secret)  # spent 0.024; a third needs 0.019 more
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, created.secret)
+    assert caught.value.code == "budget_exceeded"
+
+
+async def test_budget_resets_each_period(gateway: RunningGateway) -> None:
+    admitter = gateway.runtime.gateway.admitter
+    now = [datetime(2026, 11, 24, 10, 0, tzinfo=UTC).timestamp()]
+    admitter.clock = lambda: now[0]
+    created = await gateway.runtime.keys.create(
+        KeySpec(max_budget=Decimal("0.02"), budget_duration="1h")
+    )
+    await ask(gateway, created.secret)
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, created.secret)
+    assert int(caught.value.response.headers["retry-after"]) > 60
+    now[0] += 3600
+    await ask(gateway, created.secret)
+
+
+async def test_per_model_budget_on_a_key(gateway: RunningGateway) -> None:
+    created = await gateway.runtime.keys.create(
+        KeySpec(model_max_budget={"gpt-a": Decimal("0.02")}, model_rpm_limit={"gpt-b": 1})
+    )
+    await ask(gateway, created.secret, "gpt-a")
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, created.secret, "gpt-a")
+    await ask(gateway, created.secret, "gpt-b")
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, created.secret, "gpt-b")
+
+
+async def test_end_user_budget_and_spend(gateway: RunningGateway) -> None:
+    await make_end_user(gateway.runtime.sessions, "customer-7", max_budget=Decimal("0.02"))
+    created = await gateway.runtime.keys.create(KeySpec())
+    await ask(gateway, created.secret, user="customer-7")
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, created.secret, user="customer-7")
+    assert "end user" in caught.value.message
+    await ask(gateway, created.secret, extra_headers={"x-deltallm-end-user-id": "someone-else"})
+    spend, count = await recorded(gateway, end_user="customer-7")
+    assert (spend, count) == (COST, 1)
+
+
+async def test_org_budget_shared_by_teams(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    org = await make_org(sessions, max_budget=Decimal("0.03"))
+    keys = [
+        await gateway.runtime.keys.create(KeySpec(team_id=(await make_team(sessions, org)).id))
+        for _ in range(2)
+    ]
+    await ask(gateway, keys[0].secret)
+    await ask(gateway, keys[1].secret)
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, keys[0].secret)
+    spend, count = await recorded(gateway, org_id=org.id)
+    assert (spend, count) == (COST * 2, 2)

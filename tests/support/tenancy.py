@@ -1,0 +1,50 @@
+"""Creating orgs, teams, users and end users directly in a gateway's database."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.orgs.models import Organization, Team
+from app.users.models import EndUser, User
+
+__all__ = ["make_end_user", "make_org", "make_team", "make_user"]
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _add(sessions: Sessions, row: Any) -> Any:
+    async with sessions() as session, session.begin():
+        session.add(row)
+    return row
+
+
+async def make_org(sessions: Sessions, **fields: Any) -> Organization:
+    name = f"org-{uuid.uuid4().hex[:8]}"
+    org: Organization = await _add(sessions, Organization(name=name, slug=name, **fields))
+    return org
+
+
+async def make_team(sessions: Sessions, org: Organization, **fields: Any) -> Team:
+    team: Team = await _add(
+        sessions, Team(org_id=org.id, name=f"team-{uuid.uuid4().hex[:8]}", **fields)
+    )
+    return team
+
+
+async def make_user(sessions: Sessions, **fields: Any) -> User:
+    user: User = await _add(sessions, User(email=f"u{uuid.uuid4().hex[:8]}@example.com", **fields))
+    return user
+
+
+async def make_end_user(
+    sessions: Sessions, external_id: str, max_budget: Decimal | None = None, **fields: Any
+) -> EndUser:
+    row: EndUser = await _add(
+        sessions, EndUser(external_id=external_id, max_budget=max_budget, **fields)
+    )
+    return row
