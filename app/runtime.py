@@ -96,7 +96,7 @@ class Runtime:
             if redis is not None
             else MemorySpendQueue(writer, interval)
         )
-        router = Router(settings.config)
+        router = Router(settings.config, counters=counters)
         cache = KeyCache()
         invalidator = LocalFirst(invalidator, cache.invalidate)
         admitter = Admitter(counters, sessions)

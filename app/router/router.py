@@ -19,6 +19,7 @@ from app.errors import (
     RateLimitError,
     UpstreamError,
 )
+from app.limits.counters import CounterStore
 from app.providers.base import (
     FilePart,
     Operation,
@@ -28,6 +29,7 @@ from app.providers.base import (
 )
 from app.providers.registry import build_provider
 from app.router.deployment import Deployment
+from app.router.gate import DeploymentGate, GatePass
 from app.router.strategies import make_strategy
 from app.security.url_fetch import UrlFetcher
 
@@ -50,11 +52,15 @@ class RoutedResult:
 class RoutedStream(ProviderStream):
     """A provider stream that releases its deployment's slot when it ends."""
 
-    def __init__(self, inner: ProviderStream, deployment: Deployment, model_group: str) -> None:
+    def __init__(
+        self, inner: ProviderStream, gate: DeploymentGate, gate_pass: GatePass, model_group: str
+    ) -> None:
         super().__init__()
         self.inner = inner
-        self.deployment = deployment
+        self.deployment = gate_pass.deployment
         self.model_group = model_group
+        self._gate = gate
+        self._pass = gate_pass
         self._closed = False
 
     async def _relay(self) -> AsyncIterator[bytes]:
@@ -75,10 +81,11 @@ class RoutedStream(ProviderStream):
             return
         self._closed = True
         self.usage = self.usage or self.inner.usage
-        if self.usage is not None:
-            self.deployment.add_tokens(self.usage.total_tokens)
-        self.deployment.finish()
-        await self.inner.aclose()
+        try:
+            await self.inner.aclose()
+        finally:
+            used = self.usage.total_tokens if self.usage is not None else None
+            await self._gate.leave(self._pass, used)
 
 
 class Router:
@@ -91,8 +98,10 @@ class Router:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        counters: CounterStore | None = None,
     ) -> None:
         self.settings = config.router_settings
+        self.gate = DeploymentGate(counters)
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -154,17 +163,17 @@ class Router:
         files: list[FilePart] | None = None,
         estimated_tokens: int = 0,
     ) -> RoutedResult:
-        async def attempt(group: str, deployment: Deployment) -> RoutedResult:
+        async def attempt(group: str, gate_pass: GatePass) -> RoutedResult:
+            deployment = gate_pass.deployment
             call = self._provider_call(deployment, group, op, body, False, False, files)
             started = time.perf_counter()
-            deployment.start(estimated_tokens)
+            used = None
             try:
                 result = await deployment.provider.call(call, self._timeout(deployment, False))
+                used = result.usage.total_tokens if result.usage is not None else None
             finally:
-                deployment.finish()
+                await self.gate.leave(gate_pass, used)
             deployment.record_latency(time.perf_counter() - started)
-            if result.usage is not None:
-                deployment.add_tokens(max(0, result.usage.total_tokens - estimated_tokens))
             return RoutedResult(result, deployment, group)
 
         return await self._with_fallbacks(model, attempt, estimated_tokens)
@@ -178,17 +187,17 @@ class Router:
         include_usage: bool,
         estimated_tokens: int = 0,
     ) -> RoutedStream:
-        async def attempt(group: str, deployment: Deployment) -> RoutedStream:
+        async def attempt(group: str, gate_pass: GatePass) -> RoutedStream:
+            deployment = gate_pass.deployment
             call = self._provider_call(deployment, group, op, body, True, include_usage, None)
             started = time.perf_counter()
-            deployment.start(0)
             try:
                 inner = await deployment.provider.stream(call, self._timeout(deployment, True))
             except BaseException:
-                deployment.finish()
+                await self.gate.leave(gate_pass, None)
                 raise
             deployment.record_latency(time.perf_counter() - started)
-            return RoutedStream(inner, deployment, group)
+            return RoutedStream(inner, self.gate, gate_pass, group)
 
         return await self._with_fallbacks(model, attempt, estimated_tokens)
 
@@ -233,7 +242,7 @@ class Router:
     async def _with_fallbacks(
         self,
         model: str,
-        attempt: Callable[[str, Deployment], Awaitable[T]],
+        attempt: Callable[[str, GatePass], Awaitable[T]],
         estimated_tokens: int,
     ) -> T:
         queue = [model]
@@ -270,16 +279,17 @@ class Router:
     async def _with_retries(
         self,
         model: str,
-        attempt: Callable[[str, Deployment], Awaitable[T]],
+        attempt: Callable[[str, GatePass], Awaitable[T]],
         estimated_tokens: int,
     ) -> T:
         group, deployments = self.resolve(model)
         failed: set[str] = set()
         retries = self.settings.num_retries
         for number in range(retries + 1):
-            deployment = self._choose(group, deployments, failed, estimated_tokens)
+            gate_pass = await self._choose(group, deployments, failed, estimated_tokens)
+            deployment = gate_pass.deployment
             try:
-                result = await attempt(group, deployment)
+                result = await attempt(group, gate_pass)
             except UpstreamError as exc:
                 immediate = exc.status_code == 429 or not exc.retryable
                 deployment.record_failure(
@@ -309,20 +319,23 @@ class Router:
             delay = max(delay, min(exc.retry_after, _MAX_BACKOFF))
         await self._sleep(delay)
 
-    def _choose(
+    async def _choose(
         self, group: str, deployments: list[Deployment], failed: set[str], tokens: int
-    ) -> Deployment:
+    ) -> GatePass:
         live = [d for d in deployments if not d.cooling_down() and d.healthy]
         if not live:
             # Every deployment is cooling down: try the one that recovers first
             # rather than failing while the provider may already be back.
             live = [min(deployments, key=lambda d: d.cooldown_until)]
-        fresh = [d for d in live if d.id not in failed] or live
-        available = [d for d in fresh if d.has_capacity(tokens)]
-        if not available:
-            raise RateLimitError(
-                f"Every deployment of `{group}` is at its rate or parallel-request limit.",
-                code="rate_limit_exceeded",
-                headers={"retry-after": "1"},
-            )
-        return self._pick(group, available)
+        candidates = [d for d in live if d.id not in failed] or live
+        while candidates:
+            deployment = self._pick(group, candidates)
+            gate_pass = await self.gate.enter(deployment, tokens)
+            if gate_pass is not None:
+                return gate_pass
+            candidates = [d for d in candidates if d is not deployment]
+        raise RateLimitError(
+            f"Every deployment of `{group}` is at its rate or parallel-request limit.",
+            code="rate_limit_exceeded",
+            headers={"retry-after": "1"},
+        )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from app.config import GatewayConfig
 from app.errors import (
@@ -19,6 +22,8 @@ from app.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from app.limits.memory import MemoryCounterStore
+from app.limits.redis_store import RedisCounterStore
 from app.providers.base import Operation
 from app.router.router import Router
 from tests.support.fake_openai import FakeOpenAI
@@ -305,3 +310,39 @@ async def test_aliases_and_wildcards(make_router: Any, fakes: list[FakeOpenAI]) 
     assert router.model_names() == ["g", "friendly"]
     with pytest.raises(NotFoundError):
         router.resolve("anthropic/claude")
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def shared_counters(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """What two routers (two instances) share: one counter store."""
+    if request.param == "memory":
+        yield MemoryCounterStore()
+        return
+    url = os.environ.get("DELTALLM_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("DELTALLM_TEST_REDIS_URL is not set")
+    client = aioredis.Redis.from_url(url)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    try:
+        yield RedisCounterStore(client, prefix=prefix)
+    finally:
+        keys = [k async for k in client.scan_iter(f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def test_deployment_limits_hold_across_instances(
+    fakes: list[FakeOpenAI], shared_counters: Any
+) -> None:
+    model_list = [deployment("g", fakes[0], rpm=2), deployment("g", fakes[1], rpm=1)]
+    config = GatewayConfig.model_validate({"model_list": model_list})
+    routers = [Router(config, counters=shared_counters) for _ in range(2)]
+    try:
+        replies = Counter([await answer(routers[i % 2]) for i in range(3)])
+        assert replies == {"from 0": 2, "from 1": 1}
+        with pytest.raises(RateLimitError):
+            await answer(routers[1])
+    finally:
+        for router in routers:
+            await router.aclose()
