@@ -27,6 +27,9 @@ from app.users.models import User
 
 __all__ = ["CreatedKey", "KeyService", "KeySpec"]
 
+MAX_BUDGET = Decimal(100_000_000)
+"""The largest budget a key may have (USD): money columns are exact up to ~9.2e8."""
+
 _SPEC_FIELDS = (
     "alias",
     "models",
@@ -78,14 +81,16 @@ class KeySpec:
                 raise BadRequestError(str(exc), param="budget_duration") from None
         for name in ("max_budget", "soft_budget"):
             value = getattr(self, name)
-            if value is not None and value < 0:
-                raise BadRequestError(f"{name} cannot be negative", param=name)
+            if value is not None and not 0 <= value <= MAX_BUDGET:
+                raise BadRequestError(f"{name} must be between 0 and {MAX_BUDGET}", param=name)
         for name in ("rpm_limit", "tpm_limit", "max_parallel_requests"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise BadRequestError(f"{name} cannot be negative", param=name)
-        if any(v < 0 for v in self.model_max_budget.values()):
-            raise BadRequestError("per-model budgets cannot be negative", param="model_max_budget")
+        if any(not 0 <= v <= MAX_BUDGET for v in self.model_max_budget.values()):
+            raise BadRequestError(
+                f"per-model budgets must be between 0 and {MAX_BUDGET}", param="model_max_budget"
+            )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -161,6 +162,8 @@ def _write_config(tmp: Path, mock_port: int, model: str) -> Path:
         "model": "openai/mock",
         "api_base": f"http://127.0.0.1:{mock_port}/v1",
         "api_key": "sk-mock",
+        "input_cost_per_token": "0.0000025",
+        "output_cost_per_token": "0.00001",
     }
     path = tmp / "config.yaml"
     config = {"model_list": [{"model_name": model, "deltallm_params": params}]}
@@ -207,6 +210,36 @@ def start_gateway(
     if cpus is not None:
         pin(proc.pid, cpus)  # any thread started before the pin took effect
     return proc, root, took
+
+
+def create_virtual_key(tmp: Path, master_key: str) -> str:
+    """A virtual key with limits and a budget high enough never to refuse: the realistic
+    request path (lookup, admission, settlement, spend log) without changing the outcome."""
+    deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
+    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp / "data"), "DELTALLM_MASTER_KEY": master_key}
+    args = [
+        "keys",
+        "create",
+        "--alias",
+        "bench",
+        "--rpm",
+        "1000000000",
+        "--tpm",
+        "1000000000000",
+        "--max-budget",
+        "10000000",
+        "--json",
+    ]
+    done = subprocess.run(
+        [deltallm, *args, "--config", str(tmp / "config.yaml")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    key: str = json.loads(done.stdout)["key"]
+    return key
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None, timeout: float) -> float:

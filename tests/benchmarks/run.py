@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--stream-requests", type=int, default=None, help="Streamed requests (300)."
     )
     parser.add_argument("--gateway-url", default=None, help="Benchmark this running gateway.")
+    parser.add_argument(
+        "--master-key",
+        action="store_true",
+        help="Call with the master key (no limits, no budget) instead of a virtual key.",
+    )
     parser.add_argument("--api-key", default=API_KEY, help="Key for --gateway-url.")
     parser.add_argument("--model", default="bench", help="Model name to request.")
     parser.add_argument(
@@ -174,6 +179,9 @@ def _run(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str, Any
                 tmp, mock_port, args.model, API_KEY, gateway_cpus
             )
             print(f"gateway ready in {took:.1f}s at {gateway_root} (pid {gateway.pid})", flush=True)
+            if not args.master_key:
+                args.api_key = procs.create_virtual_key(tmp, API_KEY)
+                print("calling with a virtual key (rate limits, budget, spend log)", flush=True)
         print(f"mock upstream at {direct_root} (pid {mock.pid})", flush=True)
         points = len(args.levels) * 2
         eta = points * (args.duration + args.warmup)

@@ -79,6 +79,7 @@ def test_key_lifecycle(env: dict[str, str]) -> None:
     [
         (["keys", "create", "--max-budget", "lots"], "--max-budget: not a number"),
         (["keys", "create", "--max-budget", "-1"], "--max-budget: must be"),
+        (["keys", "create", "--max-budget", "1e12"], "max_budget must be between"),
         (["keys", "create", "--budget-duration", "fortnight"], "--budget-duration"),
         (["keys", "create", "--team", "no-such-team"], "no team no-such-team"),
         (["keys", "revoke", "no-such-key"], "no key no-such-key"),

@@ -1,0 +1,104 @@
+"""What a call costs: per-token prices from config or the built-in table, exact Decimals.
+
+Lookup order: the deployment's own prices, then its ``model_info``, then the built-in
+table (``prices.json``) by ``model_info.base_model``, then by the upstream model name.
+Table lookups tolerate provider prefixes (``openai/``) and dated or aliased suffixes
+(``gpt-4o-2024-08-06``, ``claude-3-5-haiku-latest``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+
+from app.config import DeploymentParams, ModelInfo
+from app.providers.base import Usage
+
+__all__ = ["ModelPrice", "builtin_price", "cost_of", "max_cost", "price_for"]
+
+_ZERO = Decimal(0)
+_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest|0|v\d+(?::\d+)?)$")
+_BEDROCK_PREFIX = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """USD per token; ``cache_read`` is the price of a cached prompt token (None: unknown)."""
+
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal | None = None
+
+
+@cache
+def _table() -> Mapping[str, ModelPrice]:
+    raw = json.loads(files("app.spend").joinpath("prices.json").read_text(encoding="utf-8"))
+    return {
+        name: ModelPrice(
+            input=Decimal(entry["input"]),
+            output=Decimal(entry["output"]),
+            cache_read=None if entry.get("cache_read") is None else Decimal(entry["cache_read"]),
+        )
+        for name, entry in raw["models"].items()
+    }
+
+
+def _candidates(model: str) -> Iterator[str]:
+    """The name without provider prefixes, then with date/alias suffixes removed one by one."""
+    name = _BEDROCK_PREFIX.sub("", model.strip().lower().rsplit("/", 1)[-1])
+    yield name
+    while (shorter := _SUFFIX.sub("", name)) != name:
+        name = shorter
+        yield name
+
+
+def builtin_price(model: str) -> ModelPrice | None:
+    """The built-in list price of a well-known model (None when the table lacks it)."""
+    table = _table()
+    return next((table[name] for name in _candidates(model) if name in table), None)
+
+
+def _configured(source: DeploymentParams | ModelInfo) -> ModelPrice | None:
+    if source.input_cost_per_token is None and source.output_cost_per_token is None:
+        return None
+    return ModelPrice(
+        input=source.input_cost_per_token or _ZERO,
+        output=source.output_cost_per_token or _ZERO,
+        cache_read=source.cache_read_input_token_cost,
+    )
+
+
+def price_for(params: DeploymentParams, info: ModelInfo, upstream_model: str) -> ModelPrice | None:
+    """The price of a deployment: its params, its model_info, then the built-in table."""
+    for configured in (_configured(params), _configured(info)):
+        if configured is not None:
+            return configured
+    if info.base_model:
+        price = builtin_price(info.base_model)
+        if price is not None:
+            return price
+    return builtin_price(upstream_model)
+
+
+def cost_of(usage: Usage, price: ModelPrice | None) -> Decimal:
+    """The exact cost of a call; cached prompt tokens at the cache-read price when known."""
+    if price is None:
+        return _ZERO
+    cached = min(max(usage.cached_tokens, 0), usage.prompt_tokens)
+    if price.cache_read is None:
+        prompt = usage.prompt_tokens * price.input
+    else:
+        prompt = (usage.prompt_tokens - cached) * price.input + cached * price.cache_read
+    return prompt + usage.completion_tokens * price.output
+
+
+def max_cost(prompt_tokens: int, max_output_tokens: int, price: ModelPrice | None) -> Decimal:
+    """The most a call can cost (no cache discount): what admission reserves."""
+    if price is None:
+        return _ZERO
+    return prompt_tokens * price.input + max_output_tokens * price.output

@@ -1,0 +1,182 @@
+"""The durable spend queue: a Redis stream read by a consumer group of every instance.
+
+``put`` is one XADD. Each instance's consumer reads batches (XREADGROUP), writes them,
+then acknowledges and deletes them (XACK + XDEL). Entries left unacknowledged for
+``claim_idle`` seconds (their reader crashed, or the database failed) are taken over with
+XAUTOCLAIM by any live consumer, so a record survives the instance that accepted it. A
+batch may thus be written twice; the writer makes the second write change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from app.spend.queue import BATCH_SIZE, SpendSink, deliver
+from app.spend.records import SpendRecord, decode_record, encode_record
+
+__all__ = ["RedisSpendQueue"]
+
+log = logging.getLogger("deltallm.spend")
+
+_FIELD = "r"
+_Entry = tuple[Any, Any]
+
+
+def _entries(reply: Any) -> list[_Entry]:
+    """The (id, fields) pairs of an XREADGROUP reply (RESP2 list or RESP3 map)."""
+    if not reply:
+        return []
+    streams = reply.items() if isinstance(reply, dict) else reply
+    return [(entry[0], entry[1]) for _, entries in streams for entry in entries]
+
+
+def _decode(entry_id: Any, fields: Any) -> SpendRecord | None:
+    raw = None if fields is None else fields.get(_FIELD.encode(), fields.get(_FIELD))
+    if raw is None:
+        return None
+    try:
+        return decode_record(raw)
+    except msgspec.DecodeError:
+        log.error("dropping unreadable spend entry %s: %r", entry_id, raw)
+        return None
+
+
+class RedisSpendQueue:
+    """A spend queue on a Redis stream; ``consumer`` must be unique to this instance."""
+
+    def __init__(
+        self,
+        client: Redis,
+        writer: SpendSink,
+        interval: float,
+        consumer: str,
+        stream: str = "deltallm:spend",
+        group: str = "writers",
+        *,
+        batch_size: int = BATCH_SIZE,
+        claim_idle: float = 30.0,
+    ) -> None:
+        self._redis = client
+        self._writer = writer
+        self._interval = interval
+        self._consumer = consumer
+        self._stream = stream
+        self._group = group
+        self._batch_size = batch_size
+        self._claim_idle = claim_idle
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._lock = asyncio.Lock()
+
+    async def put(self, record: SpendRecord) -> None:
+        """Append the record to the stream (one XADD)."""
+        await self._redis.xadd(self._stream, {_FIELD: encode_record(record)})
+
+    async def start(self) -> None:
+        """Join the consumer group and start consuming; pending entries are claimed first."""
+        if self._task is None:
+            await self._ensure_group()
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="deltallm-spend-stream")
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, then write what is waiting in the stream, and stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        await self._task
+        self._task = None
+        try:
+            if not await self.flush():
+                log.error("spend records not written at shutdown stay queued in Redis")
+        except (RedisError, OSError):
+            log.warning("spend stream not drained at shutdown; it stays queued", exc_info=True)
+
+    async def flush(self) -> bool:
+        """Write every new entry, then this consumer's unacknowledged ones; False if the
+        database failed. Entries the background task holds are written too (harmlessly twice).
+        """
+        while entries := await self._read(">", block=False):
+            if not await self._process(entries):
+                return False
+        cursor: Any = "0"
+        while entries := await self._read(cursor, block=False):
+            if not await self._process(entries):
+                return False
+            cursor = entries[-1][0]
+        return True
+
+    async def _ensure_group(self) -> None:
+        try:
+            await self._redis.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _run(self) -> None:
+        next_claim = 0.0
+        while not self._stopping:
+            try:
+                if time.monotonic() >= next_claim:
+                    next_claim = time.monotonic() + self._claim_idle / 2
+                    await self._claim()
+                entries = await self._read(">", block=True)
+                if entries and not await self._process(entries):
+                    await asyncio.sleep(self._interval)
+            except (RedisError, OSError) as exc:
+                log.warning("spend stream unavailable; retrying", exc_info=exc)
+                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                    with contextlib.suppress(RedisError, OSError):
+                        await self._ensure_group()
+                await asyncio.sleep(self._interval)
+
+    async def _claim(self) -> None:
+        """Take over entries another (or this) consumer left unacknowledged too long."""
+        cursor: Any = "0-0"
+        while True:
+            reply = await self._redis.xautoclaim(
+                self._stream,
+                self._group,
+                self._consumer,
+                min_idle_time=int(self._claim_idle * 1000),
+                start_id=cursor,
+                count=self._batch_size,
+            )
+            cursor, entries = reply[0], reply[1]
+            if entries and not await self._process([(e[0], e[1]) for e in entries]):
+                await asyncio.sleep(self._interval)
+            if cursor in (b"0-0", "0-0") or self._stopping:
+                return
+
+    async def _read(self, start: Any, *, block: bool) -> list[_Entry]:
+        """One XREADGROUP: new entries (``>``), or this consumer's pending ones after an id."""
+        reply = await self._redis.xreadgroup(
+            self._group,
+            self._consumer,
+            {self._stream: start},
+            count=self._batch_size,
+            block=max(1, int(self._interval * 1000)) if block else None,
+        )
+        return _entries(reply)
+
+    async def _process(self, entries: Sequence[_Entry]) -> bool:
+        """Write the entries, then XACK + XDEL them; False (left pending) if the write failed."""
+        records = [r for r in (_decode(i, f) for i, f in entries) if r is not None]
+        async with self._lock:
+            if records and not await deliver(self._writer, records):
+                return False
+        ids = [entry_id for entry_id, _ in entries]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self._stream, self._group, *ids)
+            pipe.xdel(self._stream, *ids)
+            await pipe.execute()
+        return True
