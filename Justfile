@@ -8,7 +8,7 @@ redis_url := env_var_or_default("DELTALLM_TEST_REDIS", "redis://127.0.0.1:6379/0
 
 # Install the locked Python environment into .venv.
 setup:
-    uv sync --frozen --inexact --quiet
+    uv sync --frozen --inexact --quiet --compile-bytecode
 
 # Serve the gateway (embedded default: SQLite, in-process counters, demo model).
 serve *ARGS: setup

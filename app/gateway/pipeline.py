@@ -7,8 +7,9 @@ authenticate → authorize model → admit (limits, budgets) → route (retries,
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,13 @@ from app.tokens import estimate_prompt_tokens
 __all__ = ["Gateway", "RequestContext"]
 
 _END_USER_HEADER = "x-deltallm-end-user-id"
+_ID_PREFIX = secrets.token_hex(8)
+_ID_COUNTER = itertools.count()
+
+
+def _next_request_id() -> str:
+    """Unique across processes (random per-process prefix) without a syscall per request."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 @dataclass(slots=True)
@@ -47,7 +55,7 @@ class RequestContext:
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
-        return cls(request_id=uuid.uuid4().hex, op=op, end_user=headers.get(_END_USER_HEADER))
+        return cls(request_id=_next_request_id(), op=op, end_user=headers.get(_END_USER_HEADER))
 
     def overhead_ms(self) -> float:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)

@@ -7,7 +7,7 @@ settled once. Money is counted in integer units of 1e-10 USD so both stores agre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal, Protocol
 
@@ -196,22 +196,28 @@ def build_result(
     reset = (minute + 1) * WINDOW_S - a.now
     rpm = _tightest([(lv.rpm, u[0]) for lv, u in zip(a.levels, used, strict=True)])
     tpm = _tightest([(lv.tpm, u[1]) for lv, u in zip(a.levels, used, strict=True)])
-    base = AdmissionResult(
-        admitted=denial is None,
-        limit_requests=rpm[0] if rpm else None,
-        remaining_requests=rpm[1] if rpm else None,
-        reset_requests_s=reset if rpm else None,
-        limit_tokens=tpm[0] if tpm else None,
-        remaining_tokens=tpm[1] if tpm else None,
-        reset_tokens_s=reset if tpm else None,
-    )
+    requests_limit, requests_left = rpm if rpm else (None, None)
+    tokens_limit, tokens_left = tpm if tpm else (None, None)
+    scope = reason = retry = reservation = None
     if denial is not None:
         level = a.levels[denial.index]
+        scope, reason = level.scope, denial.reason
         retry = _retry_after(denial, level, reset, a.now)
-        return replace(base, scope=level.scope, reason=denial.reason, retry_after=retry)
-    held = from_units(reserved_units)
-    return replace(
-        base, reservation=Reservation(a.request_id, tuple(a.levels), a.tokens, held, minute)
+    else:
+        held = from_units(reserved_units)
+        reservation = Reservation(a.request_id, tuple(a.levels), a.tokens, held, minute)
+    return AdmissionResult(
+        admitted=denial is None,
+        scope=scope,
+        reason=reason,
+        retry_after=retry,
+        limit_requests=requests_limit,
+        remaining_requests=requests_left,
+        reset_requests_s=reset if rpm else None,
+        limit_tokens=tokens_limit,
+        remaining_tokens=tokens_left,
+        reset_tokens_s=reset if tpm else None,
+        reservation=reservation,
     )
 
 

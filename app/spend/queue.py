@@ -141,8 +141,12 @@ class MemorySpendQueue:
     async def flush(self) -> bool:
         """Write what is buffered now, batch by batch; False if the database failed."""
         async with self._lock:
-            while self._buffer:
-                count = min(self._batch_size, len(self._buffer))
+            # Only what is here now: records arriving meanwhile wait for the next flush,
+            # so a busy gateway writes full batches instead of a stream of tiny ones.
+            pending = len(self._buffer)
+            while pending > 0 and self._buffer:
+                count = min(self._batch_size, pending, len(self._buffer))
+                pending -= count
                 batch = [self._buffer.popleft() for _ in range(count)]
                 if not await deliver(self._writer, batch):
                     self._buffer.extendleft(reversed(batch))

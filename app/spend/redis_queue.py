@@ -75,6 +75,7 @@ class RedisSpendQueue:
         self._claim_idle = claim_idle
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
 
     async def put(self, record: SpendRecord) -> None:
@@ -93,6 +94,7 @@ class RedisSpendQueue:
         if self._task is None:
             return
         self._stopping = True
+        self._wake.set()
         await self._task
         self._task = None
         try:
@@ -131,13 +133,22 @@ class RedisSpendQueue:
                     await self._claim()
                 entries = await self._read(">", block=True)
                 if entries and not await self._process(entries):
-                    await asyncio.sleep(self._interval)
+                    await self._pause()
+                elif 0 < len(entries) < self._batch_size:
+                    # Let the next batch fill for an interval rather than writing a
+                    # stream of tiny ones while the gateway is busy.
+                    await self._pause()
             except (RedisError, OSError) as exc:
                 log.warning("spend stream unavailable; retrying", exc_info=exc)
                 if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
                     with contextlib.suppress(RedisError, OSError):
                         await self._ensure_group()
                 await asyncio.sleep(self._interval)
+
+    async def _pause(self) -> None:
+        """Wait one interval, or less when stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._interval)
 
     async def _claim(self) -> None:
         """Take over entries another (or this) consumer left unacknowledged too long."""

@@ -114,35 +114,38 @@ def _log_row(record: SpendRecord) -> dict[str, Any]:
 
 
 async def _insert_logs(session: AsyncSession, batch: Sequence[SpendRecord]) -> list[SpendRecord]:
-    """Insert the log rows; the records whose rows were new (not seen before)."""
-    inserted: set[str] = set()
+    """Insert the log rows; the records whose rows were new (not seen before).
+
+    One cached statement executed over the batch (SQLAlchemy's "insertmanyvalues"),
+    so a batch costs no SQL compilation per row.
+    """
     request_id = table_of(SpendLog).c.request_id
-    for chunk in _chunks([_log_row(record) for record in batch]):
-        statement = (
-            dialect_insert(session, SpendLog)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["request_id"])
-            .returning(request_id)
-        )
-        inserted.update((await session.exec(statement)).scalars().all())
+    statement = (
+        dialect_insert(session, SpendLog)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(request_id)
+    )
+    rows = [_log_row(record) for record in batch]
+    inserted = set((await session.exec(statement, params=rows)).scalars().all())
     return [record for record in batch if record.request_id in inserted]
 
 
 async def _upsert_daily(
     session: AsyncSession, records: Sequence[SpendRecord], now: datetime
 ) -> None:
+    """Add the batch's totals to each (day, dims) row: one cached statement, many rows."""
     table = table_of(DailySpend)
     rows = [
         {"id": new_id(), **row, "created_at": now, "updated_at": now}
         for row in daily_totals(records)
     ]
-    for chunk in _chunks(rows):
-        statement = dialect_insert(session, DailySpend).values(chunk)
-        added = {name: table.c[name] + statement.excluded[name] for name in DAILY_COUNTERS}
-        added["updated_at"] = statement.excluded.updated_at
-        await session.exec(
-            statement.on_conflict_do_update(index_elements=["day", "dims"], set_=added)
-        )
+    if not rows:
+        return
+    statement = dialect_insert(session, DailySpend)
+    added = {name: table.c[name] + statement.excluded[name] for name in DAILY_COUNTERS}
+    added["updated_at"] = statement.excluded.updated_at
+    upsert = statement.on_conflict_do_update(index_elements=["day", "dims"], set_=added)
+    await session.exec(upsert, params=rows)
 
 
 def _parse_period(duration: str | None) -> BudgetPeriod | None:
