@@ -220,6 +220,8 @@ class GeneralSettings(_Section):
     health_check_interval: float = Field(default=300.0, gt=0)
     max_parallel_requests: int | None = Field(default=None, ge=1)
     proxy_batch_write_at: float = Field(default=2.0, gt=0)
+    spend_claim_idle: float = Field(default=30.0, gt=0)
+    redis_namespace: str = Field(default="deltallm", pattern=r"^[A-Za-z0-9_.-]+$")
     run_migrations_on_start: bool = True
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)

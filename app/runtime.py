@@ -76,11 +76,16 @@ class Runtime:
         engine = create_engine(settings.database_url.get_secret_value())
         sessions = session_factory(engine)
         redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        namespace = general.redis_namespace
         counters: CounterStore = (
-            RedisCounterStore(redis) if redis is not None else MemoryCounterStore()
+            RedisCounterStore(redis, prefix=f"{namespace}:")
+            if redis is not None
+            else MemoryCounterStore()
         )
         invalidator: Invalidator = (
-            RedisInvalidator(redis) if redis is not None else DatabaseInvalidator(sessions)
+            RedisInvalidator(redis, channel=f"{namespace}:keys:invalidate")
+            if redis is not None
+            else DatabaseInvalidator(sessions)
         )
         http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
         alerts = (
@@ -92,7 +97,14 @@ class Runtime:
         interval = general.proxy_batch_write_at
         consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         queue: SpendQueue = (
-            RedisSpendQueue(redis, writer, interval, consumer=consumer)
+            RedisSpendQueue(
+                redis,
+                writer,
+                interval,
+                consumer=consumer,
+                stream=f"{namespace}:spend",
+                claim_idle=general.spend_claim_idle,
+            )
             if redis is not None
             else MemorySpendQueue(writer, interval)
         )

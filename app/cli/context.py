@@ -59,8 +59,11 @@ async def cli_context(config: str | None) -> AsyncIterator[CliContext]:
     client = (
         aioredis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
     )
+    namespace = settings.config.general_settings.redis_namespace
     invalidator: Invalidator = (
-        RedisInvalidator(client) if client is not None else DatabaseInvalidator(sessions)
+        RedisInvalidator(client, channel=f"{namespace}:keys:invalidate")
+        if client is not None
+        else DatabaseInvalidator(sessions)
     )
     try:
         yield CliContext(

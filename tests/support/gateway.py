@@ -9,6 +9,7 @@ Redis is used when ``DELTALLM_TEST_REDIS_URL`` is set.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Mapping
@@ -75,13 +76,19 @@ async def serve_app(app: Litestar) -> AsyncIterator[str]:
         await task
 
 
+def _namespaced(config: Mapping[str, Any], database_url: str) -> dict[str, Any]:
+    """Instances sharing a database share Redis state; other tests' gateways do not."""
+    general = dict(config.get("general_settings") or {})
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    general.setdefault("redis_namespace", f"test-{digest}")
+    return {**config, "general_settings": general}
+
+
 @asynccontextmanager
 async def running_gateway(
     config: Mapping[str, Any], env: Mapping[str, str] | None = None
 ) -> AsyncIterator[RunningGateway]:
     with tempfile.TemporaryDirectory(prefix="deltallm-test-") as tmp:
-        path = Path(tmp) / "config.yaml"
-        path.write_text(yaml.safe_dump(dict(config)), encoding="utf-8")
         async with fresh_database() as database_url:
             values = {
                 "DELTALLM_DATA_DIR": str(Path(tmp) / "data"),
@@ -94,6 +101,8 @@ async def running_gateway(
             if redis_url:
                 values["REDIS_URL"] = redis_url
             values.update(env or {})
+            path = Path(tmp) / "config.yaml"
+            path.write_text(yaml.safe_dump(_namespaced(config, values["DATABASE_URL"])))
             settings = load_settings(path, env=values)
             app = create_app(settings)
             async with serve_app(app) as root:
