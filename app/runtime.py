@@ -67,6 +67,7 @@ class Runtime:
     cache: KeyCache
     spend_queue: SpendQueue
     http: httpx.AsyncClient
+    alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
 
@@ -141,6 +142,7 @@ class Runtime:
             cache=cache,
             spend_queue=queue,
             http=http,
+            alerts=alerts,
             retention=retention,
         )
 
@@ -169,6 +171,8 @@ class Runtime:
         await self.health.stop()
         await self.gateway.settler.drain()
         await self.spend_queue.stop()
+        if self.alerts is not None:
+            await self.alerts.drain()
         if self.retention is not None:
             await self.retention.stop()
         await self.invalidator.stop()
