@@ -200,3 +200,23 @@ async def test_org_budget_shared_by_teams(gateway: RunningGateway) -> None:
         await ask(gateway, keys[0].secret)
     spend, count = await recorded(gateway, org_id=org.id)
     assert (spend, count) == (COST * 2, 2)
+
+
+@pytest.mark.parametrize("level", ["user", "team"])
+async def test_owner_budgets(gateway: RunningGateway, level: str) -> None:
+    sessions = gateway.runtime.sessions
+    budget = {"max_budget": Decimal("0.03")}
+    org = await make_org(sessions)
+    team = await make_team(sessions, org, **(budget if level == "team" else {}))
+    user = await make_user(sessions, **(budget if level == "user" else {}))
+    one = await gateway.runtime.keys.create(KeySpec(team_id=team.id, user_id=user.id))
+    two = await gateway.runtime.keys.create(KeySpec(team_id=team.id, user_id=user.id))
+    await ask(gateway, one.secret)
+    await ask(gateway, two.secret)  # 0.024 spent; 0.019 more does not fit in 0.03
+    with pytest.raises(openai.RateLimitError) as caught:
+        await ask(gateway, one.secret)
+    assert caught.value.code == "budget_exceeded" and level in caught.value.message
+    spend, count = await recorded(
+        gateway, **{f"{level}_id": (user if level == "user" else team).id}
+    )
+    assert (spend, count) == (COST * 2, 2)
