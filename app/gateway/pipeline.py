@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError
 from app.gateway.admission import Admitter
@@ -31,6 +31,7 @@ from app.tokens import estimate_prompt_tokens
 
 __all__ = ["Gateway", "RequestContext"]
 
+T = TypeVar("T")
 _END_USER_HEADER = "x-deltallm-end-user-id"
 _ID_PREFIX = secrets.token_hex(8)
 _ID_COUNTER = itertools.count()
@@ -141,29 +142,31 @@ class Gateway:
         facts.reservation = ctx.admission.reservation if ctx.admission else None
         return facts, prompt, output, output_price
 
-    async def call(
-        self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
-    ) -> RoutedResult:
-        model = self._authorize(ctx, body)
-        facts, prompt, _, _ = await self._admit(ctx, model, body)
+    async def _routed(self, ctx: RequestContext, facts: CallFacts, routing: Awaitable[T]) -> T:
+        """Await the router, timing the upstream; a failed or abandoned call is settled at no
+        cost so its reservation and parallel slot are released at once."""
         started = time.perf_counter()
         try:
-            routed = await self.router.call(
-                model, ctx.op, body, files=files, estimated_tokens=prompt
-            )
-        except DeltaLLMError as exc:
+            return await routing
+        except BaseException as exc:
+            code = exc.status_code if isinstance(exc, DeltaLLMError) else 499
             self.settler.spawn(
                 self.settler.settle(
-                    facts,
-                    deployment=None,
-                    usage=None,
-                    status=SpendStatus.ERROR,
-                    status_code=exc.status_code,
+                    facts, deployment=None, usage=None, status=SpendStatus.ERROR, status_code=code
                 )
             )
             raise
         finally:
             ctx.upstream_seconds += time.perf_counter() - started
+
+    async def call(
+        self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
+    ) -> RoutedResult:
+        model = self._authorize(ctx, body)
+        facts, prompt, _, _ = await self._admit(ctx, model, body)
+        routed = await self._routed(
+            ctx, facts, self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
+        )
         # Settled before answering: once the caller has its answer, its cost is recorded
         # (with Redis, in the durable stream) even if this process dies the next moment.
         await self.settler.settle(
@@ -180,24 +183,13 @@ class Gateway:
         facts, prompt, output, output_price = await self._admit(ctx, model, body)
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
-        started = time.perf_counter()
-        try:
-            routed = await self.router.stream(
+        routed = await self._routed(
+            ctx,
+            facts,
+            self.router.stream(
                 model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
-            )
-        except DeltaLLMError as exc:
-            self.settler.spawn(
-                self.settler.settle(
-                    facts,
-                    deployment=None,
-                    usage=None,
-                    status=SpendStatus.ERROR,
-                    status_code=exc.status_code,
-                )
-            )
-            raise
-        finally:
-            ctx.upstream_seconds += time.perf_counter() - started
+            ),
+        )
         guard = None
         if facts.reservation is not None and facts.reservation.reserved > 0:
             guard = BudgetGuard(self.admitter.counters, output, output_price, time.time)

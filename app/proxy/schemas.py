@@ -32,7 +32,7 @@ Stop = str | list[str] | None
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=False):
-    pass
+    """Checks the fields it names; other fields are left for the upstream."""
 
 
 class ImageUrl(_Base):
