@@ -49,6 +49,10 @@ migrate *ARGS: setup
 revision MESSAGE: setup
     python -c 'import sys; from app.db.migrate import revision; from app.settings import load_settings; revision(sys.argv[1], load_settings().database_url.get_secret_value())' "{{MESSAGE}}"
 
+# Export the GraphQL SDL to graphql_schema/schema.graphql (a test fails when it is stale).
+schema: setup
+    python -m graphql_schema.export
+
 # Throughput and latency, direct vs through the gateway (see README, Performance).
 bench *ARGS: setup
     python -m tests.benchmarks.run {{ARGS}}

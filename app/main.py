@@ -14,6 +14,7 @@ from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
 from app.runtime import Runtime
 from app.settings import Settings, get_settings
+from graphql_schema.controller import GraphQLController
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings) -> Litestar:
             await runtime.stop()
 
     app = Litestar(
-        route_handlers=[*OPENAI_ROUTES, *MODEL_ROUTES, *HEALTH_ROUTES],
+        route_handlers=[*OPENAI_ROUTES, *MODEL_ROUTES, *HEALTH_ROUTES, GraphQLController],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=_MAX_BODY,

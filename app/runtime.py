@@ -31,6 +31,7 @@ from app.keys.service import KeyService
 from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
 from app.limits.redis_store import RedisCounterStore
+from app.orgs.service import OrgService
 from app.router.health import HealthChecker
 from app.router.router import Router
 from app.settings import Settings
@@ -63,6 +64,7 @@ class Runtime:
     gateway: Gateway
     health: HealthChecker
     keys: KeyService
+    orgs: OrgService
     invalidator: Invalidator
     cache: KeyCache
     spend_queue: SpendQueue
@@ -138,6 +140,7 @@ class Runtime:
             gateway=gateway,
             health=HealthChecker(router),
             keys=KeyService(sessions, salt.get_secret_value(), invalidator),
+            orgs=OrgService(sessions, invalidator),
             invalidator=invalidator,
             cache=cache,
             spend_queue=queue,

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.audit.service import Actor, record, snapshot
+from app.db.pagination import Page, paginate
 from app.db.types import utcnow
 from app.errors import BadRequestError, NotFoundError
 from app.keys.invalidation import Invalidator
@@ -25,7 +27,10 @@ from app.limits.periods import parse_duration
 from app.orgs.models import Team
 from app.users.models import User
 
-__all__ = ["CreatedKey", "KeyService", "KeySpec"]
+__all__ = ["CreatedKey", "KeyCheck", "KeyService", "KeySpec"]
+
+KeyCheck = Callable[[VirtualKey], None]
+"""Raises when the caller may not change this key (run inside the change's transaction)."""
 
 MAX_BUDGET = Decimal(100_000_000)
 """The largest budget a key may have (USD): money columns are exact up to ~9.2e8."""
@@ -115,7 +120,9 @@ class KeyService:
     def hash(self, secret: str) -> str:
         return hash_key(secret, self._salt)
 
-    async def create(self, spec: KeySpec, *, created_by: str | None = None) -> CreatedKey:
+    async def create(
+        self, spec: KeySpec, *, created_by: str | None = None, actor: Actor | None = None
+    ) -> CreatedKey:
         spec.validate()
         secret = generate_secret()
         prefix, suffix = display_parts(secret)
@@ -132,6 +139,11 @@ class KeyService:
                 **self._values(spec),
             )
             session.add(key)
+            if actor is not None:
+                await session.flush()
+                record(
+                    session, actor, "key.create", "key", key.id, org_id=org_id, after=snapshot(key)
+                )
         await self._invalidator.publish([key.key_hash])
         return CreatedKey(key, secret)
 
@@ -176,30 +188,88 @@ class KeyService:
         async with self._sessions() as session:
             return (await session.exec(query)).all()
 
-    async def _change(self, key_id: str, apply: Callable[[VirtualKey], None]) -> VirtualKey:
+    async def page(
+        self,
+        *,
+        org_ids: frozenset[str] | None,
+        team_id: str | None = None,
+        include_revoked: bool = False,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Page[VirtualKey]:
+        """Keys inside ``org_ids`` (all keys when None), newest last, one page."""
+        query = select(VirtualKey)
+        if org_ids is not None:
+            query = query.where(col(VirtualKey.org_id).in_(org_ids))
+        if team_id is not None:
+            query = query.where(VirtualKey.team_id == team_id)
+        if not include_revoked:
+            query = query.where(col(VirtualKey.revoked_at).is_(None))
+        async with self._sessions() as session:
+            return await paginate(session, query, VirtualKey, first=first, after=after)
+
+    async def _change(
+        self,
+        key_id: str,
+        apply: Callable[[VirtualKey], None],
+        action: str,
+        actor: Actor | None,
+        check: Callable[[VirtualKey], None] | None = None,
+    ) -> VirtualKey:
         async with self._sessions() as session, session.begin():
             key = await session.get(VirtualKey, key_id)
             if key is None:
                 raise NotFoundError(f"no key {key_id}", param="key_id", code="key_not_found")
+            if check is not None:
+                check(key)
+            before = snapshot(key)
             apply(key)
+            if actor is not None:
+                record(
+                    session,
+                    actor,
+                    action,
+                    "key",
+                    key.id,
+                    org_id=key.org_id,
+                    before=before,
+                    after=snapshot(key),
+                )
             hashes = [key.key_hash] + ([key.previous_key_hash] if key.previous_key_hash else [])
         await self._invalidator.publish(hashes)
         return key
 
-    async def revoke(self, key_id: str) -> VirtualKey:
+    async def revoke(
+        self, key_id: str, *, actor: Actor | None = None, check: KeyCheck | None = None
+    ) -> VirtualKey:
         def apply(key: VirtualKey) -> None:
             key.revoked_at = key.revoked_at or self._clock()
             key.previous_key_expires_at = None
 
-        return await self._change(key_id, apply)
+        return await self._change(key_id, apply, "key.revoke", actor, check)
 
-    async def set_blocked(self, key_id: str, blocked: bool) -> VirtualKey:
+    async def set_blocked(
+        self,
+        key_id: str,
+        blocked: bool,
+        *,
+        actor: Actor | None = None,
+        check: KeyCheck | None = None,
+    ) -> VirtualKey:
         def apply(key: VirtualKey) -> None:
             key.blocked = blocked
 
-        return await self._change(key_id, apply)
+        action = "key.block" if blocked else "key.unblock"
+        return await self._change(key_id, apply, action, actor, check)
 
-    async def update(self, key_id: str, **changes: Any) -> VirtualKey:
+    async def update(
+        self,
+        key_id: str,
+        *,
+        actor: Actor | None = None,
+        check: KeyCheck | None = None,
+        **changes: Any,
+    ) -> VirtualKey:
         unknown = set(changes) - set(_SPEC_FIELDS)
         if unknown:
             raise BadRequestError(f"unknown key fields: {', '.join(sorted(unknown))}")
@@ -211,9 +281,16 @@ class KeyService:
                     value = {k: str(v) for k, v in value.items()}
                 setattr(key, name, value)
 
-        return await self._change(key_id, apply)
+        return await self._change(key_id, apply, "key.update", actor, check)
 
-    async def regenerate(self, key_id: str, *, grace: timedelta | None = None) -> CreatedKey:
+    async def regenerate(
+        self,
+        key_id: str,
+        *,
+        grace: timedelta | None = None,
+        actor: Actor | None = None,
+        check: KeyCheck | None = None,
+    ) -> CreatedKey:
         """A new secret; the old one keeps working for ``grace`` (not at all by default)."""
         secret = generate_secret()
         old_hashes: list[str] = []
@@ -227,6 +304,6 @@ class KeyService:
             key.key_hash = self.hash(secret)
             key.key_prefix, key.key_suffix = display_parts(secret)
 
-        key = await self._change(key_id, apply)
+        key = await self._change(key_id, apply, "key.regenerate", actor, check)
         await self._invalidator.publish(old_hashes)
         return CreatedKey(key, secret)

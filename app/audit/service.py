@@ -1,0 +1,56 @@
+"""Recording administrative changes: who, what, which object, before and after, when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.audit.models import ActorType, AuditLog
+
+__all__ = ["SECRET_FIELDS", "Actor", "record", "snapshot"]
+
+SECRET_FIELDS = frozenset(
+    {"key_hash", "previous_key_hash", "password_hash", "mfa_secret_encrypted", "api_key"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    type: ActorType
+    id: str | None
+    request_id: str | None = None
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A JSON-safe copy of a table row without secrets."""
+    values = row.model_dump(mode="json")
+    return {k: v for k, v in values.items() if k not in SECRET_FIELDS}
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    *,
+    org_id: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add the audit row to ``session``: it commits (or rolls back) with the change itself."""
+    session.add(
+        AuditLog(
+            actor_type=actor.type,
+            actor_id=actor.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            org_id=org_id,
+            before=before,
+            after=after,
+            request_id=actor.request_id,
+        )
+    )

@@ -1,0 +1,79 @@
+"""The per-request context of the admin API: who is calling and the services to call."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Any
+
+from litestar import Request
+from strawberry.litestar import BaseContext
+
+from app.audit.models import ActorType
+from app.auth.principal import Principal
+from app.db.types import utcnow
+from app.errors import AuthenticationError
+from app.gateway.auth import extract_key
+from app.keys.lookup import load_identity
+from app.keys.secrets import hash_key
+from app.runtime import Runtime
+from app.users.models import PlatformRole
+
+__all__ = ["GraphQLContext", "context_getter"]
+
+
+class GraphQLContext(BaseContext, kw_only=True):
+    """Strawberry's Litestar context (request, response) plus the caller and the runtime."""
+
+    runtime: Runtime
+    principal: Principal | None
+    request_id: str
+    auth_problem: str | None = None
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise AuthenticationError(
+                self.auth_problem or "Sign in, or send an admin key as a Bearer token.",
+                code="unauthenticated",
+            )
+        return self.principal
+
+
+async def _principal(
+    runtime: Runtime, request: Request[Any, Any, Any], request_id: str
+) -> tuple[Principal | None, str | None]:
+    try:
+        secret = extract_key(request.headers)
+    except AuthenticationError:
+        return None, None
+    master = runtime.settings.master_key.get_secret_value()
+    if hmac.compare_digest(secret.encode(), master.encode()):
+        principal = Principal(
+            ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN, request_id=request_id
+        )
+        return principal, None
+    salt = runtime.settings.salt_key.get_secret_value()
+    now = utcnow()
+    identity = await load_identity(runtime.sessions, hash_key(secret, salt), now)
+    usable = (
+        identity is not None
+        and identity.is_admin
+        and not identity.revoked
+        and identity.blocked_reason is None
+        and (identity.expires_at is None or identity.expires_at > now)
+    )
+    if identity is None or not usable:
+        return None, "This key cannot administer the gateway."
+    principal = Principal(
+        ActorType.KEY, identity.key_id, PlatformRole.PLATFORM_ADMIN, request_id=request_id
+    )
+    return principal, None
+
+
+async def context_getter(request: Request[Any, Any, Any]) -> GraphQLContext:
+    runtime: Runtime = request.app.state.runtime
+    request_id = uuid.uuid4().hex
+    principal, problem = await _principal(runtime, request, request_id)
+    return GraphQLContext(
+        runtime=runtime, principal=principal, request_id=request_id, auth_problem=problem
+    )

@@ -1,0 +1,73 @@
+"""GraphQL types of virtual keys (never their secrets, except once at creation)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from app.keys.models import VirtualKey as KeyRow
+
+__all__ = ["UserError", "VirtualKey"]
+
+
+@strawberry.type
+class UserError:
+    """An expected failure the caller can fix (validation, conflict)."""
+
+    field: str | None
+    message: str
+    code: str
+
+
+@strawberry.type
+class VirtualKey:
+    id: strawberry.ID
+    alias: str | None
+    key_display: str
+    team_id: strawberry.ID | None
+    user_id: strawberry.ID | None
+    org_id: strawberry.ID | None
+    models: list[str]
+    max_budget: Decimal | None
+    soft_budget: Decimal | None
+    budget_duration: str | None
+    spend: Decimal
+    rpm_limit: int | None
+    tpm_limit: int | None
+    max_parallel_requests: int | None
+    expires_at: datetime | None
+    blocked: bool
+    revoked: bool
+    tags: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: KeyRow) -> VirtualKey:
+        def ident(value: str | None) -> strawberry.ID | None:
+            return strawberry.ID(value) if value is not None else None
+
+        return cls(
+            id=strawberry.ID(row.id),
+            alias=row.alias,
+            key_display=f"{row.key_prefix}…{row.key_suffix}",
+            team_id=ident(row.team_id),
+            user_id=ident(row.user_id),
+            org_id=ident(row.org_id),
+            models=list(row.models),
+            max_budget=row.max_budget,
+            soft_budget=row.soft_budget,
+            budget_duration=row.budget_duration,
+            spend=row.spend,
+            rpm_limit=row.rpm_limit,
+            tpm_limit=row.tpm_limit,
+            max_parallel_requests=row.max_parallel_requests,
+            expires_at=row.expires_at,
+            blocked=row.blocked,
+            revoked=row.revoked_at is not None,
+            tags=list(row.tags),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+        )

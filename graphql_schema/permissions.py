@@ -1,0 +1,135 @@
+"""Permission rules, each visible in the SDL as a directive on the field it guards.
+
+``@requiresSignIn``: any authenticated caller. ``@requiresRole(roles: [...])``: a
+platform role. ``@requiresOrgRole(roles: [...], of: "...")``: a role in the organization
+that the named argument (an org id, or a team or key id) belongs to; platform admins
+always pass, co-admins for reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+from strawberry.types import Info
+
+from app.auth.principal import Principal
+from app.errors import NotFoundError, PermissionDeniedError
+from app.keys.models import VirtualKey
+from app.orgs.models import Team
+from app.users.models import OrgRole, PlatformRole
+from graphql_schema.context import GraphQLContext
+
+__all__ = ["org_role", "platform_role", "signed_in"]
+
+# The app's own role enums, exposed to GraphQL under their names.
+strawberry.enum(PlatformRole, name="PlatformRole")
+strawberry.enum(OrgRole, name="OrgRole")
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresSignIn")
+class RequiresSignIn:
+    pass
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresRole")
+class RequiresRole:
+    roles: list[PlatformRole]
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresOrgRole")
+class RequiresOrgRole:
+    roles: list[OrgRole]
+    of: str
+
+
+def _principal(info: Info[GraphQLContext, Any]) -> Principal:
+    principal = info.context.require_principal()
+    if principal.must_change_password and info.field_name not in ("me", "changePassword"):
+        raise PermissionDeniedError(
+            "Change your password before doing anything else.", code="password_change_required"
+        )
+    return principal
+
+
+class SignedIn(BasePermission):
+    def __init__(self) -> None:
+        self._schema_directive = RequiresSignIn()  # type: ignore[misc]
+
+    def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
+        _principal(info)
+        return True
+
+
+class HasPlatformRole(BasePermission):
+    message = "Your platform role does not allow this."
+
+    def __init__(self, *roles: PlatformRole) -> None:
+        self.roles = frozenset(roles)
+        self._schema_directive = RequiresRole(roles=list(roles))  # type: ignore[misc]
+
+    def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
+        if _principal(info).platform_role not in self.roles:
+            raise PermissionDeniedError(self.message, code="forbidden")
+        return True
+
+
+class HasOrgRole(BasePermission):
+    """``of`` names the argument: ``orgId``/``id`` (an organization), ``teamId``, ``keyId``."""
+
+    message = "You need another role in that organization."
+
+    def __init__(self, *roles: OrgRole, of: str) -> None:
+        self.roles = frozenset(roles)
+        self.of = of
+        self._schema_directive = RequiresOrgRole(roles=list(roles), of=of)  # type: ignore[misc]
+
+    async def _org_of(self, info: Info[GraphQLContext, Any], value: str) -> str | None:
+        if self.of in ("orgId", "id"):
+            return value
+        async with info.context.runtime.sessions() as session:
+            row: Team | VirtualKey | None = (
+                await session.get(Team, value)
+                if self.of == "teamId"
+                else await session.get(VirtualKey, value)
+            )
+        if row is None:
+            raise NotFoundError(f"no such {self.of.removesuffix('Id')}: {value}", param=self.of)
+        org_id: str | None = row.org_id
+        return org_id
+
+    async def has_permission(
+        self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any
+    ) -> bool:
+        principal = _principal(info)
+        if principal.is_platform_admin:
+            return True
+        value = kwargs.get(_snake(self.of))
+        if value is None and "input" in kwargs:
+            value = getattr(kwargs["input"], _snake(self.of), None)
+        org_id = await self._org_of(info, str(value)) if value is not None else None
+        reading = OrgRole.ORG_AUDITOR in self.roles
+        if principal.sees_everything and reading:
+            return True
+        if org_id is None or principal.org_roles.get(org_id) not in self.roles:
+            raise PermissionDeniedError(self.message, code="forbidden")
+        return True
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def signed_in() -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[SignedIn()])]
+
+
+def platform_role(*roles: PlatformRole) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[HasPlatformRole(*roles)])]
+
+
+def org_role(*roles: OrgRole, of: str) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[HasOrgRole(*roles, of=of)])]

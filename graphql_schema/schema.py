@@ -1,0 +1,80 @@
+"""The admin API: one Strawberry schema merging every domain's queries and mutations."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+from strawberry.types.execution import ExecutionContext
+
+from app.auth.principal import Principal
+from app.users.models import PlatformRole
+from graphql_schema.context import GraphQLContext
+from graphql_schema.errors import ErrorCodes
+from graphql_schema.keys.mutations import KeyMutations
+from graphql_schema.keys.queries import KeyQueries
+from graphql_schema.orgs.mutations import OrgMutations
+from graphql_schema.orgs.queries import OrgQueries
+from graphql_schema.permissions import signed_in
+
+__all__ = ["build_schema", "schema"]
+
+
+@strawberry.type
+class Viewer:
+    kind: str
+    id: str | None
+    email: str | None
+    platform_role: PlatformRole
+    must_change_password: bool
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        return cls(
+            kind=principal.kind.value,
+            id=principal.id,
+            email=principal.email,
+            platform_role=principal.platform_role,
+            must_change_password=principal.must_change_password,
+        )
+
+
+@strawberry.type
+class Query(OrgQueries, KeyQueries):
+    @strawberry.field(extensions=signed_in())
+    def me(self, info: Info[GraphQLContext, None]) -> Viewer:
+        return Viewer.of(info.context.require_principal())
+
+
+@strawberry.type
+class Mutation(OrgMutations, KeyMutations):
+    pass
+
+
+class Schema(strawberry.Schema):
+    """Errors are logged once, by :class:`ErrorCodes` (unexpected ones only): a refused
+    permission or a bad input is the caller's business, not an operator's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema() -> strawberry.Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            ErrorCodes,
+            lambda: QueryDepthLimiter(max_depth=10),
+            lambda: MaxTokensLimiter(max_token_count=5000),
+            lambda: MaxAliasesLimiter(max_alias_count=30),
+        ],
+    )
+
+
+schema = build_schema()

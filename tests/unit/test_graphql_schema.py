@@ -1,0 +1,44 @@
+"""The SDL: committed and current, and every rule readable from it."""
+
+from __future__ import annotations
+
+from graphql import parse
+from graphql.language import FieldDefinitionNode, ObjectTypeDefinitionNode
+
+from graphql_schema.export import SDL_PATH, sdl
+
+PERMISSIONS = {"requiresRole", "requiresOrgRole"}
+
+
+def test_committed_sdl_is_current() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), "run `just schema` and commit it"
+
+
+def _fields(type_name: str) -> list[FieldDefinitionNode]:
+    document = parse(sdl())
+    for definition in document.definitions:
+        if isinstance(definition, ObjectTypeDefinitionNode) and definition.name.value == type_name:
+            return list(definition.fields or [])
+    raise AssertionError(f"no type {type_name}")
+
+
+def test_every_mutation_carries_a_permission_directive() -> None:
+    missing = [
+        f.name.value
+        for f in _fields("Mutation")
+        if not {d.name.value for d in f.directives or []} & PERMISSIONS
+    ]
+    assert missing == []
+
+
+def test_every_query_needs_at_least_a_signed_in_caller() -> None:
+    missing = [
+        f.name.value
+        for f in _fields("Query")
+        if not {d.name.value for d in f.directives or []} & (PERMISSIONS | {"requiresSignIn"})
+    ]
+    assert missing == []
+
+
+def test_the_walk_sees_fields() -> None:
+    assert len(_fields("Mutation")) >= 8 and len(_fields("Query")) >= 5
