@@ -36,6 +36,7 @@ from app.router.health import HealthChecker
 from app.router.router import Router
 from app.settings import Settings
 from app.spend.alerts import BudgetAlerts
+from app.spend.analytics import SpendAnalytics
 from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
 from app.spend.retention import RetentionTask
@@ -65,6 +66,7 @@ class Runtime:
     health: HealthChecker
     keys: KeyService
     orgs: OrgService
+    analytics: SpendAnalytics
     invalidator: Invalidator
     cache: KeyCache
     spend_queue: SpendQueue
@@ -141,6 +143,7 @@ class Runtime:
             health=HealthChecker(router),
             keys=KeyService(sessions, salt.get_secret_value(), invalidator),
             orgs=OrgService(sessions, invalidator),
+            analytics=SpendAnalytics(sessions),
             invalidator=invalidator,
             cache=cache,
             spend_queue=queue,

@@ -18,6 +18,7 @@ from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.mutations import OrgMutations
 from graphql_schema.orgs.queries import OrgQueries
 from graphql_schema.permissions import signed_in
+from graphql_schema.spend.queries import SpendQueries
 
 __all__ = ["build_schema", "schema"]
 
@@ -42,7 +43,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(OrgQueries, KeyQueries):
+class Query(OrgQueries, KeyQueries, SpendQueries):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:
         return Viewer.of(info.context.require_principal())

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.models import ActorType, AuditLog
+from app.db.pagination import Page, paginate
 
-__all__ = ["SECRET_FIELDS", "Actor", "record", "snapshot"]
+__all__ = ["SECRET_FIELDS", "Actor", "audit_page", "record", "snapshot"]
 
 SECRET_FIELDS = frozenset(
     {"key_hash", "previous_key_hash", "password_hash", "mfa_secret_encrypted", "api_key"}
@@ -54,3 +57,24 @@ def record(
             request_id=actor.request_id,
         )
     )
+
+
+async def audit_page(
+    sessions: async_sessionmaker[AsyncSession],
+    org_ids: frozenset[str] | None,
+    *,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    first: int = 50,
+    after: str | None = None,
+) -> Page[AuditLog]:
+    """Audit rows of these organizations (every row when None), oldest first."""
+    query = select(AuditLog)
+    if org_ids is not None:
+        query = query.where(col(AuditLog.org_id).in_(org_ids))
+    if target_type is not None:
+        query = query.where(AuditLog.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AuditLog.target_id == target_id)
+    async with sessions() as session:
+        return await paginate(session, query, AuditLog, first=first, after=after)

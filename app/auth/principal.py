@@ -25,8 +25,8 @@ _PLATFORM_RANK = {
     PlatformRole.PLATFORM_CO_ADMIN: 1,
     PlatformRole.PLATFORM_ADMIN: 2,
 }
-_READERS = frozenset(OrgRole)
 _WRITERS = frozenset({OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN})
+_AUDITORS = frozenset({OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN, OrgRole.ORG_AUDITOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,12 @@ class Principal:
     def visible_org_ids(self) -> frozenset[str] | None:
         """The organizations this caller may see (None: all of them)."""
         return None if self.sees_everything else frozenset(self.org_roles)
+
+    def audited_org_ids(self) -> frozenset[str] | None:
+        """Organizations whose audit log this caller may read (None: all)."""
+        if self.sees_everything:
+            return None
+        return frozenset(o for o, r in self.org_roles.items() if r in _AUDITORS)
 
     def can_read_org(self, org_id: str) -> bool:
         return self.sees_everything or org_id in self.org_roles

@@ -12,6 +12,7 @@ import uvicorn
 
 from app.cli.context import fail, load_cli_settings
 from app.cli.keys import keys, spend
+from app.cli.users import users
 from app.db.migrate import upgrade
 from app.errors import ConfigError
 from app.main import create_app
@@ -97,6 +98,7 @@ def migrate(config: str | None, revision: str) -> None:
 
 cli.add_command(keys)
 cli.add_command(spend)
+cli.add_command(users)
 
 if __name__ == "__main__":
     cli()

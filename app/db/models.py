@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from app.audit.models import AuditLog
+from app.auth.models import RecoveryCode, UserSession
 from app.deployments.models import GatewaySetting, ModelDeployment
 from app.keys.models import KeyModelSpend, VirtualKey
 from app.orgs.models import Organization, Team
@@ -25,10 +26,12 @@ __all__ = [
     "ModelDeployment",
     "OrgMembership",
     "Organization",
+    "RecoveryCode",
     "SpendLog",
     "Team",
     "TeamMembership",
     "User",
+    "UserSession",
     "VirtualKey",
     "metadata",
 ]

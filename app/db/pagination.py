@@ -48,11 +48,12 @@ async def paginate(
     *,
     first: int,
     after: str | None,
+    order_by: str = "created_at",
 ) -> Page[T]:
-    """One page of ``query`` ordered by (created_at, id), plus the total count."""
+    """One page of ``query`` ordered by (``order_by``, id), plus the total count."""
     if not 1 <= first <= MAX_PAGE:
         raise BadRequestError(f"`first` must be between 1 and {MAX_PAGE}.", param="first")
-    created: Any = col(model.created_at)  # type: ignore[attr-defined]
+    created: Any = col(getattr(model, order_by))
     ident: Any = col(model.id)  # type: ignore[attr-defined]
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     if after is not None:
@@ -64,5 +65,5 @@ async def paginate(
         items=items,
         total=int(total),
         has_next=len(rows) > first,
-        cursors=[_cursor(r.created_at, r.id) for r in items],  # type: ignore[attr-defined]
+        cursors=[_cursor(getattr(r, order_by), r.id) for r in items],  # type: ignore[attr-defined]
     )

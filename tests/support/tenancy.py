@@ -25,7 +25,9 @@ async def _add(sessions: Sessions, row: Any) -> Any:
 
 async def make_org(sessions: Sessions, **fields: Any) -> Organization:
     name = f"org-{uuid.uuid4().hex[:8]}"
-    org: Organization = await _add(sessions, Organization(name=name, slug=name, **fields))
+    fields.setdefault("name", name)
+    fields.setdefault("slug", fields["name"].lower())
+    org: Organization = await _add(sessions, Organization(**fields))
     return org
 
 

@@ -1,0 +1,151 @@
+"""Reading spend: totals, daily series, breakdowns (from daily aggregates) and request logs.
+
+Everything is limited to a set of organizations (None: all, for platform admins). Dates
+are UTC days, both ends included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.pagination import Page, paginate
+from app.errors import BadRequestError
+from app.spend.models import DailySpend, SpendLog, SpendStatus
+
+__all__ = ["Dimension", "LogFilter", "SpendAnalytics", "Totals"]
+
+MAX_DAYS = 366
+
+
+class Dimension(StrEnum):
+    MODEL = "model_group"
+    KEY = "key_id"
+    USER = "user_id"
+    TEAM = "team_id"
+    ORG = "org_id"
+    END_USER = "end_user"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    label: str | None
+    cost: Decimal
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    start: datetime | None = None
+    end: datetime | None = None
+    key_id: str | None = None
+    team_id: str | None = None
+    model_group: str | None = None
+    status: SpendStatus | None = None
+
+
+def _sums() -> tuple[Any, ...]:
+    return (
+        func.coalesce(func.sum(DailySpend.cost), 0),
+        func.coalesce(func.sum(DailySpend.request_count), 0),
+        func.coalesce(func.sum(DailySpend.prompt_tokens), 0),
+        func.coalesce(func.sum(DailySpend.completion_tokens), 0),
+    )
+
+
+def _totals(label: Any, row: Sequence[Any]) -> Totals:
+    return Totals(
+        None if label is None else str(label),
+        Decimal(row[0]),
+        int(row[1]),
+        int(row[2]),
+        int(row[3]),
+    )
+
+
+class SpendAnalytics:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @staticmethod
+    def _window(start: date, end: date) -> None:
+        if end < start:
+            raise BadRequestError("`to` is before `from`.", param="to")
+        if (end - start).days > MAX_DAYS:
+            raise BadRequestError(f"At most {MAX_DAYS} days at once.", param="to")
+
+    def _scoped(self, query: Any, org_ids: frozenset[str] | None, start: date, end: date) -> Any:
+        self._window(start, end)
+        query = query.where(col(DailySpend.day) >= start, col(DailySpend.day) <= end)
+        if org_ids is not None:
+            query = query.where(col(DailySpend.org_id).in_(org_ids))
+        return query
+
+    async def totals(self, org_ids: frozenset[str] | None, start: date, end: date) -> Totals:
+        query = self._scoped(select(*_sums()), org_ids, start, end)
+        async with self._sessions() as session:
+            row = (await session.exec(query)).one()
+        return _totals(None, row)
+
+    async def daily(self, org_ids: frozenset[str] | None, start: date, end: date) -> list[Totals]:
+        """One entry per day in the window, zero-filled."""
+        query = self._scoped(select(DailySpend.day, *_sums()), org_ids, start, end)
+        async with self._sessions() as session:
+            rows = (await session.exec(query.group_by(DailySpend.day))).all()
+        found = {row[0]: _totals(row[0].isoformat(), row[1:]) for row in rows}
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        zero = Decimal(0)
+        return [found.get(d, Totals(d.isoformat(), zero, 0, 0, 0)) for d in days]
+
+    async def breakdown(
+        self,
+        org_ids: frozenset[str] | None,
+        start: date,
+        end: date,
+        by: Dimension,
+        limit: int = 20,
+    ) -> list[Totals]:
+        """The biggest spenders along one dimension, most expensive first."""
+        if not 1 <= limit <= 100:
+            raise BadRequestError("`limit` must be between 1 and 100.", param="limit")
+        column = getattr(DailySpend, by.value)
+        query = self._scoped(select(column, *_sums()), org_ids, start, end)
+        query = query.group_by(column).order_by(func.sum(DailySpend.cost).desc()).limit(limit)
+        async with self._sessions() as session:
+            rows = (await session.exec(query)).all()
+        return [_totals(row[0], row[1:]) for row in rows]
+
+    async def logs(
+        self,
+        org_ids: frozenset[str] | None,
+        where: LogFilter,
+        *,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Page[SpendLog]:
+        query = select(SpendLog)
+        if org_ids is not None:
+            query = query.where(col(SpendLog.org_id).in_(org_ids))
+        if where.start is not None:
+            query = query.where(col(SpendLog.started_at) >= where.start)
+        if where.end is not None:
+            query = query.where(col(SpendLog.started_at) < where.end)
+        for name in ("key_id", "team_id", "model_group", "status"):
+            value = getattr(where, name)
+            if value is not None:
+                query = query.where(getattr(SpendLog, name) == value)
+        async with self._sessions() as session:
+            return await paginate(
+                session, query, SpendLog, first=first, after=after, order_by="started_at"
+            )

@@ -1,0 +1,110 @@
+"""Spend analytics, request logs and the audit log, within the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.audit.service import audit_page
+from app.errors import BadRequestError
+from app.spend.analytics import Dimension, LogFilter
+from app.spend.models import SpendStatus
+from graphql_schema.common import Connection, connection
+from graphql_schema.context import GraphQLContext
+from graphql_schema.permissions import signed_in
+from graphql_schema.spend.types import (
+    AuditEntry,
+    RequestLog,
+    RequestLogFilter,
+    SpendDimension,
+    SpendTotals,
+)
+
+__all__ = ["SpendQueries"]
+
+Ctx = Info[GraphQLContext, Any]
+
+
+def _status(value: str | None) -> SpendStatus | None:
+    if value is None:
+        return None
+    try:
+        return SpendStatus(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in SpendStatus)
+        raise BadRequestError(f"status is one of {allowed}", param="status") from None
+
+
+@strawberry.type
+class SpendQueries:
+    @strawberry.field(extensions=signed_in())
+    async def spend_totals(self, info: Ctx, start: date, end: date) -> SpendTotals:
+        """Cost, requests and tokens between two UTC days (both included)."""
+        scope = info.context.require_principal().visible_org_ids()
+        totals = await info.context.runtime.analytics.totals(scope, start, end)
+        return SpendTotals.of(totals)
+
+    @strawberry.field(extensions=signed_in())
+    async def daily_spend(self, info: Ctx, start: date, end: date) -> list[SpendTotals]:
+        """One entry per day (label = the ISO date), days without spend included."""
+        scope = info.context.require_principal().visible_org_ids()
+        return [
+            SpendTotals.of(t) for t in await info.context.runtime.analytics.daily(scope, start, end)
+        ]
+
+    @strawberry.field(extensions=signed_in())
+    async def spend_breakdown(
+        self, info: Ctx, start: date, end: date, by: SpendDimension, limit: int = 20
+    ) -> list[SpendTotals]:
+        """The biggest spenders along one dimension (label = the model name or the id)."""
+        scope = info.context.require_principal().visible_org_ids()
+        rows = await info.context.runtime.analytics.breakdown(
+            scope, start, end, Dimension(by.value), limit
+        )
+        return [SpendTotals.of(t) for t in rows]
+
+    @strawberry.field(extensions=signed_in())
+    async def request_logs(
+        self,
+        info: Ctx,
+        first: int = 50,
+        after: str | None = None,
+        filter: RequestLogFilter | None = None,
+    ) -> Connection[RequestLog]:
+        scope = info.context.require_principal().visible_org_ids()
+        where = LogFilter()
+        if filter is not None:
+            where = LogFilter(
+                start=filter.start,
+                end=filter.end,
+                key_id=str(filter.key_id) if filter.key_id else None,
+                team_id=str(filter.team_id) if filter.team_id else None,
+                model_group=filter.model_group,
+                status=_status(filter.status),
+            )
+        page = await info.context.runtime.analytics.logs(scope, where, first=first, after=after)
+        return connection(page, RequestLog.of)
+
+    @strawberry.field(extensions=signed_in())
+    async def audit_log(
+        self,
+        info: Ctx,
+        first: int = 50,
+        after: str | None = None,
+        target_type: str | None = None,
+        target_id: str | None = None,
+    ) -> Connection[AuditEntry]:
+        """Platform admins read every entry; org owners, admins and auditors their org's."""
+        scope = info.context.require_principal().audited_org_ids()
+        page = await audit_page(
+            info.context.runtime.sessions,
+            scope,
+            target_type=target_type,
+            target_id=target_id,
+            first=first,
+            after=after,
+        )
+        return connection(page, AuditEntry.of)

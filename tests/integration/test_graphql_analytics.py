@@ -1,0 +1,174 @@
+"""Spend analytics, request logs and the audit log through the admin API, scoped."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from app.audit.models import ActorType
+from app.auth.principal import Principal
+from app.keys.service import KeySpec
+from app.users.models import OrgRole, PlatformRole
+from graphql_schema.context import GraphQLContext
+from graphql_schema.schema import schema
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.tenancy import make_org, make_team
+
+PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
+HI = [{"role": "user", "content": "Hi"}]
+ADMIN = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
+
+
+@pytest.fixture
+async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
+    config = {
+        "model_list": [
+            {
+                "model_name": name,
+                "deltallm_params": {
+                    "model": f"openai/{name}",
+                    "api_base": fake_openai.base_url,
+                    **PRICE,
+                },
+            }
+            for name in ("gpt-a", "gpt-b")
+        ],
+        "general_settings": {"proxy_batch_write_at": 0.1},
+    }
+    async with running_gateway(config) as gw:
+        yield gw
+
+
+async def run_as(
+    gw: RunningGateway, principal: Principal, query: str, variables: dict[str, Any] | None = None
+) -> Any:
+    context = GraphQLContext(runtime=gw.runtime, principal=principal, request_id="t")
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+@pytest.fixture
+async def traffic(gateway: RunningGateway) -> dict[str, str]:
+    """Calls from two organizations: 3 on gpt-a from Acme, 1 on gpt-b from Globex."""
+    sessions = gateway.runtime.sessions
+    orgs = {
+        name: await make_org(sessions, name=name, slug=name.lower()) for name in ("Acme", "Globex")
+    }
+    keys = {}
+    for name, org in orgs.items():
+        team = await make_team(sessions, org)
+        keys[name] = await gateway.runtime.keys.create(KeySpec(team_id=team.id))
+    async with gateway.client(keys["Acme"].secret) as acme:
+        for _ in range(3):
+            await acme.chat.completions.create(model="gpt-a", messages=HI)
+    async with gateway.client(keys["Globex"].secret) as globex:
+        await globex.chat.completions.create(model="gpt-b", messages=HI)
+    await gateway.runtime.gateway.settler.drain()
+    await gateway.runtime.spend_queue.flush()
+    return {"acme": orgs["Acme"].id, "globex": orgs["Globex"].id, "acme_key": keys["Acme"].key.id}
+
+
+def window() -> dict[str, str]:
+    today = datetime.now(UTC).date()
+    return {"s": (today - timedelta(days=2)).isoformat(), "e": today.isoformat()}
+
+
+async def test_totals_series_and_breakdown(
+    gateway: RunningGateway, traffic: dict[str, str]
+) -> None:
+    data = await run_as(
+        gateway,
+        ADMIN,
+        """query($s: Date!, $e: Date!) {
+        spendTotals(start: $s, end: $e) { cost requests promptTokens }
+        dailySpend(start: $s, end: $e) { label cost requests }
+        spendBreakdown(start: $s, end: $e, by: MODEL) { label cost requests } }""",
+        window(),
+    )
+    assert Decimal(data["spendTotals"]["cost"]) == Decimal("0.048")
+    assert data["spendTotals"]["requests"] == 4
+    assert [d["requests"] for d in data["dailySpend"]] == [0, 0, 4]
+    assert [(b["label"], b["requests"]) for b in data["spendBreakdown"]] == [
+        ("gpt-a", 3),
+        ("gpt-b", 1),
+    ]
+
+
+async def test_an_org_member_sees_only_their_org(
+    gateway: RunningGateway, traffic: dict[str, str]
+) -> None:
+    member = Principal(
+        ActorType.USER, "u", PlatformRole.ORG_USER, org_roles={traffic["acme"]: OrgRole.ORG_MEMBER}
+    )
+    data = await run_as(
+        gateway,
+        member,
+        """query($s: Date!, $e: Date!) {
+        spendTotals(start: $s, end: $e) { requests }
+        spendBreakdown(start: $s, end: $e, by: ORG) { label }
+        requestLogs { totalCount edges { node { orgId modelGroup cost status } } } }""",
+        window(),
+    )
+    assert data["spendTotals"]["requests"] == 3
+    assert [b["label"] for b in data["spendBreakdown"]] == [traffic["acme"]]
+    logs = data["requestLogs"]
+    assert logs["totalCount"] == 3
+    assert {e["node"]["orgId"] for e in logs["edges"]} == {traffic["acme"]}
+
+
+async def test_request_log_filters_and_pages(
+    gateway: RunningGateway, traffic: dict[str, str]
+) -> None:
+    query = """query($after: String, $f: RequestLogFilter) { requestLogs(first: 2, after: $after,
+        filter: $f) { totalCount pageInfo { hasNextPage endCursor } edges { node { keyId } } } }"""
+    first = await run_as(gateway, ADMIN, query, {"f": {"keyId": traffic["acme_key"]}})
+    page = first["requestLogs"]
+    assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
+    rest = await run_as(
+        gateway,
+        ADMIN,
+        query,
+        {"after": page["pageInfo"]["endCursor"], "f": {"keyId": traffic["acme_key"]}},
+    )
+    assert len(rest["requestLogs"]["edges"]) == 1
+    by_status = await run_as(gateway, ADMIN, query, {"f": {"status": "error"}})
+    assert by_status["requestLogs"]["totalCount"] == 0
+
+
+async def test_audit_log_is_scoped_to_auditors(gateway: RunningGateway) -> None:
+    created = await run_as(
+        gateway,
+        ADMIN,
+        """mutation { a: createOrganization(name: "Acme") { id }
+        b: createOrganization(name: "Globex") { id } }""",
+    )
+    acme, globex = created["a"]["id"], created["b"]["id"]
+    for org_id in (acme, globex):
+        await run_as(
+            gateway,
+            ADMIN,
+            """mutation($o: ID!) { createTeam(input: {orgId: $o,
+            name: "t"}) { id } }""",
+            {"o": org_id},
+        )
+    everything = await run_as(
+        gateway, ADMIN, "{ auditLog { totalCount edges { node { action }} } }"
+    )
+    assert everything["auditLog"]["totalCount"] == 4
+    auditor = Principal(
+        ActorType.USER,
+        "u",
+        PlatformRole.ORG_USER,
+        org_roles={acme: OrgRole.ORG_AUDITOR, globex: OrgRole.ORG_MEMBER},
+    )
+    seen = await run_as(gateway, auditor, "{ auditLog { edges { node { action orgId } } } }")
+    assert {(e["node"]["action"], e["node"]["orgId"]) for e in seen["auditLog"]["edges"]} == {
+        ("organization.create", acme),
+        ("team.create", acme),
+    }
