@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.service import IdentityService
 from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
 from app.gateway.admission import Admitter
@@ -67,6 +68,7 @@ class Runtime:
     keys: KeyService
     orgs: OrgService
     analytics: SpendAnalytics
+    identity: IdentityService
     invalidator: Invalidator
     cache: KeyCache
     spend_queue: SpendQueue
@@ -144,6 +146,7 @@ class Runtime:
             keys=KeyService(sessions, salt.get_secret_value(), invalidator),
             orgs=OrgService(sessions, invalidator),
             analytics=SpendAnalytics(sessions),
+            identity=IdentityService(sessions, salt.get_secret_value()),
             invalidator=invalidator,
             cache=cache,
             spend_queue=queue,

@@ -10,16 +10,20 @@ from litestar import Request
 from strawberry.litestar import BaseContext
 
 from app.audit.models import ActorType
-from app.auth.principal import Principal
+from app.auth.principal import Principal, load_user_principal
 from app.db.types import utcnow
 from app.errors import AuthenticationError
 from app.gateway.auth import extract_key
 from app.keys.lookup import load_identity
 from app.keys.secrets import hash_key
 from app.runtime import Runtime
-from app.users.models import PlatformRole
+from app.users.models import PlatformRole, User
 
 __all__ = ["GraphQLContext", "context_getter"]
+
+
+SESSION_COOKIE = "deltallm_session"
+CSRF_HEADER = "x-deltallm-csrf"
 
 
 class GraphQLContext(BaseContext, kw_only=True):
@@ -29,6 +33,8 @@ class GraphQLContext(BaseContext, kw_only=True):
     principal: Principal | None
     request_id: str
     auth_problem: str | None = None
+    session_token: str | None = None
+    session_id: str | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -70,10 +76,42 @@ async def _principal(
     return principal, None
 
 
+async def _session_principal(
+    runtime: Runtime, request: Request[Any, Any, Any], token: str, request_id: str
+) -> tuple[Principal | None, str | None, str | None]:
+    """(principal, session id, problem) for a session cookie."""
+    if request.method == "POST" and (
+        not request.headers.get("content-type", "").startswith("application/json")
+        or not request.headers.get(CSRF_HEADER)
+    ):
+        # Browsers cannot send this header cross-site without a CORS preflight.
+        return None, None, f"Cookie-authenticated requests need JSON and the {CSRF_HEADER} header."
+    session = await runtime.identity.authenticate_session(token)
+    if session is None:
+        return None, None, "Your session has ended; sign in again."
+    async with runtime.sessions() as db:
+        user = await db.get(User, session.user_id)
+    if user is None:
+        return None, None, "Your session has ended; sign in again."
+    principal = await load_user_principal(runtime.sessions, user, request_id=request_id)
+    return principal, session.session_id, None
+
+
 async def context_getter(request: Request[Any, Any, Any]) -> GraphQLContext:
     runtime: Runtime = request.app.state.runtime
     request_id = uuid.uuid4().hex
     principal, problem = await _principal(runtime, request, request_id)
+    token = request.cookies.get(SESSION_COOKIE)
+    session_id = None
+    if principal is None and problem is None and token:
+        principal, session_id, problem = await _session_principal(
+            runtime, request, token, request_id
+        )
     return GraphQLContext(
-        runtime=runtime, principal=principal, request_id=request_id, auth_problem=problem
+        runtime=runtime,
+        principal=principal,
+        request_id=request_id,
+        auth_problem=problem,
+        session_token=token,
+        session_id=session_id,
     )

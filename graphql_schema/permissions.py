@@ -23,7 +23,7 @@ from app.orgs.models import Team
 from app.users.models import OrgRole, PlatformRole
 from graphql_schema.context import GraphQLContext
 
-__all__ = ["org_role", "platform_role", "signed_in"]
+__all__ = ["org_role", "platform_role", "public", "signed_in"]
 
 # The app's own role enums, exposed to GraphQL under their names.
 strawberry.enum(PlatformRole, name="PlatformRole")
@@ -32,6 +32,11 @@ strawberry.enum(OrgRole, name="OrgRole")
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresSignIn")
 class RequiresSignIn:
+    pass
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="public")
+class PublicDirective:
     pass
 
 
@@ -46,9 +51,12 @@ class RequiresOrgRole:
     of: str
 
 
+_ALLOWED_BEFORE_CHANGE = frozenset({"me", "changePassword", "logout"})
+
+
 def _principal(info: Info[GraphQLContext, Any]) -> Principal:
     principal = info.context.require_principal()
-    if principal.must_change_password and info.field_name not in ("me", "changePassword"):
+    if principal.must_change_password and info.field_name not in _ALLOWED_BEFORE_CHANGE:
         raise PermissionDeniedError(
             "Change your password before doing anything else.", code="password_change_required"
         )
@@ -61,6 +69,16 @@ class SignedIn(BasePermission):
 
     def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
         _principal(info)
+        return True
+
+
+class Public(BasePermission):
+    """Open to anyone (signing in): marked in the SDL so the exception is visible."""
+
+    def __init__(self) -> None:
+        self._schema_directive = PublicDirective()  # type: ignore[misc]
+
+    def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
         return True
 
 
@@ -121,6 +139,10 @@ class HasOrgRole(BasePermission):
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def public() -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[Public()])]
 
 
 def signed_in() -> list[FieldExtension]:

@@ -9,10 +9,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
 
-from app.auth.principal import Principal
-from app.users.models import PlatformRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.errors import ErrorCodes
+from graphql_schema.identity.mutations import IdentityMutations
+from graphql_schema.identity.queries import IdentityQueries
+from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.mutations import KeyMutations
 from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.mutations import OrgMutations
@@ -24,33 +25,14 @@ __all__ = ["build_schema", "schema"]
 
 
 @strawberry.type
-class Viewer:
-    kind: str
-    id: str | None
-    email: str | None
-    platform_role: PlatformRole
-    must_change_password: bool
-
-    @classmethod
-    def of(cls, principal: Principal) -> Viewer:
-        return cls(
-            kind=principal.kind.value,
-            id=principal.id,
-            email=principal.email,
-            platform_role=principal.platform_role,
-            must_change_password=principal.must_change_password,
-        )
-
-
-@strawberry.type
-class Query(OrgQueries, KeyQueries, SpendQueries):
+class Query(OrgQueries, KeyQueries, SpendQueries, IdentityQueries):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:
         return Viewer.of(info.context.require_principal())
 
 
 @strawberry.type
-class Mutation(OrgMutations, KeyMutations):
+class Mutation(OrgMutations, KeyMutations, IdentityMutations):
     pass
 
 

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.audit.models import ActorType, AuditLog
 from app.db.pagination import Page, paginate
 
-__all__ = ["SECRET_FIELDS", "Actor", "audit_page", "record", "snapshot"]
+__all__ = ["SECRET_FIELDS", "Actor", "audit_page", "record", "record_now", "snapshot"]
 
 SECRET_FIELDS = frozenset(
     {"key_hash", "previous_key_hash", "password_hash", "mfa_secret_encrypted", "api_key"}
@@ -78,3 +78,16 @@ async def audit_page(
         query = query.where(AuditLog.target_id == target_id)
     async with sessions() as session:
         return await paginate(session, query, AuditLog, first=first, after=after)
+
+
+async def record_now(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    **details: Any,
+) -> None:
+    """Record a change another service already committed (its own transaction)."""
+    async with sessions() as session, session.begin():
+        record(session, actor, action, target_type, target_id, **details)

@@ -8,6 +8,8 @@ from graphql.language import FieldDefinitionNode, ObjectTypeDefinitionNode
 from graphql_schema.export import SDL_PATH, sdl
 
 PERMISSIONS = {"requiresRole", "requiresOrgRole"}
+# Self-service: what any signed-in caller (or anyone, to sign in) may do to themselves.
+SELF_SERVICE = {"login", "logout", "changePassword", "startMfaEnrollment", "confirmMfaEnrollment"}
 
 
 def test_committed_sdl_is_current() -> None:
@@ -26,9 +28,21 @@ def test_every_mutation_carries_a_permission_directive() -> None:
     missing = [
         f.name.value
         for f in _fields("Mutation")
-        if not {d.name.value for d in f.directives or []} & PERMISSIONS
+        if f.name.value not in SELF_SERVICE
+        and not {d.name.value for d in f.directives or []} & PERMISSIONS
     ]
     assert missing == []
+
+
+def test_self_service_mutations_still_say_who_may_call_them() -> None:
+    rules = {
+        f.name.value: {d.name.value for d in f.directives or []}
+        for f in _fields("Mutation")
+        if f.name.value in SELF_SERVICE
+    }
+    assert rules.keys() == SELF_SERVICE
+    assert rules.pop("login") == {"public"}
+    assert all(r == {"requiresSignIn"} for r in rules.values())
 
 
 def test_every_query_needs_at_least_a_signed_in_caller() -> None:

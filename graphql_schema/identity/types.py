@@ -1,0 +1,87 @@
+"""GraphQL types of the signed-in caller, users and sign-in results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from app.auth.principal import Principal
+from app.users.models import PlatformRole
+from app.users.models import User as UserRow
+from graphql_schema.keys.types import UserError
+
+__all__ = ["LoginPayload", "MfaEnrollment", "User", "UserPayload", "Viewer"]
+
+
+@strawberry.type
+class Viewer:
+    kind: str
+    id: str | None
+    email: str | None
+    platform_role: PlatformRole
+    must_change_password: bool
+    org_ids: list[strawberry.ID]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        return cls(
+            kind=principal.kind.value,
+            id=principal.id,
+            email=principal.email,
+            platform_role=principal.platform_role,
+            must_change_password=principal.must_change_password,
+            org_ids=[strawberry.ID(o) for o in principal.org_roles],
+        )
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    email: str
+    display_name: str | None
+    platform_role: PlatformRole
+    blocked: bool
+    must_change_password: bool
+    mfa_enabled: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(
+            id=strawberry.ID(row.id),
+            email=row.email,
+            display_name=row.display_name,
+            platform_role=row.platform_role,
+            blocked=row.blocked,
+            must_change_password=row.must_change_password,
+            mfa_enabled=row.mfa_enabled,
+            last_login_at=row.last_login_at,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class LoginPayload:
+    """``mfaRequired``: the password was right; send it again with ``totpCode``."""
+
+    ok: bool
+    mfa_required: bool
+    must_change_password: bool
+    errors: list[UserError]
+
+
+@strawberry.type
+class UserPayload:
+    """``temporaryPassword`` is shown once, when the gateway chose the password."""
+
+    user: User | None
+    temporary_password: str | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class MfaEnrollment:
+    otpauth_uri: str
+    secret: str
