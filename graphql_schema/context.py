@@ -18,6 +18,7 @@ from app.keys.lookup import load_identity
 from app.keys.secrets import hash_key
 from app.runtime import Runtime
 from app.users.models import PlatformRole, User
+from graphql_schema.loaders import Loaders
 
 __all__ = ["GraphQLContext", "context_getter"]
 
@@ -35,6 +36,14 @@ class GraphQLContext(BaseContext, kw_only=True):
     auth_problem: str | None = None
     session_token: str | None = None
     session_id: str | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders (made on first use)."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.runtime.sessions)
+        return self._loaders
 
     def require_principal(self) -> Principal:
         if self.principal is None:

@@ -38,6 +38,28 @@ class CreateKeyInput:
     tags: list[str] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class UpdateKeyInput:
+    """Only the fields sent change; ``null`` removes a limit."""
+
+    alias: str | None = strawberry.UNSET
+    models: list[str] | None = strawberry.UNSET
+    max_budget: Decimal | None = strawberry.UNSET
+    soft_budget: Decimal | None = strawberry.UNSET
+    budget_duration: str | None = strawberry.UNSET
+    rpm_limit: int | None = strawberry.UNSET
+    tpm_limit: int | None = strawberry.UNSET
+    max_parallel_requests: int | None = strawberry.UNSET
+    expires_at: datetime | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateKeyPayload:
+    key: VirtualKey | None
+    errors: list[UserError]
+
+
 @strawberry.type
 class KeySecretPayload:
     """``secret`` is shown this once; it cannot be read again."""
@@ -81,6 +103,28 @@ class KeyMutations:
         except BadRequestError as exc:
             return _user_error(exc)
         return KeySecretPayload(key=VirtualKey.of(created.key), secret=created.secret, errors=[])
+
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
+    async def update_key(
+        self, info: Ctx, key_id: strawberry.ID, input: UpdateKeyInput
+    ) -> UpdateKeyPayload:
+        """Change a key's limits, budget, models or expiry; every instance sees it within 1 s."""
+        principal = info.context.require_principal()
+        changes = {
+            name: value
+            for name in UpdateKeyInput.__annotations__
+            if (value := getattr(input, name)) is not strawberry.UNSET
+        }
+        for name in ("models", "tags"):
+            if name in changes and changes[name] is None:
+                changes[name] = []
+        try:
+            row = await info.context.runtime.keys.update(
+                str(key_id), actor=principal.actor(), **changes
+            )
+        except BadRequestError as exc:
+            return UpdateKeyPayload(key=None, errors=_user_error(exc).errors)
+        return UpdateKeyPayload(key=VirtualKey.of(row), errors=[])
 
     @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
     async def revoke_key(self, info: Ctx, key_id: strawberry.ID) -> VirtualKey:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from app.keys.models import VirtualKey as KeyRow
+from graphql_schema.context import GraphQLContext
+from graphql_schema.orgs.types import Organization, Team
 
 __all__ = ["UserError", "VirtualKey"]
 
@@ -43,6 +47,20 @@ class VirtualKey:
     tags: list[str]
     created_at: datetime
     last_used_at: datetime | None
+
+    @strawberry.field
+    async def team(self, info: Info[GraphQLContext, Any]) -> Team | None:
+        if self.team_id is None:
+            return None
+        row = await info.context.loaders.team_by_id.load(str(self.team_id))
+        return Team.of(row) if row is not None else None
+
+    @strawberry.field
+    async def organization(self, info: Info[GraphQLContext, Any]) -> Organization | None:
+        if self.org_id is None:
+            return None
+        row = await info.context.loaders.organization_by_id.load(str(self.org_id))
+        return Organization.of(row) if row is not None else None
 
     @classmethod
     def of(cls, row: KeyRow) -> VirtualKey:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from app.orgs.models import Organization as OrganizationRow
 from app.orgs.models import Team as TeamRow
+from graphql_schema.context import GraphQLContext
 
 __all__ = ["LimitsInput", "Organization", "Team"]
 
@@ -28,6 +31,12 @@ class Organization:
     models: list[str]
     blocked: bool
     created_at: datetime
+
+    @strawberry.field
+    async def teams(self, info: Info[GraphQLContext, Any]) -> list[Team]:
+        """The organization's teams (batched across every organization in the answer)."""
+        rows = await info.context.loaders.teams_by_org_id.load(str(self.id))
+        return [Team.of(row) for row in rows]
 
     @classmethod
     def of(cls, row: OrganizationRow) -> Organization:

@@ -273,3 +273,29 @@ async def test_forced_password_change_blocks_everything_else(gateway: RunningGat
     assert result.errors[0].extensions["code"] == "PASSWORD_CHANGE_REQUIRED"
     me = await run_as(gateway, principal, "{ me { mustChangePassword } }")
     assert me.data["me"]["mustChangePassword"] is True
+
+
+async def test_update_key_limits_take_effect_at_once(gateway: RunningGateway) -> None:
+    created = await gql(gateway, "mutation { createKey(input: {}) { secret key { id } } }")
+    key_id = created["data"]["createKey"]["key"]["id"]
+    secret = created["data"]["createKey"]["secret"]
+    update = """mutation($k: ID!, $i: UpdateKeyInput!) { updateKey(keyId: $k, input: $i) {
+        key { rpmLimit maxBudget alias } errors { code field } } }"""
+    limited = await gql(gateway, update, {"k": key_id, "i": {"rpmLimit": 1, "alias": "x"}})
+    assert limited["data"]["updateKey"]["key"] == {"rpmLimit": 1, "maxBudget": None, "alias": "x"}
+    async with gateway.client(secret) as client:
+        await client.chat.completions.create(
+            model="gpt-a", messages=[{"role": "user", "content": "Hi"}]
+        )
+        with pytest.raises(openai.RateLimitError):
+            await client.chat.completions.create(
+                model="gpt-a", messages=[{"role": "user", "content": "Hi"}]
+            )
+        lifted = await gql(gateway, update, {"k": key_id, "i": {"rpmLimit": None}})
+        assert lifted["data"]["updateKey"]["key"]["rpmLimit"] is None
+        assert lifted["data"]["updateKey"]["key"]["alias"] == "x"  # unsent fields unchanged
+        await client.chat.completions.create(
+            model="gpt-a", messages=[{"role": "user", "content": "Hi"}]
+        )
+    bad = await gql(gateway, update, {"k": key_id, "i": {"budgetDuration": "someday"}})
+    assert bad["data"]["updateKey"]["errors"][0]["field"] == "budget_duration"
