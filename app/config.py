@@ -23,6 +23,7 @@ __all__ = [
     "ModelEntry",
     "ModelInfo",
     "ModelMode",
+    "OidcSettings",
     "RouterSettings",
     "RoutingStrategy",
     "UrlFetchSettings",
@@ -211,6 +212,36 @@ class BudgetAlertSettings(_Section):
         return sorted(set(values))
 
 
+class OidcSettings(_Section):
+    """Single sign-on with an OpenID Connect provider (authorization code + PKCE)."""
+
+    enabled: bool = False
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    redirect_uri: str | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    allowed_domains: list[str] = Field(default_factory=list)
+    default_role: str = "org_user"
+
+    @field_validator("issuer")
+    @classmethod
+    def _http_issuer(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> OidcSettings:
+        if self.enabled and not (self.issuer and self.client_id):
+            raise ValueError("oidc needs issuer and client_id when enabled")
+        if self.default_role not in ("org_user", "platform_co_admin", "platform_admin"):
+            raise ValueError(f"unknown default_role {self.default_role!r}")
+        return self
+
+
 class GeneralSettings(_Section):
     master_key: SecretStr | None = None
     salt_key: SecretStr | None = None
@@ -225,6 +256,7 @@ class GeneralSettings(_Section):
     run_migrations_on_start: bool = True
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.logging import LoggingConfig
 
+from app.proxy.auth_routes import AUTH_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.health_routes import HEALTH_ROUTES
 from app.proxy.models_routes import MODEL_ROUTES
@@ -33,7 +34,13 @@ def create_app(settings: Settings) -> Litestar:
             await runtime.stop()
 
     app = Litestar(
-        route_handlers=[*OPENAI_ROUTES, *MODEL_ROUTES, *HEALTH_ROUTES, GraphQLController],
+        route_handlers=[
+            *OPENAI_ROUTES,
+            *MODEL_ROUTES,
+            *HEALTH_ROUTES,
+            *AUTH_ROUTES,
+            GraphQLController,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=_MAX_BODY,

@@ -15,8 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.service import IdentityService
+from app.auth.sso import SingleSignOn
 from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
+from app.deployments.reload import (
+    DatabaseReloadNotifier,
+    DeploymentReloader,
+    RedisReloadNotifier,
+    ReloadNotifier,
+)
+from app.deployments.service import DeploymentService
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
 from app.gateway.pipeline import Gateway
@@ -69,10 +77,13 @@ class Runtime:
     orgs: OrgService
     analytics: SpendAnalytics
     identity: IdentityService
+    sso: SingleSignOn
     invalidator: Invalidator
     cache: KeyCache
     spend_queue: SpendQueue
     http: httpx.AsyncClient
+    deployments: DeploymentService
+    reloader: DeploymentReloader
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -130,10 +141,23 @@ class Runtime:
             Settler(counters, queue),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
+        identity = IdentityService(sessions, salt.get_secret_value())
         retention = (
             RetentionTask(sessions, general.spend_log_retention_days)
             if general.spend_log_retention_days
             else None
+        )
+        reload_notifier: ReloadNotifier = (
+            RedisReloadNotifier(redis, channel=f"{namespace}:deployments:reload")
+            if redis is not None
+            else DatabaseReloadNotifier(sessions)
+        )
+        reloader = DeploymentReloader(
+            settings.config,
+            sessions,
+            salt.get_secret_value(),
+            lambda config: Router(config, counters=counters),
+            reload_notifier,
         )
         return cls(
             settings=settings,
@@ -146,11 +170,14 @@ class Runtime:
             keys=KeyService(sessions, salt.get_secret_value(), invalidator),
             orgs=OrgService(sessions, invalidator),
             analytics=SpendAnalytics(sessions),
-            identity=IdentityService(sessions, salt.get_secret_value()),
+            identity=identity,
+            sso=SingleSignOn(general.oidc, salt.get_secret_value(), http, identity, sessions),
             invalidator=invalidator,
             cache=cache,
             spend_queue=queue,
             http=http,
+            deployments=DeploymentService(sessions, salt.get_secret_value(), reloader),
+            reloader=reloader,
             alerts=alerts,
             retention=retention,
         )
@@ -161,6 +188,7 @@ class Runtime:
         if self.settings.run_migrations_on_start:
             await upgrade(self.settings.database_url.get_secret_value())
         await self.invalidator.start(self.cache.invalidate)
+        await self.reloader.start(self._swap_router)
         await self.spend_queue.start()
         if self.retention is not None:
             await self.retention.start()
@@ -185,11 +213,19 @@ class Runtime:
         if self.retention is not None:
             await self.retention.stop()
         await self.invalidator.stop()
+        await self.reloader.stop()
         await self.router.aclose()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+
+    def _swap_router(self, router: Router) -> Router:
+        """Serve new requests with ``router``; returns the one it replaces."""
+        old, self.router = self.router, router
+        self.gateway.router = router
+        self.health.router = router
+        return old
 
     async def check_dependencies(self) -> dict[str, str]:
         """``ok``, ``not configured`` or the failure, per dependency."""

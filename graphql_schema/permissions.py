@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.errors import NotFoundError, PermissionDeniedError
 from app.keys.models import VirtualKey
 from app.orgs.models import Team
-from app.users.models import OrgRole, PlatformRole
+from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 
 __all__ = ["org_role", "platform_role", "public", "signed_in"]
@@ -28,6 +28,7 @@ __all__ = ["org_role", "platform_role", "public", "signed_in"]
 # The app's own role enums, exposed to GraphQL under their names.
 strawberry.enum(PlatformRole, name="PlatformRole")
 strawberry.enum(OrgRole, name="OrgRole")
+strawberry.enum(TeamRole, name="TeamRole")
 
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresSignIn")

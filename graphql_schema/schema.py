@@ -10,6 +10,8 @@ from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
 
 from graphql_schema.context import GraphQLContext
+from graphql_schema.deployments.mutations import DeploymentMutations
+from graphql_schema.deployments.queries import DeploymentQueries
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
@@ -25,14 +27,14 @@ __all__ = ["build_schema", "schema"]
 
 
 @strawberry.type
-class Query(OrgQueries, KeyQueries, SpendQueries, IdentityQueries):
+class Query(OrgQueries, KeyQueries, SpendQueries, IdentityQueries, DeploymentQueries):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:
         return Viewer.of(info.context.require_principal())
 
 
 @strawberry.type
-class Mutation(OrgMutations, KeyMutations, IdentityMutations):
+class Mutation(OrgMutations, KeyMutations, IdentityMutations, DeploymentMutations):
     pass
 
 

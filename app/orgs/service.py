@@ -19,7 +19,7 @@ from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.keys.invalidation import Invalidator
 from app.limits.periods import parse_duration
 from app.orgs.models import Organization, Team
-from app.users.models import OrgMembership, OrgRole, User
+from app.users.models import OrgMembership, OrgRole, TeamMembership, TeamRole, User
 
 __all__ = ["ConflictError", "Limits", "OrgService"]
 
@@ -221,6 +221,52 @@ class OrgService:
                 "org_membership",
                 membership.id,
                 org_id=org_id,
+                before=before,
+                after=snapshot(membership),
+            )
+        return membership
+
+    async def set_team_member(
+        self, principal: Principal, team_id: str, user_id: str, role: TeamRole
+    ) -> TeamMembership:
+        """Add a user to a team (or change their role); they must belong to its org."""
+        async with self._sessions() as session, session.begin():
+            team = await session.get(Team, team_id)
+            if team is None:
+                raise NotFoundError(f"no team {team_id}", param="teamId")
+            principal.require_write(team.org_id)
+            in_org = (
+                await session.exec(
+                    select(OrgMembership).where(
+                        OrgMembership.org_id == team.org_id, OrgMembership.user_id == user_id
+                    )
+                )
+            ).first()
+            if in_org is None:
+                raise BadRequestError(
+                    "Add the user to the team's organization first.", param="userId"
+                )
+            membership = (
+                await session.exec(
+                    select(TeamMembership).where(
+                        TeamMembership.team_id == team_id, TeamMembership.user_id == user_id
+                    )
+                )
+            ).first()
+            before = snapshot(membership) if membership else None
+            if membership is None:
+                membership = TeamMembership(team_id=team_id, user_id=user_id, role=role)
+                session.add(membership)
+            else:
+                membership.role = role
+            await session.flush()
+            record(
+                session,
+                principal.actor(),
+                "team_membership.set",
+                "team_membership",
+                membership.id,
+                org_id=team.org_id,
                 before=before,
                 after=snapshot(membership),
             )

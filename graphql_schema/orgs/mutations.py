@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.orgs.service import Limits
-from app.users.models import OrgRole, PlatformRole
+from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.orgs.types import LimitsInput, Organization, Team
 from graphql_schema.permissions import org_role, platform_role
@@ -37,6 +37,13 @@ class OrgMembershipResult:
     org_id: strawberry.ID
     user_id: strawberry.ID
     role: OrgRole
+
+
+@strawberry.type
+class TeamMembershipResult:
+    team_id: strawberry.ID
+    user_id: strawberry.ID
+    role: TeamRole
 
 
 @strawberry.type
@@ -87,6 +94,20 @@ class OrgMutations:
         )
         return OrgMembershipResult(
             org_id=strawberry.ID(membership.org_id),
+            user_id=strawberry.ID(membership.user_id),
+            role=membership.role,
+        )
+
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId"))
+    async def set_team_member(
+        self, info: Ctx, team_id: strawberry.ID, user_id: strawberry.ID, role: TeamRole
+    ) -> TeamMembershipResult:
+        principal = info.context.require_principal()
+        membership = await info.context.runtime.orgs.set_team_member(
+            principal, str(team_id), str(user_id), role
+        )
+        return TeamMembershipResult(
+            team_id=strawberry.ID(membership.team_id),
             user_id=strawberry.ID(membership.user_id),
             role=membership.role,
         )

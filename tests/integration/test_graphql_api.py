@@ -299,3 +299,36 @@ async def test_update_key_limits_take_effect_at_once(gateway: RunningGateway) ->
         )
     bad = await gql(gateway, update, {"k": key_id, "i": {"budgetDuration": "someday"}})
     assert bad["data"]["updateKey"]["errors"][0]["field"] == "budget_duration"
+
+
+async def test_team_membership_needs_org_membership(gateway: RunningGateway) -> None:
+    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
+    org_id = (await run_as(gateway, admin, CREATE_ORG, {"name": "Acme"})).data[
+        "createOrganization"
+    ]["id"]
+    team_id = (
+        await run_as(
+            gateway,
+            admin,
+            """mutation($o: ID!) { createTeam(input: {orgId: $o,
+        name: "t"}) { id } }""",
+            {"o": org_id},
+        )
+    ).data["createTeam"]["id"]
+    user = await make_user(gateway.runtime.sessions)
+    set_team = """mutation($t: ID!, $u: ID!) { setTeamMember(teamId: $t, userId: $u,
+        role: TEAM_DEVELOPER) { role } }"""
+    outsider = await run_as(gateway, admin, set_team, {"t": team_id, "u": user.id})
+    assert outsider.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    await run_as(
+        gateway,
+        admin,
+        """mutation($o: ID!, $u: ID!) { setOrgMember(orgId: $o,
+        userId: $u, role: ORG_MEMBER) { role } }""",
+        {"o": org_id, "u": user.id},
+    )
+    added = await run_as(gateway, admin, set_team, {"t": team_id, "u": user.id})
+    assert added.data["setTeamMember"]["role"] == "TEAM_DEVELOPER"
+    stranger = member({}, PlatformRole.ORG_USER)
+    refused = await run_as(gateway, stranger, set_team, {"t": team_id, "u": user.id})
+    assert refused.errors[0].extensions["code"] == "FORBIDDEN"

@@ -1,0 +1,249 @@
+"""Hot reload of model deployments on every instance, within a second.
+
+The effective model list is ``config.yaml``'s ``model_list`` followed by the database's
+deployments. A change is announced on a Redis pub/sub channel or, on the embedded
+default, through a generation marker in the database polled twice a second. On each
+announcement (and once at start) :class:`DeploymentReloader` builds a new router and
+swaps it in; the old one keeps serving requests already in flight and its transports
+are closed once they are done (or after a long bound).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import msgspec
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import GatewayConfig, ModelEntry
+from app.db.types import utcnow
+from app.deployments.models import GatewaySetting
+from app.deployments.service import load_model_entries
+from app.router.router import Router
+
+__all__ = [
+    "DatabaseReloadNotifier",
+    "DeploymentReloader",
+    "RedisReloadNotifier",
+    "ReloadNotifier",
+    "effective_config",
+]
+
+log = logging.getLogger("deltallm.deployments")
+
+GENERATION_KEY = "deployments.generation"
+
+Listener = Callable[[], None]
+Swap = Callable[[Router], Router]
+
+
+class ReloadNotifier(Protocol):
+    async def publish(self) -> None:
+        """Tell every process (this one included) that deployments changed."""
+
+    async def start(self, listener: Listener) -> None:
+        """Call ``listener`` on every announcement until ``stop``."""
+
+    async def stop(self) -> None: ...
+
+
+class RedisReloadNotifier:
+    def __init__(self, client: aioredis.Redis, channel: str) -> None:
+        self._client = client
+        self._channel = channel
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self) -> None:
+        await self._client.publish(self._channel, msgspec.json.encode({"reload": True}))
+
+    async def start(self, listener: Listener) -> None:
+        self._task = asyncio.create_task(self._listen(listener), name="deltallm-deployment-reload")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def _listen(self, listener: Listener) -> None:
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    if self._ready.is_set():
+                        # Reconnected: a change may have been announced meanwhile.
+                        listener()
+                    self._ready.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            listener()
+            except (aioredis.ConnectionError, aioredis.TimeoutError) as exc:
+                log.warning("deployment reload channel lost (%s); reconnecting", exc)
+                await asyncio.sleep(0.5)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class DatabaseReloadNotifier:
+    """A generation marker in ``gateway_settings``, polled twice a second."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, interval: float = 0.5
+    ) -> None:
+        self._sessions = sessions
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def publish(self) -> None:
+        async with self._sessions() as session, session.begin():
+            row = (
+                await session.exec(
+                    select(GatewaySetting).where(GatewaySetting.key == GENERATION_KEY)
+                )
+            ).first()
+            marker = {"generation": uuid.uuid4().hex}
+            if row is None:
+                session.add(GatewaySetting(key=GENERATION_KEY, value=marker))
+            else:
+                row.value = marker
+                row.updated_at = utcnow()
+
+    async def _generation(self) -> object:
+        async with self._sessions() as session:
+            return (
+                await session.exec(
+                    select(GatewaySetting.value).where(GatewaySetting.key == GENERATION_KEY)
+                )
+            ).first()
+
+    async def start(self, listener: Listener) -> None:
+        seen = await self._generation()
+
+        async def poll() -> None:
+            nonlocal seen
+            while True:
+                await asyncio.sleep(self._interval)
+                try:
+                    current = await self._generation()
+                except Exception as exc:  # noqa: BLE001 - keep polling through DB hiccups
+                    log.warning("cannot read the deployment generation: %s", exc)
+                    continue
+                if current != seen:
+                    seen = current
+                    listener()
+
+        self._task = asyncio.create_task(poll(), name="deltallm-deployment-generation")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+def effective_config(config: GatewayConfig, entries: list[dict[str, Any]]) -> GatewayConfig:
+    """``config`` with the database's deployments after its own ``model_list``."""
+    models = list(config.model_list)
+    for entry in entries:
+        try:
+            models.append(ModelEntry.model_validate(entry))
+        except ValidationError as exc:
+            ident = entry.get("model_info", {}).get("id")
+            log.warning("skipping deployment %s: %s", ident, exc.errors()[0]["msg"])
+    return config.model_copy(update={"model_list": models})
+
+
+class DeploymentReloader:
+    """Swaps a freshly built router in on every announcement; is the service's notifier.
+
+    ``publish`` reloads this process at once (so a mutation's answer means the change
+    is served here) and then tells the others.
+    """
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        sessions: async_sessionmaker[AsyncSession],
+        salt: str,
+        build: Callable[[GatewayConfig], Router],
+        notifier: ReloadNotifier,
+        *,
+        grace: float = 2.0,
+        max_drain: float = 600.0,
+    ) -> None:
+        self._config = config
+        self._sessions = sessions
+        self._salt = salt
+        self._build = build
+        self._notifier = notifier
+        self._grace = grace
+        self._max_drain = max_drain
+        self._lock = asyncio.Lock()
+        self._wanted = asyncio.Event()
+        self._swap: Swap | None = None
+        # The router built at start serves config.yaml alone.
+        self._loaded: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._retiring: set[asyncio.Task[None]] = set()
+
+    async def start(self, swap: Swap) -> None:
+        self._swap = swap
+        await self.reload()
+        await self._notifier.start(self._wanted.set)
+        self._task = asyncio.create_task(self._loop(), name="deltallm-deployment-reloader")
+
+    async def publish(self) -> None:
+        try:
+            await self.reload()
+        finally:
+            await self._notifier.publish()
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.reload()
+            except Exception:
+                log.exception("cannot reload the model deployments")
+
+    async def reload(self) -> bool:
+        """Load the deployments; swap a new router in when they changed. True if swapped."""
+        if self._swap is None:
+            return False
+        async with self._lock:
+            entries = await load_model_entries(self._sessions, self._salt)
+            if entries == self._loaded:
+                return False
+            router = self._build(effective_config(self._config, entries))
+            old = self._swap(router)
+            self._loaded = entries
+        log.info("model deployments reloaded: %d from the database", len(entries))
+        task = asyncio.create_task(self._retire(old), name="deltallm-router-retire")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+        return True
+
+    async def _retire(self, router: Router) -> None:
+        """Close ``router``'s transports once its in-flight requests are done."""
+        try:
+            await asyncio.sleep(self._grace)
+            waited = self._grace
+            while waited < self._max_drain and any(d.in_flight for d in router.deployments):
+                await asyncio.sleep(0.5)
+                waited += 0.5
+        finally:
+            await router.aclose()
+
+    async def stop(self) -> None:
+        await self._notifier.stop()
+        tasks = [t for t in (self._task, *self._retiring) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

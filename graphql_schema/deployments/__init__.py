@@ -1,0 +1,1 @@
+"""Model deployments kept in the database: read by anyone signed in, changed by admins."""

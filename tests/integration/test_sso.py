@@ -1,0 +1,114 @@
+"""Single sign-on against a real OIDC provider stub: code flow with PKCE, RS256 tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.fake_oidc import FakeOidcProvider
+from tests.support.gateway import RunningGateway, running_gateway
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[FakeOidcProvider]:
+    server = await FakeOidcProvider().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def gateway(provider: FakeOidcProvider) -> AsyncIterator[RunningGateway]:
+    config: dict[str, Any] = {
+        "model_list": [],
+        "general_settings": {
+            "oidc": {
+                "enabled": True,
+                "issuer": provider.issuer,
+                "client_id": provider.client_id,
+                "client_secret": provider.client_secret,
+                "allowed_domains": ["example.com"],
+            }
+        },
+    }
+    async with running_gateway(config) as gw:
+        yield gw
+
+
+async def sign_in(gw: RunningGateway) -> httpx.AsyncClient:
+    """Walk the redirects as a browser would; returns the client holding the cookies."""
+    http = httpx.AsyncClient(base_url=gw.root)
+    to_provider = await http.get("/auth/login")
+    assert to_provider.status_code == 302
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(to_provider.headers["location"])
+    assert back.status_code == 302
+    callback = back.headers["location"]
+    assert callback.startswith(f"{gw.root}/auth/callback?")
+    done = await http.get(callback.removeprefix(gw.root))
+    assert done.status_code in (302, 401, 403), done.text
+    http.last_response = done  # type: ignore[attr-defined]
+    return http
+
+
+async def me(http: httpx.AsyncClient) -> dict[str, Any]:
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ me { email platformRole } }"},
+        headers={"x-deltallm-csrf": "1"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_sign_in_provisions_the_user(
+    gateway: RunningGateway, provider: FakeOidcProvider
+) -> None:
+    http = await sign_in(gateway)
+    try:
+        assert http.last_response.status_code == 302  # type: ignore[attr-defined]
+        assert "deltallm_session" in http.cookies
+        assert (await me(http))["data"]["me"] == {
+            "email": "ada@example.com",
+            "platformRole": "ORG_USER",
+        }
+        assert provider.token_requests[0]["code_verifier"]
+    finally:
+        await http.aclose()
+    again = await sign_in(gateway)  # the same person signs in again: no second account
+    try:
+        assert (await me(again))["data"]["me"]["email"] == "ada@example.com"
+    finally:
+        await again.aclose()
+
+
+async def test_domains_outside_the_allow_list_are_refused(
+    gateway: RunningGateway, provider: FakeOidcProvider
+) -> None:
+    provider.email = "mallory@evil.test"
+    http = await sign_in(gateway)
+    try:
+        response = http.last_response  # type: ignore[attr-defined]
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "sso_domain"
+        assert "deltallm_session" not in http.cookies
+    finally:
+        await http.aclose()
+
+
+async def test_a_forged_state_is_refused(gateway: RunningGateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.root) as http:
+        await http.get("/auth/login")
+        response = await http.get("/auth/callback", params={"code": "x", "state": "forged"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "sso_state"
+
+
+async def test_sso_is_off_unless_configured() -> None:
+    async with running_gateway({"model_list": []}) as gw, httpx.AsyncClient() as http:
+        response = await http.get(f"{gw.root}/auth/login")
+    assert response.status_code == 404
