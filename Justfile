@@ -6,15 +6,23 @@ export PATH := justfile_directory() + "/.venv/bin:" + env_var("PATH")
 pg_url := env_var_or_default("DELTALLM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 redis_url := env_var_or_default("DELTALLM_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
-# Install the locked Python environment into .venv.
-setup:
+# Install the locked Python environment into .venv, then build the frontend.
+setup: && frontend
     uv sync --frozen --inexact --quiet --compile-bytecode
+
+# Build frontend/dist from the lockfile (GraphiQL, served offline at GET /graphql).
+frontend:
+    cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build -- --logLevel warn
+
+# Browser tests (Playwright + Debian's /usr/bin/chromium) against a gateway they start.
+e2e *ARGS: setup
+    cd frontend && npx playwright test {{ARGS}}
 
 # Serve the gateway (embedded default: SQLite, in-process counters, demo model).
 serve *ARGS: setup
     deltallm serve {{ARGS}}
 
-# The whole test suite: on the embedded default, then on PostgreSQL + Redis.
+# The whole test suite: on the embedded default, then on PostgreSQL + Redis, then in Chromium.
 test *ARGS: setup lint
     @echo "== test suite on the embedded default (SQLite, in-process state)"
     pytest {{ARGS}}
@@ -25,6 +33,14 @@ test *ARGS: setup lint
         echo "PostgreSQL or Redis is not reachable; CI must run the suite on both." >&2; exit 1; \
     else \
         echo "== PostgreSQL or Redis not reachable here: skipped the second run"; \
+    fi
+    @if [ -x /usr/bin/chromium ]; then \
+        echo "== browser tests (Chromium)"; \
+        cd frontend && npx playwright test; \
+    elif [ -n "${CI:-}" ]; then \
+        echo "Chromium is missing; CI must run the browser tests." >&2; exit 1; \
+    else \
+        echo "== Chromium not installed (apt-get install chromium): skipped the browser tests"; \
     fi
 
 # Format check, lint and strict types.

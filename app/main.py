@@ -10,6 +10,7 @@ from litestar.logging import LoggingConfig
 
 from app.proxy.auth_routes import AUTH_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
+from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
@@ -39,7 +40,7 @@ def create_app(settings: Settings) -> Litestar:
             *MODEL_ROUTES,
             *HEALTH_ROUTES,
             *AUTH_ROUTES,
-            GraphQLController,
+            *with_graphiql(GraphQLController),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
