@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import msgspec
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.broadcast import Broadcast, DatabaseBroadcast, RedisBroadcast
 from app.config import GatewayConfig, ModelEntry
-from app.db.types import utcnow
-from app.deployments.models import GatewaySetting
 from app.deployments.service import load_model_entries
 from app.router.router import Router
 
@@ -55,96 +51,32 @@ class ReloadNotifier(Protocol):
     async def stop(self) -> None: ...
 
 
-class RedisReloadNotifier:
-    def __init__(self, client: aioredis.Redis, channel: str) -> None:
-        self._client = client
-        self._channel = channel
-        self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
+class _BroadcastNotifier:
+    def __init__(self, broadcast: Broadcast) -> None:
+        self._broadcast = broadcast
 
     async def publish(self) -> None:
-        await self._client.publish(self._channel, msgspec.json.encode({"reload": True}))
+        await self._broadcast.publish({"reload": True})
 
     async def start(self, listener: Listener) -> None:
-        self._task = asyncio.create_task(self._listen(listener), name="deltallm-deployment-reload")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
-
-    async def _listen(self, listener: Listener) -> None:
-        while True:
-            try:
-                async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(self._channel)
-                    if self._ready.is_set():
-                        # Reconnected: a change may have been announced meanwhile.
-                        listener()
-                    self._ready.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            listener()
-            except (aioredis.ConnectionError, aioredis.TimeoutError) as exc:
-                log.warning("deployment reload channel lost (%s); reconnecting", exc)
-                await asyncio.sleep(0.5)
+        await self._broadcast.start(lambda _payload: listener())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._broadcast.stop()
 
 
-class DatabaseReloadNotifier:
-    """A generation marker in ``gateway_settings``, polled twice a second."""
+class RedisReloadNotifier(_BroadcastNotifier):
+    def __init__(self, client: aioredis.Redis, channel: str) -> None:
+        super().__init__(RedisBroadcast(client, channel))
+
+
+class DatabaseReloadNotifier(_BroadcastNotifier):
+    """Without Redis: a generation marker in ``gateway_settings``, polled twice a second."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], *, interval: float = 0.5
     ) -> None:
-        self._sessions = sessions
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def publish(self) -> None:
-        async with self._sessions() as session, session.begin():
-            row = (
-                await session.exec(
-                    select(GatewaySetting).where(GatewaySetting.key == GENERATION_KEY)
-                )
-            ).first()
-            marker = {"generation": uuid.uuid4().hex}
-            if row is None:
-                session.add(GatewaySetting(key=GENERATION_KEY, value=marker))
-            else:
-                row.value = marker
-                row.updated_at = utcnow()
-
-    async def _generation(self) -> object:
-        async with self._sessions() as session:
-            return (
-                await session.exec(
-                    select(GatewaySetting.value).where(GatewaySetting.key == GENERATION_KEY)
-                )
-            ).first()
-
-    async def start(self, listener: Listener) -> None:
-        seen = await self._generation()
-
-        async def poll() -> None:
-            nonlocal seen
-            while True:
-                await asyncio.sleep(self._interval)
-                try:
-                    current = await self._generation()
-                except Exception as exc:  # noqa: BLE001 - keep polling through DB hiccups
-                    log.warning("cannot read the deployment generation: %s", exc)
-                    continue
-                if current != seen:
-                    seen = current
-                    listener()
-
-        self._task = asyncio.create_task(poll(), name="deltallm-deployment-generation")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        super().__init__(DatabaseBroadcast(sessions, GENERATION_KEY, interval=interval))
 
 
 def effective_config(config: GatewayConfig, entries: list[dict[str, Any]]) -> GatewayConfig:
