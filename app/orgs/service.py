@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -200,29 +200,13 @@ class OrgService:
         async with self._sessions() as session, session.begin():
             if await session.get(User, user_id) is None:
                 raise NotFoundError(f"no user {user_id}", param="userId")
-            membership = (
-                await session.exec(
-                    select(OrgMembership).where(
-                        OrgMembership.org_id == org_id, OrgMembership.user_id == user_id
-                    )
-                )
-            ).first()
-            before = snapshot(membership) if membership else None
-            if membership is None:
-                membership = OrgMembership(org_id=org_id, user_id=user_id, role=role)
-                session.add(membership)
-            else:
-                membership.role = role
-            await session.flush()
-            record(
+            membership = await _set_membership(
                 session,
-                principal.actor(),
-                "org_membership.set",
-                "org_membership",
-                membership.id,
-                org_id=org_id,
-                before=before,
-                after=snapshot(membership),
+                principal,
+                OrgMembership,
+                {"org_id": org_id, "user_id": user_id},
+                role,
+                org_id,
             )
         return membership
 
@@ -235,39 +219,56 @@ class OrgService:
             if team is None:
                 raise NotFoundError(f"no team {team_id}", param="teamId")
             principal.require_write(team.org_id)
-            in_org = (
-                await session.exec(
-                    select(OrgMembership).where(
-                        OrgMembership.org_id == team.org_id, OrgMembership.user_id == user_id
-                    )
-                )
-            ).first()
-            if in_org is None:
+            query = select(OrgMembership).where(
+                OrgMembership.org_id == team.org_id, OrgMembership.user_id == user_id
+            )
+            if (await session.exec(query)).first() is None:
                 raise BadRequestError(
                     "Add the user to the team's organization first.", param="userId"
                 )
-            membership = (
-                await session.exec(
-                    select(TeamMembership).where(
-                        TeamMembership.team_id == team_id, TeamMembership.user_id == user_id
-                    )
-                )
-            ).first()
-            before = snapshot(membership) if membership else None
-            if membership is None:
-                membership = TeamMembership(team_id=team_id, user_id=user_id, role=role)
-                session.add(membership)
-            else:
-                membership.role = role
-            await session.flush()
-            record(
+            membership = await _set_membership(
                 session,
-                principal.actor(),
-                "team_membership.set",
-                "team_membership",
-                membership.id,
-                org_id=team.org_id,
-                before=before,
-                after=snapshot(membership),
+                principal,
+                TeamMembership,
+                {"team_id": team_id, "user_id": user_id},
+                role,
+                team.org_id,
             )
         return membership
+
+
+M = TypeVar("M", OrgMembership, TeamMembership)
+
+
+async def _set_membership(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[M],
+    keys: dict[str, str],
+    role: Any,
+    org_id: str,
+) -> M:
+    """Create the membership or change its role, and audit it, in the caller's transaction."""
+    query = select(model)
+    for name, value in keys.items():
+        query = query.where(getattr(model, name) == value)
+    membership = (await session.exec(query)).first()
+    before = snapshot(membership) if membership else None
+    if membership is None:
+        membership = model.model_validate({**keys, "role": role})
+        session.add(membership)
+    else:
+        membership.role = role
+    await session.flush()
+    kind = str(model.__tablename__).removesuffix("s")
+    record(
+        session,
+        principal.actor(),
+        f"{kind}.set",
+        kind,
+        membership.id,
+        org_id=org_id,
+        before=before,
+        after=snapshot(membership),
+    )
+    return membership
