@@ -33,12 +33,12 @@ strawberry.enum(TeamRole, name="TeamRole")
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresSignIn")
 class RequiresSignIn:
-    pass
+    """Any authenticated caller."""
 
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="public")
 class PublicDirective:
-    pass
+    """Open to anyone: the way in (signing in)."""
 
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresRole")

@@ -35,7 +35,7 @@ class Query(OrgQueries, KeyQueries, SpendQueries, IdentityQueries, DeploymentQue
 
 @strawberry.type
 class Mutation(OrgMutations, KeyMutations, IdentityMutations, DeploymentMutations):
-    pass
+    """Every change to the gateway; each one is audited."""
 
 
 class Schema(strawberry.Schema):
