@@ -11,6 +11,7 @@ from strawberry.litestar import BaseContext
 
 from app.audit.models import ActorType
 from app.auth.principal import Principal, load_user_principal
+from app.auth.results import SESSION_COOKIE
 from app.db.types import utcnow
 from app.errors import AuthenticationError
 from app.gateway.auth import extract_key
@@ -23,7 +24,6 @@ from graphql_schema.loaders import Loaders
 __all__ = ["GraphQLContext", "context_getter"]
 
 
-SESSION_COOKIE = "deltallm_session"
 CSRF_HEADER = "x-deltallm-csrf"
 
 

@@ -8,7 +8,10 @@ from enum import StrEnum
 
 from app.users.models import PlatformRole
 
-__all__ = ["LoginOutcome", "LoginResult", "SessionIdentity"]
+__all__ = ["SESSION_COOKIE", "LoginOutcome", "LoginResult", "SessionIdentity"]
+
+SESSION_COOKIE = "deltallm_session"
+"""The browser cookie that carries a session token (HttpOnly, SameSite=Lax)."""
 
 
 class LoginOutcome(StrEnum):

@@ -8,13 +8,13 @@ from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from app.auth.results import SESSION_COOKIE
 from app.auth.sso import FLOW_COOKIE
 from app.errors import BadRequestError, NotFoundError
 from app.runtime import Runtime
 
 __all__ = ["AUTH_ROUTES"]
 
-SESSION_COOKIE = "deltallm_session"
 AnyRequest = Request[Any, Any, Any]
 
 

@@ -10,12 +10,12 @@ from strawberry.types import Info
 
 from app.audit.models import ActorType
 from app.audit.service import Actor, record_now
-from app.auth.results import LoginOutcome
+from app.auth.results import SESSION_COOKIE, LoginOutcome
 from app.db.types import utcnow
 from app.errors import AuthenticationError, BadRequestError, DeltaLLMError, PermissionDeniedError
 from app.users.models import PlatformRole
 from app.users.models import User as UserRow
-from graphql_schema.context import SESSION_COOKIE, GraphQLContext
+from graphql_schema.context import GraphQLContext
 from graphql_schema.identity.types import LoginPayload, MfaEnrollment, User, UserPayload
 from graphql_schema.keys.types import UserError
 from graphql_schema.permissions import platform_role, public, signed_in
