@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import BudgetAlertSettings
+from app.db.statements import dialect_insert, table_of
 from app.db.types import new_id, utcnow
 from app.spend.models import AlertState
 from app.spend.records import BudgetState
-from app.spend.writer import dialect_insert, table_of
 
 __all__ = ["SOFT", "BudgetAlerts", "alert_payload"]
 

@@ -16,16 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Table, and_, case, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, case, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.statements import dialect_insert, table_of
 from app.db.types import Money, UTCDateTime, new_id, utcnow
 from app.keys.models import KeyModelSpend, VirtualKey
 from app.limits.periods import BudgetPeriod, parse_duration
@@ -37,7 +34,7 @@ from app.users.models import EndUser, User
 if TYPE_CHECKING:
     from app.spend.alerts import BudgetAlerts
 
-__all__ = ["ROWS_PER_STATEMENT", "SpendWriter", "dialect_insert", "table_of"]
+__all__ = ["ROWS_PER_STATEMENT", "SpendWriter"]
 
 log = logging.getLogger("deltallm.spend")
 
@@ -53,20 +50,6 @@ _ENTITIES: tuple[tuple[BudgetEntity, type[SQLModel], str], ...] = (
     (BudgetEntity.END_USER, EndUser, "end_user"),
 )
 _TICK = timedelta(microseconds=1)
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table of a table model."""
-    table = model.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
-
-
-def dialect_insert(session: AsyncSession, model: type[SQLModel]) -> PgInsert | SqliteInsert:
-    """An INSERT with ``ON CONFLICT`` and ``RETURNING`` for the session's dialect."""
-    bind = session.bind
-    postgres = bind is not None and bind.dialect.name == "postgresql"
-    return pg_insert(table_of(model)) if postgres else sqlite_insert(table_of(model))
 
 
 def _chunks(rows: Sequence[_T]) -> Iterator[list[_T]]:
