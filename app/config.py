@@ -11,8 +11,18 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from app.auth.errors import WeakPasswordError
+from app.auth.passwords import check_policy
 from app.providers.naming import PROVIDERS, split_provider_model
 
 __all__ = [
@@ -223,6 +233,8 @@ class OidcSettings(_Section):
     scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
     allowed_domains: list[str] = Field(default_factory=list)
     default_role: str = "org_user"
+    audience: str | None = None
+    """Also accepted as a bearer token's ``aud`` at ``/graphql`` (besides ``client_id``)."""
 
     @field_validator("issuer")
     @classmethod
@@ -259,6 +271,41 @@ class GeneralSettings(_Section):
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
+    first_admin_email: str | None = None
+    """Created as platform_admin at start while no platform_admin exists (with the password)."""
+    first_admin_password: SecretStr | None = None
+    require_mfa_for_admins: bool = False
+    """Platform admins and co-admins signed in without MFA may only set it up."""
+
+    @field_validator("first_admin_email")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower()
+        local, _, domain = value.partition("@")
+        if not local or not domain or any(ch.isspace() for ch in value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+    @field_validator("first_admin_password")
+    @classmethod
+    def _policy(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None:
+            try:
+                check_policy(value.get_secret_value(), info.data.get("first_admin_email"))
+            except WeakPasswordError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_admin_pair(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("first_admin_email" in data) != (
+            "first_admin_password" in data
+        ):
+            raise ValueError("first_admin_email and first_admin_password go together")
+        return data
 
 
 class GatewaySettings(_Section):

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request
 from strawberry.litestar import BaseContext
 
 from app.audit.models import ActorType
+from app.auth.oidc import looks_like_jwt
 from app.auth.principal import Principal, load_user_principal
 from app.auth.results import SESSION_COOKIE
 from app.db.types import utcnow
-from app.errors import AuthenticationError
+from app.errors import AuthenticationError, PermissionDeniedError
 from app.gateway.auth import extract_key
 from app.keys.lookup import load_identity
 from app.keys.secrets import hash_key
@@ -67,6 +69,8 @@ async def _principal(
             ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN, request_id=request_id
         )
         return principal, None
+    if runtime.sso.enabled and looks_like_jwt(secret):
+        return await _oidc_principal(runtime, secret, request_id)
     salt = runtime.settings.salt_key.get_secret_value()
     now = utcnow()
     identity = await load_identity(runtime.sessions, hash_key(secret, salt), now)
@@ -83,6 +87,17 @@ async def _principal(
         ActorType.KEY, identity.key_id, PlatformRole.PLATFORM_ADMIN, request_id=request_id
     )
     return principal, None
+
+
+async def _oidc_principal(
+    runtime: Runtime, token: str, request_id: str
+) -> tuple[Principal | None, str | None]:
+    """A bearer JWT from the OIDC provider: the user it names by verified e-mail."""
+    try:
+        user = await runtime.sso.bearer_user(token)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return None, f"The bearer token was refused: {exc.message}"
+    return await load_user_principal(runtime.sessions, user, request_id=request_id), None
 
 
 async def _session_principal(
@@ -103,6 +118,9 @@ async def _session_principal(
     if user is None:
         return None, None, "Your session has ended; sign in again."
     principal = await load_user_principal(runtime.sessions, user, request_id=request_id)
+    general = runtime.settings.config.general_settings
+    if general.require_mfa_for_admins and principal.sees_everything and not session.mfa_passed:
+        principal = replace(principal, mfa_pending=True)
     return principal, session.session_id, None
 
 

@@ -1,13 +1,15 @@
 """Identity of console users: accounts, password sign-in, sessions, passwords and MFA.
 
-Sign-in fails the same way, in about the same time, for an unknown e-mail, a wrong
-password and a blocked user; only a locked account says so. Session tokens and recovery
-codes are returned once and stored as keyed hashes; TOTP secrets are stored encrypted.
+Session tokens and recovery codes are returned once and stored as keyed hashes; TOTP
+secrets are stored encrypted, and each TOTP code is accepted once. Every change is
+audited in the transaction that makes it; ``actor`` (or ``by``, a principal whose rank is
+checked) says who made it, and defaults to the user themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,25 +19,28 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.enrollment import MfaEnrollment
+from app.audit.models import ActorType
+from app.audit.service import Actor, record
+from app.auth.accounts import AccountAdmin
+from app.auth.enrollment import MfaEnrollment, load_for_update
 from app.auth.errors import (
-    AccountLockedError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidEmailError,
-    InvalidMfaCodeError,
     UserNotFoundError,
     WeakPasswordError,
 )
-from app.auth.mfa import spend_recovery_code, totp_matches
+from app.auth.lockout import Lockout
 from app.auth.models import UserSession
 from app.auth.passwords import Passwords, check_policy, generate_password
+from app.auth.principal import Principal
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
-from app.auth.secrets import SecretBox, generate_session_token, keyed_hash
+from app.auth.signin import LAST_SEEN_RESOLUTION, SignIn, normalise_email
 from app.db.types import utcnow
 from app.users.models import PlatformRole, User
 
 __all__ = [
+    "LAST_SEEN_RESOLUTION",
     "IdentityService",
     "LoginOutcome",
     "LoginResult",
@@ -43,13 +48,13 @@ __all__ = [
     "normalise_email",
 ]
 
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-"""``last_seen_at`` is written at most this often, so reads rarely cost a write."""
+log = logging.getLogger("deltallm.auth")
+
+SYSTEM = Actor(ActorType.SYSTEM, None)
 
 
-def normalise_email(email: str) -> str:
-    """The stored form of an address: trimmed and lowercased."""
-    return email.strip().lower()
+def _self(user_id: str, actor: Actor | None) -> Actor:
+    return actor if actor is not None else Actor(ActorType.USER, user_id)
 
 
 class IdentityService:
@@ -68,14 +73,11 @@ class IdentityService:
     ) -> None:
         """``passwords`` sets the argon2 parameters; ``issuer`` names the authenticator entry."""
         self._sessions = sessions_factory
-        self._salt = salt
-        self._clock = clock
-        self._session_ttl = session_ttl
-        self._max_failures = max_failures
-        self._lockout = lockout
         self._passwords = passwords or Passwords()
-        self._box = SecretBox(salt)
-        self._mfa = MfaEnrollment(sessions_factory, salt, clock, issuer)
+        locking = Lockout(max_failures, lockout)
+        self._signin = SignIn(sessions_factory, salt, clock, session_ttl, locking, self._passwords)
+        self._mfa = MfaEnrollment(sessions_factory, salt, clock, issuer, locking)
+        self._accounts = AccountAdmin(sessions_factory)
 
     async def create_user(
         self,
@@ -84,8 +86,14 @@ class IdentityService:
         platform_role: PlatformRole,
         must_change_password: bool = True,
         display_name: str | None = None,
+        *,
+        actor: Actor = SYSTEM,
+        source: str | None = None,
     ) -> User:
-        """A new user; without a password the user can only sign in another way (SSO)."""
+        """A new user; without a password the user can only sign in another way (SSO).
+
+        ``source`` (say ``"oidc"``) is noted in the audit entry.
+        """
         email = normalise_email(email)
         local, _, domain = email.partition("@")
         if not local or not domain or len(email) > 320 or any(ch.isspace() for ch in email):
@@ -101,14 +109,44 @@ class IdentityService:
             platform_role=platform_role,
             must_change_password=must_change_password,
         )
+        after = {"email": email, "platform_role": platform_role.value}
+        if source is not None:
+            after["source"] = source
         try:
             async with self._sessions() as session, session.begin():
                 taken = await session.exec(select(User.id).where(User.email == email))
                 if taken.first() is not None:
                     raise EmailTakenError(email)
                 session.add(user)
+                record(session, actor, "user.create", "user", user.id, after=after)
         except IntegrityError:
             raise EmailTakenError(email) from None
+        return user
+
+    async def ensure_first_admin(self, email: str, password: str) -> User | None:
+        """Create ``email`` as platform_admin (to change the password at first sign-in)
+        unless a platform_admin exists; returns the new user, else ``None``.
+
+        Instances starting together may both try: the unique e-mail lets one win.
+        """
+        admins = select(User.id).where(User.platform_role == PlatformRole.PLATFORM_ADMIN)
+        async with self._sessions() as session:
+            if (await session.exec(admins.limit(1))).first() is not None:
+                return None
+        try:
+            user = await self.create_user(
+                email, password, PlatformRole.PLATFORM_ADMIN, source="first_admin_email"
+            )
+        except EmailTakenError:
+            async with self._sessions() as session:
+                if (await session.exec(admins.limit(1))).first() is None:
+                    log.warning(
+                        "general_settings.first_admin_email %s belongs to a user who is not "
+                        "a platform_admin: no first admin was created",
+                        normalise_email(email),
+                    )
+            return None
+        log.info("created the first platform_admin %s from general_settings", user.email)
         return user
 
     async def login(
@@ -119,156 +157,42 @@ class IdentityService:
         *,
         user_agent: str | None = None,
         ip: str | None = None,
+        request_id: str | None = None,
     ) -> LoginResult:
         """Check the password (and the second factor when MFA is on) and open a session."""
-        now = self._clock()
-        async with self._sessions() as session:
-            query = select(User).where(User.email == normalise_email(email))
-            user = (await session.exec(query)).first()
-        if user is None or user.password_hash is None:
-            await asyncio.to_thread(self._passwords.burn, password)
-            raise InvalidCredentialsError()
-        matches = await asyncio.to_thread(self._passwords.verify, user.password_hash, password)
-        if user.blocked:
-            raise InvalidCredentialsError()
-        if user.locked_until is not None and user.locked_until > now:
-            raise AccountLockedError(user.locked_until)
-        if not matches:
-            await self._record_failure(user.id, now)
-            raise InvalidCredentialsError()
-        if user.mfa_enabled and not totp_code:
-            return LoginResult(LoginOutcome.MFA_REQUIRED, user.id, user.must_change_password)
-        new_hash = None
-        if self._passwords.needs_rehash(user.password_hash):
-            new_hash = await asyncio.to_thread(self._passwords.hash, password)
-        token = generate_session_token()
-        try:
-            async with self._sessions() as session, session.begin():
-                if user.mfa_enabled and not await self._second_factor(
-                    session, user, totp_code, now
-                ):
-                    raise InvalidMfaCodeError()
-                row = await self._open_session(session, user.id, token, now, new_hash)
-                row.user_agent, row.ip = user_agent, ip
-        except InvalidMfaCodeError:
-            await self._record_failure(user.id, now)
-            raise
-        return LoginResult(
-            LoginOutcome.SUCCESS,
-            user.id,
-            user.must_change_password,
-            token=token,
-            session_id=row.id,
-            expires_at=row.expires_at,
+        return await self._signin.login(
+            email, password, totp_code, user_agent=user_agent, ip=ip, request_id=request_id
         )
 
     async def open_session(
-        self, user_id: str, *, user_agent: str | None = None, ip: str | None = None
+        self,
+        user_id: str,
+        *,
+        user_agent: str | None = None,
+        ip: str | None = None,
+        request_id: str | None = None,
     ) -> LoginResult:
         """A session for a user another authority vouched for (single sign-on)."""
-        now = self._clock()
-        token = generate_session_token()
-        async with self._sessions() as session, session.begin():
-            row = await self._open_session(session, user_id, token, now, None)
-            row.user_agent, row.ip, row.mfa_passed = user_agent, ip, True
-            user = await session.get(User, user_id)
-        assert user is not None
-        return LoginResult(
-            LoginOutcome.SUCCESS,
-            user_id,
-            user.must_change_password,
-            token=token,
-            session_id=row.id,
-            expires_at=row.expires_at,
+        return await self._signin.open_session(
+            user_id, user_agent=user_agent, ip=ip, request_id=request_id
         )
-
-    async def _second_factor(
-        self, session: AsyncSession, user: User, code: str | None, now: datetime
-    ) -> bool:
-        if code is None:
-            return False
-        if totp_matches(self._box, user.mfa_secret_encrypted, code, now):
-            return True
-        return await spend_recovery_code(session, user.id, code, self._salt, now)
-
-    async def _record_failure(self, user_id: str, now: datetime) -> None:
-        """Count a failed sign-in; lock the account after ``max_failures`` in a row."""
-        async with self._sessions() as session, session.begin():
-            user = await session.get(User, user_id, with_for_update=True)
-            if user is None:
-                return
-            if user.locked_until is not None and user.locked_until <= now:
-                user.failed_login_count, user.locked_until = 0, None
-            user.failed_login_count += 1
-            if user.failed_login_count >= self._max_failures:
-                user.locked_until = now + self._lockout
-
-    async def _open_session(
-        self,
-        session: AsyncSession,
-        user_id: str,
-        token: str,
-        now: datetime,
-        new_hash: str | None,
-    ) -> UserSession:
-        user = await session.get(User, user_id, with_for_update=True)
-        if user is None:
-            raise InvalidCredentialsError()
-        user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now
-        if new_hash is not None:
-            user.password_hash = new_hash
-        await session.exec(
-            delete(UserSession)
-            .where(col(UserSession.user_id) == user_id)
-            .where(col(UserSession.expires_at) <= now)
-        )
-        row = UserSession(
-            user_id=user_id,
-            token_hash=keyed_hash(token, self._salt),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + self._session_ttl,
-            mfa_passed=user.mfa_enabled,
-        )
-        session.add(row)
-        return row
 
     async def authenticate_session(self, token: str) -> SessionIdentity | None:
         """The identity behind a session token; ``None`` if unknown, expired or blocked."""
-        now = self._clock()
-        query = (
-            select(UserSession, User)
-            .join(User, col(User.id) == col(UserSession.user_id))
-            .where(col(UserSession.token_hash) == keyed_hash(token, self._salt))
-        )
-        async with self._sessions() as session:
-            found = (await session.exec(query)).first()
-            if found is None:
-                return None
-            row, user = found
-            if row.expires_at <= now or user.blocked:
-                return None
-            if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
-                row.last_seen_at = now
-                await session.commit()
-        return SessionIdentity(
-            user_id=user.id,
-            email=user.email,
-            platform_role=user.platform_role,
-            must_change_password=user.must_change_password,
-            session_id=row.id,
-            mfa_passed=row.mfa_passed,
-            expires_at=row.expires_at,
-        )
+        return await self._signin.authenticate_session(token)
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str, *, request_id: str | None = None) -> None:
         """End the session of ``token``; unknown tokens are ignored."""
-        token_hash = keyed_hash(token, self._salt)
-        async with self._sessions() as session, session.begin():
-            await session.exec(delete(UserSession).where(col(UserSession.token_hash) == token_hash))
+        await self._signin.logout(token, request_id=request_id)
 
     async def change_password(
-        self, user_id: str, current: str, new: str, *, keep_session_id: str | None = None
+        self,
+        user_id: str,
+        current: str,
+        new: str,
+        *,
+        keep_session_id: str | None = None,
+        actor: Actor | None = None,
     ) -> None:
         """Replace the password; every session but ``keep_session_id`` is signed out."""
         user = await self._user(user_id)
@@ -281,23 +205,48 @@ class IdentityService:
         check_policy(new, user.email)
         if new == current:
             raise WeakPasswordError("the new password must differ from the current one")
-        await self._set_password(user_id, new, must_change=False, keep_session_id=keep_session_id)
+        await self._set_password(
+            user_id,
+            new,
+            must_change=False,
+            keep_session_id=keep_session_id,
+            actor=_self(user_id, actor),
+            action="user.change_password",
+        )
 
-    async def reset_password(self, user_id: str) -> str:
-        """An admin reset: a temporary password (returned once), all sessions signed out."""
-        await self._user(user_id)
+    async def reset_password(self, user_id: str, *, by: Principal | None = None) -> str:
+        """An admin reset: a temporary password (returned once), all sessions signed out.
+
+        ``by`` may not reset their own password this way, nor that of someone above them.
+        """
         temporary = generate_password()
-        await self._set_password(user_id, temporary, must_change=True, keep_session_id=None)
+        await self._set_password(
+            user_id,
+            temporary,
+            must_change=True,
+            keep_session_id=None,
+            actor=by.actor() if by is not None else SYSTEM,
+            action="user.reset_password",
+            by=by,
+        )
         return temporary
 
     async def _set_password(
-        self, user_id: str, password: str, *, must_change: bool, keep_session_id: str | None
+        self,
+        user_id: str,
+        password: str,
+        *,
+        must_change: bool,
+        keep_session_id: str | None,
+        actor: Actor,
+        action: str,
+        by: Principal | None = None,
     ) -> None:
         password_hash = await asyncio.to_thread(self._passwords.hash, password)
         async with self._sessions() as session, session.begin():
-            user = await session.get(User, user_id, with_for_update=True)
-            if user is None:
-                raise UserNotFoundError(user_id)
+            user = await load_for_update(session, user_id)
+            if by is not None:
+                by.require_authority_over(user.id, user.platform_role, "reset the password of")
             user.password_hash = password_hash
             user.must_change_password = must_change
             user.failed_login_count, user.locked_until = 0, None
@@ -305,18 +254,40 @@ class IdentityService:
             if keep_session_id is not None:
                 revoke = revoke.where(col(UserSession.id) != keep_session_id)
             await session.exec(revoke)
+            record(session, actor, action, "user", user.id)
 
-    async def start_mfa_enrollment(self, user_id: str) -> tuple[str, str]:
+    async def start_mfa_enrollment(
+        self, user_id: str, *, actor: Actor | None = None
+    ) -> tuple[str, str]:
         """``(otpauth URI, base32 secret)`` to show once, as a QR code and as text."""
-        return await self._mfa.start(user_id)
+        return await self._mfa.start(user_id, _self(user_id, actor))
 
-    async def confirm_mfa_enrollment(self, user_id: str, code: str) -> list[str]:
+    async def confirm_mfa_enrollment(
+        self,
+        user_id: str,
+        code: str,
+        *,
+        actor: Actor | None = None,
+        session_id: str | None = None,
+    ) -> list[str]:
         """Enable MFA with a first TOTP code; returns the 10 recovery codes, once."""
-        return await self._mfa.confirm(user_id, code)
+        return await self._mfa.confirm(user_id, code, _self(user_id, actor), session_id)
 
-    async def disable_mfa(self, user_id: str, code: str) -> None:
-        """Disable MFA, proven by a TOTP code or an unused recovery code."""
-        await self._mfa.disable(user_id, code)
+    async def disable_mfa(self, user_id: str, code: str, *, actor: Actor | None = None) -> User:
+        """Disable MFA, proven by an unused TOTP code or an unused recovery code."""
+        return await self._mfa.disable(user_id, code, _self(user_id, actor))
+
+    async def reset_mfa(self, user_id: str, *, by: Principal) -> User:
+        """An administrator turns MFA off for another user (not above their own role)."""
+        return await self._mfa.reset(user_id, by)
+
+    async def set_platform_role(self, user_id: str, role: PlatformRole, *, by: Principal) -> User:
+        """Change a user's platform role (see :class:`~app.auth.accounts.AccountAdmin`)."""
+        return await self._accounts.set_platform_role(user_id, role, by)
+
+    async def set_blocked(self, user_id: str, blocked: bool, *, by: Principal) -> User:
+        """Block or unblock a user (see :class:`~app.auth.accounts.AccountAdmin`)."""
+        return await self._accounts.set_blocked(user_id, blocked, by)
 
     async def _user(self, user_id: str) -> User:
         async with self._sessions() as session:

@@ -1,10 +1,14 @@
-"""OpenID Connect single sign-on: authorization code flow with PKCE.
+"""OpenID Connect single sign-on: authorization code flow with PKCE, and bearer tokens.
 
 ``start`` sends the browser to the provider with a fresh state, nonce and PKCE verifier,
 kept in a short-lived cookie signed with the salt key. ``finish`` checks the state,
 exchanges the code (with the verifier), verifies the ID token's RS256 signature against
-the provider's JWKS (fetched over httpx), its issuer, audience, expiry and nonce, then
-finds or provisions the user and opens a session.
+the provider's JWKS (see :mod:`app.auth.oidc`), its issuer, audience, expiry and nonce,
+then finds or provisions the user and opens a session.
+
+``bearer_user`` accepts a token from the same provider as an admin-API caller: verified
+the same way (audience ``client_id`` or the configured ``audience``), then mapped to the
+user by verified e-mail, provisioned on first use as single sign-on does.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import jwt
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.errors import EmailTakenError
+from app.auth.oidc import OidcProvider
 from app.auth.results import LoginResult
 from app.auth.service import IdentityService
 from app.config import OidcSettings
@@ -35,7 +40,6 @@ __all__ = ["FLOW_COOKIE", "SingleSignOn"]
 
 FLOW_COOKIE = "deltallm_oidc"
 _FLOW_SECONDS = 600
-_DISCOVERY_SECONDS = 3600
 
 
 def _b64(data: bytes) -> str:
@@ -64,25 +68,11 @@ class SingleSignOn:
         self._http = http
         self._identity = identity
         self._sessions = sessions
-        self._discovery: tuple[float, dict[str, Any]] | None = None
+        self.provider = OidcProvider(settings, http)
 
     @property
     def enabled(self) -> bool:
         return self.settings.enabled
-
-    async def _config(self) -> dict[str, Any]:
-        if self._discovery is None or self._discovery[0] < time.monotonic():
-            url = f"{self.settings.issuer}/.well-known/openid-configuration"
-            try:
-                response = await self._http.get(url, timeout=10)
-                response.raise_for_status()
-                document: dict[str, Any] = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise AuthenticationError(
-                    f"The sign-in provider is unreachable: {exc}", code="sso_unavailable"
-                ) from None
-            self._discovery = (time.monotonic() + _DISCOVERY_SECONDS, document)
-        return self._discovery[1]
 
     def _sign(self, flow: _Flow) -> str:
         data = {
@@ -110,7 +100,7 @@ class SingleSignOn:
 
     async def start(self, redirect_uri: str) -> tuple[str, str]:
         """(provider URL to send the browser to, the flow cookie to set)."""
-        config = await self._config()
+        config = await self.provider.config()
         flow = _Flow(
             secrets.token_urlsafe(24),
             secrets.token_urlsafe(24),
@@ -145,7 +135,7 @@ class SingleSignOn:
         flow = self._unsign(cookie)
         if not hmac.compare_digest(flow.state, state):
             raise AuthenticationError("The sign-in state does not match.", code="sso_state")
-        config = await self._config()
+        config = await self.provider.config()
         claims = await self._id_token_claims(config, code, redirect_uri, flow)
         user = await self._user_for(claims)
         return await self._identity.open_session(user.id, user_agent=user_agent, ip=ip)
@@ -166,30 +156,30 @@ class SingleSignOn:
         try:
             response = await self._http.post(config["token_endpoint"], data=form, timeout=10)
             response.raise_for_status()
-            id_token = response.json()["id_token"]
-            jwks = (await self._http.get(config["jwks_uri"], timeout=10)).json()
+            id_token = str(response.json()["id_token"])
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise AuthenticationError(
                 f"The sign-in provider refused the code: {exc}", code="sso_failed"
             ) from None
         try:
-            kid = jwt.get_unverified_header(id_token).get("kid")
-            keys = jwt.PyJWKSet.from_dict(jwks).keys
-            key = next((k for k in keys if k.key_id == kid), None) or keys[0]
-            claims: dict[str, Any] = jwt.decode(
-                id_token,
-                key.key,
-                algorithms=["RS256"],
-                audience=self.settings.client_id,
-                issuer=config.get("issuer", self.settings.issuer),
-            )
-        except (jwt.PyJWTError, IndexError) as exc:
+            claims = await self.provider.verify(id_token, [self.settings.client_id or ""])
+        except AuthenticationError as exc:
             raise AuthenticationError(
-                f"The ID token is not valid: {exc}", code="sso_failed"
+                f"The ID token is not valid: {exc.message}", code="sso_failed"
             ) from None
         if not hmac.compare_digest(str(claims.get("nonce", "")), flow.nonce):
             raise AuthenticationError("The ID token's nonce does not match.", code="sso_failed")
         return claims
+
+    async def bearer_user(self, token: str) -> User:
+        """The user an OIDC bearer token (a JWT from the provider) stands for.
+
+        Raises :class:`AuthenticationError` for a token that fails verification and
+        :class:`PermissionDeniedError` for a refused domain or a blocked user.
+        """
+        audiences = [a for a in (self.settings.client_id, self.settings.audience) if a]
+        claims = await self.provider.verify(token, audiences)
+        return await self._user_for(claims)
 
     async def _user_for(self, claims: dict[str, Any]) -> User:
         email = str(claims.get("email") or "").strip().lower()
@@ -199,16 +189,25 @@ class SingleSignOn:
         allowed = [d.lower() for d in self.settings.allowed_domains]
         if allowed and domain not in allowed:
             raise PermissionDeniedError(f"Sign-in from {domain} is not allowed.", code="sso_domain")
-        async with self._sessions() as session:
-            user = (await session.exec(select(User).where(User.email == email))).first()
+        user = await self._by_email(email)
         if user is None:
-            user = await self._identity.create_user(
-                email,
-                None,
-                PlatformRole(self.settings.default_role),
-                must_change_password=False,
-                display_name=claims.get("name"),
-            )
+            try:
+                user = await self._identity.create_user(
+                    email,
+                    None,
+                    PlatformRole(self.settings.default_role),
+                    must_change_password=False,
+                    display_name=claims.get("name"),
+                    source="oidc",
+                )
+            except EmailTakenError:  # provisioned by a concurrent first request
+                user = await self._by_email(email)
+                if user is None:
+                    raise
         if user.blocked:
             raise PermissionDeniedError("This account is blocked.", code="blocked")
         return user
+
+    async def _by_email(self, email: str) -> User | None:
+        async with self._sessions() as session:
+            return (await session.exec(select(User).where(User.email == email))).first()

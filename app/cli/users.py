@@ -38,7 +38,11 @@ async def _create_admin(config: str | None, email: str, password: str, generated
     async with cli_context(config) as ctx:
         identity = IdentityService(ctx.sessions, ctx.settings.salt_key.get_secret_value())
         return await identity.create_user(
-            email, password, PlatformRole.PLATFORM_ADMIN, must_change_password=generated
+            email,
+            password,
+            PlatformRole.PLATFORM_ADMIN,
+            must_change_password=generated,
+            source="cli",
         )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field
 
 from app.db.columns import (
@@ -81,6 +81,8 @@ class User(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     must_change_password: bool = False
     mfa_secret_encrypted: str | None = Field(default=None, sa_type=String(512))
     mfa_enabled: bool = False
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
+    """The last TOTP time step accepted: a code of this step or an earlier one is refused."""
     failed_login_count: int = 0
     locked_until: datetime | None = time_field()
     last_login_at: datetime | None = time_field()

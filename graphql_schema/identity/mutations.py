@@ -1,22 +1,33 @@
-"""Signing in and out, passwords and MFA (self-service), and user administration."""
+"""Signing in and out, passwords and MFA (self-service), and user administration.
+
+The identity service audits every change in the transaction that makes it. Account
+administration reaches users of the caller's rank or below, never the caller's own
+account (``FORBIDDEN`` otherwise); expected mistakes come back in the payload's ``errors``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
-from sqlmodel import select
 from strawberry.types import Info
 
 from app.audit.models import ActorType
-from app.audit.service import Actor, record_now
+from app.auth.errors import InvalidMfaCodeError, UserNotFoundError
+from app.auth.passwords import generate_password
 from app.auth.results import SESSION_COOKIE, LoginOutcome
 from app.db.types import utcnow
 from app.errors import AuthenticationError, BadRequestError, DeltaLLMError, PermissionDeniedError
 from app.users.models import PlatformRole
 from app.users.models import User as UserRow
 from graphql_schema.context import GraphQLContext
-from graphql_schema.identity.types import LoginPayload, MfaEnrollment, User, UserPayload
+from graphql_schema.identity.types import (
+    LoginPayload,
+    MfaEnrollment,
+    User,
+    UserPayload,
+    UserUpdatePayload,
+)
 from graphql_schema.keys.types import UserError
 from graphql_schema.permissions import platform_role, public, signed_in
 
@@ -26,8 +37,15 @@ Ctx = Info[GraphQLContext, Any]
 _ADMINS = (PlatformRole.PLATFORM_ADMIN, PlatformRole.PLATFORM_CO_ADMIN)
 
 
+def _camel(name: str | None) -> str | None:
+    if name is None:
+        return None
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def _error(exc: DeltaLLMError) -> list[UserError]:
-    return [UserError(field=exc.param, message=exc.message, code=exc.code or "invalid")]
+    return [UserError(field=_camel(exc.param), message=exc.message, code=exc.code or "invalid")]
 
 
 def _user_id(info: Ctx) -> str:
@@ -57,7 +75,10 @@ class IdentityMutations:
     async def login(
         self, info: Ctx, email: str, password: str, totp_code: str | None = None
     ) -> LoginPayload:
-        """Sign in; on success the session cookie ``deltallm_session`` is set (HttpOnly)."""
+        """Sign in; on success the session cookie ``deltallm_session`` is set (HttpOnly).
+
+        Each TOTP code works once: a code already used (or an older one) is refused.
+        """
         identity = info.context.runtime.identity
         request = info.context.request
         try:
@@ -67,6 +88,7 @@ class IdentityMutations:
                 totp_code,
                 user_agent=request.headers.get("user-agent") if request else None,
                 ip=request.client.host if request and request.client else None,
+                request_id=info.context.request_id,
             )
         except AuthenticationError as exc:
             return LoginPayload(
@@ -77,13 +99,6 @@ class IdentityMutations:
         assert result.token is not None and result.expires_at is not None
         max_age = max(0, int((result.expires_at - utcnow()).total_seconds()))
         _set_cookie(info, result.token, max_age)
-        await record_now(
-            info.context.runtime.sessions,
-            Actor(ActorType.USER, result.user_id),
-            "session.login",
-            "user",
-            result.user_id,
-        )
         return LoginPayload(
             ok=True, mfa_required=False, must_change_password=result.must_change_password, errors=[]
         )
@@ -91,7 +106,9 @@ class IdentityMutations:
     @strawberry.mutation(extensions=signed_in())
     async def logout(self, info: Ctx) -> bool:
         if info.context.session_token:
-            await info.context.runtime.identity.logout(info.context.session_token)
+            await info.context.runtime.identity.logout(
+                info.context.session_token, request_id=info.context.request_id
+            )
         _set_cookie(info, None, 0)
         return True
 
@@ -100,37 +117,51 @@ class IdentityMutations:
         user_id = _user_id(info)
         try:
             await info.context.runtime.identity.change_password(
-                user_id, current, new, keep_session_id=info.context.session_id
+                user_id,
+                current,
+                new,
+                keep_session_id=info.context.session_id,
+                actor=info.context.require_principal().actor(),
             )
         except (AuthenticationError, BadRequestError) as exc:
             return _error(exc)
-        await record_now(
-            info.context.runtime.sessions,
-            info.context.require_principal().actor(),
-            "user.change_password",
-            "user",
-            user_id,
-        )
         return []
 
     @strawberry.mutation(extensions=signed_in())
     async def start_mfa_enrollment(self, info: Ctx) -> MfaEnrollment:
-        uri, secret = await info.context.runtime.identity.start_mfa_enrollment(_user_id(info))
+        uri, secret = await info.context.runtime.identity.start_mfa_enrollment(
+            _user_id(info), actor=info.context.require_principal().actor()
+        )
         return MfaEnrollment(otpauth_uri=uri, secret=secret)
 
     @strawberry.mutation(extensions=signed_in())
     async def confirm_mfa_enrollment(self, info: Ctx, code: str) -> list[str]:
-        """Turns MFA on; returns the recovery codes, shown this once."""
+        """Turns MFA on; returns the recovery codes, shown this once. A wrong or already
+        used code is ``BAD_USER_INPUT`` (reason ``invalid_mfa_code``)."""
+        try:
+            return await info.context.runtime.identity.confirm_mfa_enrollment(
+                _user_id(info),
+                code,
+                actor=info.context.require_principal().actor(),
+                session_id=info.context.session_id,
+            )
+        except InvalidMfaCodeError as exc:
+            raise BadRequestError(exc.message, param="code", code=exc.code) from None
+
+    @strawberry.mutation(extensions=signed_in())
+    async def disable_mfa(self, info: Ctx, code: str) -> UserUpdatePayload:
+        """Turns your MFA off, proven by a current TOTP code or an unused recovery code.
+
+        Wrong codes count as failed sign-ins: too many lock the account for a while.
+        """
         user_id = _user_id(info)
-        codes = await info.context.runtime.identity.confirm_mfa_enrollment(user_id, code)
-        await record_now(
-            info.context.runtime.sessions,
-            info.context.require_principal().actor(),
-            "user.enable_mfa",
-            "user",
-            user_id,
-        )
-        return codes
+        try:
+            user = await info.context.runtime.identity.disable_mfa(
+                user_id, code, actor=info.context.require_principal().actor()
+            )
+        except (AuthenticationError, BadRequestError) as exc:
+            return UserUpdatePayload(user=None, errors=_error(exc))
+        return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
     async def create_user(
@@ -144,52 +175,64 @@ class IdentityMutations:
         principal = info.context.require_principal()
         if not principal.outranks_or_equals(role):
             raise PermissionDeniedError("You cannot grant a role above your own.")
-        identity = info.context.runtime.identity
+        password = generate_password()
         try:
-            user = await identity.create_user(email, None, role, display_name=display_name)
-            password = await identity.reset_password(user.id)
+            user = await info.context.runtime.identity.create_user(
+                email, password, role, display_name=display_name, actor=principal.actor()
+            )
         except DeltaLLMError as exc:
             return UserPayload(user=None, temporary_password=None, errors=_error(exc))
-        await record_now(
-            info.context.runtime.sessions,
-            principal.actor(),
-            "user.create",
-            "user",
-            user.id,
-            after={"email": user.email, "platform_role": role.value},
-        )
         return UserPayload(user=User.of(user), temporary_password=password, errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
     async def reset_password(self, info: Ctx, user_id: strawberry.ID) -> UserPayload:
+        """A temporary password (shown once); the user's sessions end."""
         principal = info.context.require_principal()
-        identity = info.context.runtime.identity
-        password = await identity.reset_password(str(user_id))
-        async with info.context.runtime.sessions() as session:
+        runtime = info.context.runtime
+        try:
+            password = await runtime.identity.reset_password(str(user_id), by=principal)
+        except UserNotFoundError as exc:
+            return UserPayload(user=None, temporary_password=None, errors=_error(exc))
+        async with runtime.sessions() as session:
             user = await session.get(UserRow, str(user_id))
         assert user is not None
-        await record_now(
-            info.context.runtime.sessions, principal.actor(), "user.reset_password", "user", user.id
-        )
         return UserPayload(user=User.of(user), temporary_password=password, errors=[])
+
+    @strawberry.mutation(extensions=platform_role(*_ADMINS))
+    async def reset_mfa(self, info: Ctx, user_id: strawberry.ID) -> UserUpdatePayload:
+        """Turns MFA off for a user who lost their authenticator (not your own account)."""
+        principal = info.context.require_principal()
+        try:
+            user = await info.context.runtime.identity.reset_mfa(str(user_id), by=principal)
+        except UserNotFoundError as exc:
+            return UserUpdatePayload(user=None, errors=_error(exc))
+        return UserUpdatePayload(user=User.of(user), errors=[])
+
+    @strawberry.mutation(extensions=platform_role(*_ADMINS))
+    async def set_user_role(
+        self, info: Ctx, user_id: strawberry.ID, role: PlatformRole
+    ) -> UserUpdatePayload:
+        """Changes a user's platform role; their next request already has it.
+
+        Nobody grants a role above their own, changes their own role, or changes someone
+        above their own role.
+        """
+        principal = info.context.require_principal()
+        try:
+            user = await info.context.runtime.identity.set_platform_role(
+                str(user_id), role, by=principal
+            )
+        except UserNotFoundError as exc:
+            return UserUpdatePayload(user=None, errors=_error(exc))
+        return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
     async def set_user_blocked(self, info: Ctx, user_id: strawberry.ID, blocked: bool) -> User:
         principal = info.context.require_principal()
         runtime = info.context.runtime
-        async with runtime.sessions() as session, session.begin():
-            user = (await session.exec(select(UserRow).where(UserRow.id == str(user_id)))).first()
-            if user is None:
-                raise BadRequestError(f"no user {user_id}", param="userId", code="not_found")
-            if not principal.outranks_or_equals(user.platform_role):
-                raise PermissionDeniedError("You cannot block someone above your own role.")
-            user.blocked = blocked
+        try:
+            user = await runtime.identity.set_blocked(str(user_id), blocked, by=principal)
+        except UserNotFoundError:
+            raise BadRequestError(f"no user {user_id}", param="userId", code="not_found") from None
         await runtime.invalidator.publish(None)
-        await record_now(
-            runtime.sessions,
-            principal.actor(),
-            "user.block" if blocked else "user.unblock",
-            "user",
-            user.id,
-        )
         return User.of(user)

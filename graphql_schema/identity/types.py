@@ -11,16 +11,19 @@ from app.users.models import PlatformRole
 from app.users.models import User as UserRow
 from graphql_schema.keys.types import UserError
 
-__all__ = ["LoginPayload", "MfaEnrollment", "User", "UserPayload", "Viewer"]
+__all__ = ["LoginPayload", "MfaEnrollment", "User", "UserPayload", "UserUpdatePayload", "Viewer"]
 
 
 @strawberry.type
 class Viewer:
+    """``mfaSetupRequired``: an administrator who must set up MFA before anything else."""
+
     kind: str
     id: str | None
     email: str | None
     platform_role: PlatformRole
     must_change_password: bool
+    mfa_setup_required: bool
     org_ids: list[strawberry.ID]
 
     @classmethod
@@ -31,6 +34,7 @@ class Viewer:
             email=principal.email,
             platform_role=principal.platform_role,
             must_change_password=principal.must_change_password,
+            mfa_setup_required=principal.mfa_pending,
             org_ids=[strawberry.ID(o) for o in principal.org_roles],
         )
 
@@ -78,6 +82,14 @@ class UserPayload:
 
     user: User | None
     temporary_password: str | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UserUpdatePayload:
+    """The user after the change, or ``errors`` when nothing changed."""
+
+    user: User | None
     errors: list[UserError]
 
 

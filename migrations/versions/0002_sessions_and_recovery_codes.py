@@ -2,9 +2,9 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 09:00:00.000000
+Create Date: 2026-11-24 08:00:00.000000
 
-Written by hand in the style of 0001 and checked against the models by the drift test.
+The drift test checks it against the models.
 Both tables hold only keyed hashes of their secrets.
 """
 

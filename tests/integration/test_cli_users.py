@@ -13,15 +13,18 @@ import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
+from app.audit.models import ActorType, AuditLog
 from app.auth.passwords import Passwords
 from app.db import create_engine, session_factory
 from app.users.models import PlatformRole, User
 
 DELTALLM = [sys.executable, "-m", "app.cli.main"]
+Row = TypeVar("Row", bound=SQLModel)
 
 
 @pytest.fixture
@@ -44,16 +47,20 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def users_in(data_dir: Path) -> list[User]:
-    async def read() -> list[User]:
+def rows_in(data_dir: Path, model: type[Row]) -> list[Row]:
+    async def read() -> list[Row]:
         engine = create_engine(f"sqlite+aiosqlite:///{data_dir / 'deltallm.db'}")
         try:
             async with session_factory(engine)() as session:
-                return list((await session.exec(select(User))).all())
+                return list((await session.exec(select(model))).all())
         finally:
             await engine.dispose()
 
     return asyncio.run(read())
+
+
+def users_in(data_dir: Path) -> list[User]:
+    return rows_in(data_dir, User)
 
 
 def test_generated_password_is_printed_once_and_must_be_changed(
@@ -73,6 +80,13 @@ def test_generated_password_is_printed_once_and_must_be_changed(
     assert user.must_change_password is True
     assert user.password_hash is not None and password not in user.password_hash
     assert Passwords().verify(user.password_hash, password)
+    [audit] = rows_in(tmp_path / "data", AuditLog)
+    assert (audit.actor_type, audit.action, audit.target_id, audit.after) == (
+        ActorType.SYSTEM,
+        "user.create",
+        user.id,
+        {"email": "root@example.com", "platform_role": "platform_admin", "source": "cli"},
+    )
 
 
 def test_given_password_is_kept_and_not_printed(env: dict[str, str], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,6 +35,11 @@ async def post(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def next_code(secret: str) -> str:
+    """The next time step's code: accepted (clock drift), and later than one just spent."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
 
 
 def code(body: dict[str, Any]) -> str:
@@ -120,10 +126,9 @@ async def test_mfa_enrollment_and_sign_in_with_a_code(gateway: RunningGateway) -
         enrollment = await post(http, "mutation { startMfaEnrollment { otpauthUri secret } }")
         secret = enrollment["data"]["startMfaEnrollment"]["secret"]
         assert enrollment["data"]["startMfaEnrollment"]["otpauthUri"].startswith("otpauth://")
+        enrolled_with = pyotp.TOTP(secret).now()
         codes = await post(
-            http,
-            "mutation($c: String!) { confirmMfaEnrollment(code: $c) }",
-            {"c": pyotp.TOTP(secret).now()},
+            http, "mutation($c: String!) { confirmMfaEnrollment(code: $c) }", {"c": enrolled_with}
         )
         recovery = codes["data"]["confirmMfaEnrollment"]
         assert len(recovery) == 10
@@ -138,8 +143,12 @@ async def test_mfa_enrollment_and_sign_in_with_a_code(gateway: RunningGateway) -
             "errors": [],
         }
         assert code(await post(http, "{ me { email } }")) == "UNAUTHENTICATED"
+        replayed = await post(
+            http, LOGIN, {"e": "grace@example.com", "p": password, "c": enrolled_with}
+        )
+        assert replayed["data"]["login"]["errors"] == [{"code": "invalid_mfa_code"}]
         second = await post(
-            http, LOGIN, {"e": "grace@example.com", "p": password, "c": pyotp.TOTP(secret).now()}
+            http, LOGIN, {"e": "grace@example.com", "p": password, "c": next_code(secret)}
         )
         assert second["data"]["login"]["ok"] is True
         assert (await post(http, "{ me { email } }"))["data"]["me"]["email"] == (

@@ -40,6 +40,7 @@ PASSWORD = "correct horse battery"
 MAX_FAILURES = 3
 LOCKOUT = timedelta(minutes=15)
 TTL = timedelta(hours=12)
+STEP = timedelta(seconds=30)
 
 
 @dataclass
@@ -335,7 +336,7 @@ async def test_mfa_enrollment_login_recovery_and_disable(
     totp = pyotp.TOTP(secret)
     with pytest.raises(InvalidMfaCodeError):
         await identity.confirm_mfa_enrollment(user.id, _wrong_code(totp, clock.now))
-    codes = await identity.confirm_mfa_enrollment(user.id, totp.now())
+    codes = await identity.confirm_mfa_enrollment(user.id, totp.at(clock.now))
     assert len(codes) == len(set(codes)) == 10
     hashes = {row.code_hash for row in await _rows(sessions, RecoveryCode)}
     assert hashes == {keyed_hash(code, SALT) for code in codes}
@@ -349,7 +350,8 @@ async def test_mfa_enrollment_login_recovery_and_disable(
     assert (wrong.value.code, wrong.value.status_code) == ("invalid_mfa_code", 401)
     assert (await _load(sessions, user.id)).failed_login_count == 1
 
-    with_totp = await identity.login(EMAIL, PASSWORD, totp.now())
+    clock.advance(STEP)  # the enrollment code was spent: the next step's code
+    with_totp = await identity.login(EMAIL, PASSWORD, totp.at(clock.now))
     assert with_totp.token is not None
     session = await identity.authenticate_session(with_totp.token)
     assert session is not None and session.mfa_passed
@@ -362,6 +364,7 @@ async def test_mfa_enrollment_login_recovery_and_disable(
 
     with pytest.raises(InvalidMfaCodeError):
         await identity.disable_mfa(user.id, codes[0])
+    clock.advance(STEP)
     await identity.disable_mfa(user.id, totp.at(clock.now))
     plain = await identity.login(EMAIL, PASSWORD)
     assert plain.outcome is LoginOutcome.SUCCESS and plain.token is not None
@@ -399,12 +402,13 @@ async def test_mfa_state_errors(identity: IdentityService, clock: Clock) -> None
 
 
 async def test_sessions_and_codes_go_with_their_user(
-    identity: IdentityService, sessions: Sessions
+    identity: IdentityService, sessions: Sessions, clock: Clock
 ) -> None:
     user = await _user(identity)
     _, secret = await identity.start_mfa_enrollment(user.id)
-    await identity.confirm_mfa_enrollment(user.id, pyotp.TOTP(secret).now())
-    await identity.login(EMAIL, PASSWORD, pyotp.TOTP(secret).now())
+    await identity.confirm_mfa_enrollment(user.id, pyotp.TOTP(secret).at(clock.now))
+    clock.advance(STEP)
+    await identity.login(EMAIL, PASSWORD, pyotp.TOTP(secret).at(clock.now))
     async with sessions() as session:
         await session.delete(await session.get(User, user.id))
         await session.commit()

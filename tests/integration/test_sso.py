@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
+from app.audit.models import AuditLog
+from app.users.models import User
 from tests.support.fake_oidc import FakeOidcProvider
 from tests.support.gateway import RunningGateway, running_gateway
 
@@ -84,6 +87,14 @@ async def test_sign_in_provisions_the_user(
         assert (await me(again))["data"]["me"]["email"] == "ada@example.com"
     finally:
         await again.aclose()
+    async with gateway.runtime.sessions() as session:
+        [user] = (await session.exec(select(User))).all()
+        audits = (await session.exec(select(AuditLog).order_by(col(AuditLog.created_at)))).all()
+    assert [(a.action, a.actor_id, a.target_id, (a.after or {}).get("method")) for a in audits] == [
+        ("user.create", None, user.id, None),
+        ("session.login", user.id, user.id, "sso"),
+        ("session.login", user.id, user.id, "sso"),
+    ]
 
 
 async def test_domains_outside_the_allow_list_are_refused(

@@ -1,4 +1,8 @@
-"""A real OpenID Connect provider on loopback that signs RS256 ID tokens (for SSO tests)."""
+"""A real OpenID Connect provider on loopback that signs RS256 ID tokens (for SSO tests).
+
+``sign(...)`` makes a token as the provider would issue it (for bearer-token tests): every
+claim can be overridden, and ``key``/``kid`` sign it with another key or name another one.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ class FakeOidcProvider:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._codes: dict[str, dict[str, str]] = {}
         self.token_requests: list[dict[str, str]] = []
+        self.jwks_requests = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -99,7 +104,33 @@ class FakeOidcProvider:
         token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "k1"})
         return web.json_response({"id_token": token, "access_token": "at", "token_type": "Bearer"})
 
+    def sign(
+        self,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = "k1",
+        lifetime: int = 300,
+        **claims: Any,
+    ) -> str:
+        """An RS256 token for ``self.email`` (``claims`` override or add; ``None`` drops)."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "sub": "user-1",
+            "iat": now,
+            "exp": now + lifetime,
+            "email": self.email,
+            "email_verified": self.email_verified,
+            "name": "Ada Lovelace",
+        }
+        body.update(claims)
+        body = {k: v for k, v in body.items() if v is not None}
+        headers = {"kid": kid} if kid is not None else {}
+        return jwt.encode(body, key or self._key, algorithm="RS256", headers=headers)
+
     async def _jwks(self, request: web.Request) -> web.Response:
+        self.jwks_requests += 1
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
         jwk.update(kid="k1", use="sig", alg="RS256")
         return web.json_response({"keys": [jwk]})

@@ -9,7 +9,10 @@ from graphql_schema.export import SDL_PATH, sdl
 
 PERMISSIONS = {"requiresRole", "requiresOrgRole"}
 # Self-service: what any signed-in caller (or anyone, to sign in) may do to themselves.
-SELF_SERVICE = {"login", "logout", "changePassword", "startMfaEnrollment", "confirmMfaEnrollment"}
+SELF_SERVICE = {
+    *["login", "logout", "changePassword"],
+    *["startMfaEnrollment", "confirmMfaEnrollment", "disableMfa"],
+}
 
 
 def test_committed_sdl_is_current() -> None:

@@ -1,0 +1,61 @@
+"""Counting failed proofs of identity, and locking the account after too many in a row.
+
+A failed sign-in (wrong password or code) and a wrong code when turning MFA off both
+count; a success resets the count. The audit row of the failure is written in the same
+transaction as the count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.audit.service import Actor, record
+from app.users.models import User
+
+__all__ = ["Lockout"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    """``max_failures`` failures in a row lock the account for ``duration``."""
+
+    max_failures: int = 5
+    duration: timedelta = timedelta(minutes=15)
+
+    @staticmethod
+    def is_locked(user: User, now: datetime) -> bool:
+        return user.locked_until is not None and user.locked_until > now
+
+    def count(self, user: User, now: datetime) -> None:
+        """Add one failure to ``user`` (a row loaded for update); lock it at the limit."""
+        if user.locked_until is not None and user.locked_until <= now:
+            user.failed_login_count, user.locked_until = 0, None
+        user.failed_login_count += 1
+        if user.failed_login_count >= self.max_failures:
+            user.locked_until = now + self.duration
+
+    async def fail(
+        self,
+        session: AsyncSession,
+        user_id: str | None,
+        now: datetime,
+        *,
+        actor: Actor,
+        action: str,
+        counted: bool,
+        **details: Any,
+    ) -> None:
+        """Audit a failure (``details`` without ``None`` values) and, if ``counted``, count it."""
+        after: dict[str, Any] = {k: v for k, v in details.items() if v is not None}
+        if user_id is not None and counted:
+            user = await session.get(User, user_id, with_for_update=True)
+            if user is not None:
+                self.count(user, now)
+                after["failed_count"] = user.failed_login_count
+                if user.locked_until is not None:
+                    after["locked_until"] = user.locked_until.isoformat()
+        record(session, actor, action, "user", user_id, after=after)

@@ -1,0 +1,132 @@
+"""The OpenID Connect provider as DeltaLLM sees it: discovery, signing keys, token checks.
+
+The discovery document and the JWKS are fetched over httpx and kept for an hour. A token
+names its signing key by ``kid``; an unknown ``kid`` refetches the JWKS (at most every
+``JWKS_REFRESH_FLOOR`` seconds, so that made-up ``kid`` values cannot hammer the
+provider) before the token is refused. Only RS256 is accepted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+
+from app.config import OidcSettings
+from app.errors import AuthenticationError
+
+__all__ = ["JWKS_REFRESH_FLOOR", "OidcProvider", "looks_like_jwt"]
+
+_CACHE_SECONDS = 3600
+JWKS_REFRESH_FLOOR = 30.0
+_LEEWAY_SECONDS = 30
+_ALGORITHMS = ["RS256"]
+
+
+def looks_like_jwt(value: str) -> bool:
+    """Whether ``value`` has a JWT's shape (three dot-separated parts, a JSON header)."""
+    if value.count(".") != 2:
+        return False
+    try:
+        jwt.get_unverified_header(value)
+    except jwt.PyJWTError:
+        return False
+    return True
+
+
+class OidcProvider:
+    def __init__(
+        self,
+        settings: OidcSettings,
+        http: httpx.AsyncClient,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._http = http
+        self._clock = clock
+        self._discovery: tuple[float, dict[str, Any]] | None = None
+        self._jwks: tuple[float, list[jwt.PyJWK]] | None = None
+
+    async def _get_json(self, url: str, what: str) -> dict[str, Any]:
+        try:
+            response = await self._http.get(url, timeout=10)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AuthenticationError(
+                f"The sign-in provider is unreachable ({what}): {exc}", code="sso_unavailable"
+            ) from None
+        return document
+
+    async def config(self) -> dict[str, Any]:
+        """The provider's discovery document (cached for an hour)."""
+        if self._discovery is None or self._discovery[0] < self._clock():
+            url = f"{self.settings.issuer}/.well-known/openid-configuration"
+            document = await self._get_json(url, "discovery")
+            self._discovery = (self._clock() + _CACHE_SECONDS, document)
+        return self._discovery[1]
+
+    async def _keys(self, *, refresh: bool = False) -> list[jwt.PyJWK]:
+        now = self._clock()
+        fetched_at = self._jwks[0] if self._jwks is not None else None
+        stale = fetched_at is None or fetched_at + _CACHE_SECONDS < now
+        may_refresh = fetched_at is None or fetched_at + JWKS_REFRESH_FLOOR <= now
+        if self._jwks is None or stale or (refresh and may_refresh):
+            config = await self.config()
+            if "jwks_uri" not in config:
+                raise AuthenticationError(
+                    "The sign-in provider publishes no jwks_uri.", code="sso_unavailable"
+                )
+            document = await self._get_json(str(config["jwks_uri"]), "JWKS")
+            try:
+                keys = jwt.PyJWKSet.from_dict(document).keys
+            except jwt.PyJWTError as exc:
+                raise AuthenticationError(
+                    f"The sign-in provider's JWKS is unusable: {exc}", code="sso_unavailable"
+                ) from None
+            self._jwks = (now, keys)
+        return self._jwks[1]
+
+    async def signing_key(self, token: str) -> jwt.PyJWK:
+        """The provider key that ``token`` names (its ``kid``, or the only key there is)."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(f"Not a JWT: {exc}", code="invalid_token") from None
+        for refresh in (False, True):
+            keys = await self._keys(refresh=refresh)
+            if kid is None and len(keys) == 1:
+                return keys[0]
+            found = next((k for k in keys if kid is not None and k.key_id == kid), None)
+            if found is not None:
+                return found
+        named = f"key {kid!r}" if kid is not None else "key (the token names none)"
+        raise AuthenticationError(
+            f"The token is signed with an unknown {named}.", code="invalid_token"
+        )
+
+    async def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
+        """The claims of an RS256 token from this provider for one of ``audiences``.
+
+        Checks the signature, ``iss``, ``aud`` and ``exp`` (30 seconds of clock skew).
+        """
+        key = await self.signing_key(token)
+        config = await self.config()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=_ALGORITHMS,
+                audience=audiences,
+                issuer=str(config.get("issuer", self.settings.issuer)),
+                leeway=_LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(
+                f"The token is not valid: {exc}", code="invalid_token"
+            ) from None
+        return claims
