@@ -1,9 +1,12 @@
 """Permission rules, each visible in the SDL as a directive on the field it guards.
 
 ``@requiresSignIn``: any authenticated caller. ``@requiresRole(roles: [...])``: a
-platform role. ``@requiresOrgRole(roles: [...], of: "...")``: a role in the organization
-that the named argument (an org id, or a team or key id) belongs to; platform admins
-always pass, co-admins for reads.
+platform role. ``@requiresOrgRole(roles: [...], of: "...", teamRoles: [...])``: one of
+``roles`` in the organization that the named argument (an org id, or a team or key id)
+belongs to, or one of ``teamRoles`` in the team it belongs to (``teamId``: that team;
+``keyId``: the key's team). Platform admins always pass, co-admins for reads. Rules about
+whose key it is (a team_developer changes only their own keys) are checked by the
+resolver with :meth:`Principal.require_key_change`, inside the change's transaction.
 """
 
 from __future__ import annotations
@@ -48,8 +51,11 @@ class RequiresRole:
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresOrgRole")
 class RequiresOrgRole:
+    """One of ``roles`` in the target's organization, or of ``teamRoles`` in its team."""
+
     roles: list[OrgRole]
     of: str
+    team_roles: list[TeamRole] = strawberry.field(default=())
 
 
 _ALLOWED_BEFORE_CHANGE = frozenset({"me", "changePassword", "logout"})
@@ -97,18 +103,28 @@ class HasPlatformRole(BasePermission):
 
 
 class HasOrgRole(BasePermission):
-    """``of`` names the argument: ``orgId``/``id`` (an organization), ``teamId``, ``keyId``."""
+    """``of`` names the argument: ``orgId``/``id`` (an organization), ``teamId``, ``keyId``.
+
+    A caller passes with one of ``roles`` in the target's organization, or with one of
+    ``team_roles`` in the target's team (a team id, or the team of a key).
+    """
 
     message = "You need another role in that organization."
 
-    def __init__(self, *roles: OrgRole, of: str) -> None:
+    def __init__(self, *roles: OrgRole, of: str, team_roles: tuple[TeamRole, ...] = ()) -> None:
         self.roles = frozenset(roles)
+        self.team_roles = frozenset(team_roles)
         self.of = of
-        self._schema_directive = RequiresOrgRole(roles=list(roles), of=of)  # type: ignore[misc]
+        self._schema_directive = RequiresOrgRole(  # type: ignore[misc]
+            roles=list(roles), of=of, team_roles=list(team_roles)
+        )
 
-    async def _org_of(self, info: Info[GraphQLContext, Any], value: str) -> str | None:
+    async def _target(
+        self, info: Info[GraphQLContext, Any], value: str
+    ) -> tuple[str | None, str | None]:
+        """(organization id, team id) of the argument's value."""
         if self.of in ("orgId", "id"):
-            return value
+            return value, None
         async with info.context.runtime.sessions() as session:
             row: Team | VirtualKey | None = (
                 await session.get(Team, value)
@@ -117,8 +133,9 @@ class HasOrgRole(BasePermission):
             )
         if row is None:
             raise NotFoundError(f"no such {self.of.removesuffix('Id')}: {value}", param=self.of)
-        org_id: str | None = row.org_id
-        return org_id
+        if isinstance(row, Team):
+            return row.org_id, row.id
+        return row.org_id, row.team_id
 
     async def has_permission(
         self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any
@@ -129,13 +146,17 @@ class HasOrgRole(BasePermission):
         value = kwargs.get(_snake(self.of))
         if value is None and "input" in kwargs:
             value = getattr(kwargs["input"], _snake(self.of), None)
-        org_id = await self._org_of(info, str(value)) if value is not None else None
+        org_id, team_id = (
+            await self._target(info, str(value)) if value is not None else (None, None)
+        )
         reading = OrgRole.ORG_AUDITOR in self.roles
         if principal.sees_everything and reading:
             return True
-        if org_id is None or principal.org_roles.get(org_id) not in self.roles:
-            raise PermissionDeniedError(self.message, code="forbidden")
-        return True
+        if org_id is not None and principal.org_roles.get(org_id) in self.roles:
+            return True
+        if principal.team_role(team_id) in self.team_roles:
+            return True
+        raise PermissionDeniedError(self.message, code="forbidden")
 
 
 def _snake(name: str) -> str:
@@ -154,5 +175,7 @@ def platform_role(*roles: PlatformRole) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasPlatformRole(*roles)])]
 
 
-def org_role(*roles: OrgRole, of: str) -> list[FieldExtension]:
-    return [PermissionExtension(permissions=[HasOrgRole(*roles, of=of)])]
+def org_role(
+    *roles: OrgRole, of: str, team_roles: tuple[TeamRole, ...] = ()
+) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[HasOrgRole(*roles, of=of, team_roles=team_roles)])]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -21,9 +21,18 @@ from app.keys.identity import KeyIdentity, ScopeLimits
 from app.keys.lookup import load_end_user
 from app.limits.counters import Admission, AdmissionResult, CounterStore, LimitLevel
 
-__all__ = ["Admitter", "rate_limit_headers"]
+__all__ = ["Admitter", "end_user_token", "rate_limit_headers"]
 
 _END_USER_TTL = 30.0
+_END_USER_PREFIX = "end-user:"
+
+
+def end_user_token(external_id: str) -> str:
+    """What to announce on the key-invalidation channel when an end user changed.
+
+    Key hashes are hex, so these never name a key; :meth:`Admitter.forget` reads them.
+    """
+    return f"{_END_USER_PREFIX}{external_id}"
 
 
 def _limit_level(level: ScopeLimits, now: datetime) -> LimitLevel:
@@ -77,6 +86,16 @@ class Admitter:
             budget = level.budget
             if budget is not None and budget.max_budget is not None:
                 await self.counters.seed_spent(level.scope, budget.period(now), budget.seed(now))
+
+    def forget(self, tokens: Iterable[str] | None) -> None:
+        """Drop the end users named by :func:`end_user_token` (all when ``None``) from the
+        cache, so their next request reads their budget and blocked flag again."""
+        if tokens is None:
+            self._end_users.clear()
+            return
+        for token in tokens:
+            if token.startswith(_END_USER_PREFIX):
+                self._end_users.pop(token.removeprefix(_END_USER_PREFIX), None)
 
     async def _end_user_level(self, end_user: str) -> ScopeLimits | None:
         cached = self._end_users.get(end_user)

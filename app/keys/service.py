@@ -2,11 +2,12 @@
 
 Every change announces the affected key hashes so each instance drops them from its
 cache within a second. The secret is returned once, at creation or regeneration.
+``capped=True`` (every caller but a platform admin) applies :mod:`app.keys.caps`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from app.audit.service import Actor, record, snapshot
 from app.db.pagination import Page, paginate
 from app.db.types import utcnow
 from app.errors import BadRequestError, NotFoundError
+from app.keys.caps import CAPPED_FIELDS, check_caps
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
 from app.keys.secrets import display_parts, generate_secret, hash_key
@@ -121,13 +123,28 @@ class KeyService:
         return hash_key(secret, self._salt)
 
     async def create(
-        self, spec: KeySpec, *, created_by: str | None = None, actor: Actor | None = None
+        self,
+        spec: KeySpec,
+        *,
+        created_by: str | None = None,
+        actor: Actor | None = None,
+        check: KeyCheck | None = None,
+        capped: bool = False,
     ) -> CreatedKey:
+        """A new key; ``check`` sees it (owners set) before it is stored."""
         spec.validate()
         secret = generate_secret()
         prefix, suffix = display_parts(secret)
         async with self._sessions() as session, session.begin():
             org_id = await self._owner_org(session, spec)
+            if capped:
+                await check_caps(
+                    session,
+                    team_id=spec.team_id,
+                    org_id=org_id,
+                    user_id=spec.user_id,
+                    values={name: getattr(spec, name) for name in CAPPED_FIELDS},
+                )
             key = VirtualKey(
                 key_hash=self.hash(secret),
                 key_prefix=prefix,
@@ -138,6 +155,8 @@ class KeyService:
                 created_by=created_by,
                 **self._values(spec),
             )
+            if check is not None:
+                check(key)
             session.add(key)
             if actor is not None:
                 await session.flush()
@@ -214,14 +233,20 @@ class KeyService:
         apply: Callable[[VirtualKey], None],
         action: str,
         actor: Actor | None,
-        check: Callable[[VirtualKey], None] | None = None,
+        check: KeyCheck | None = None,
+        capped: Mapping[str, Any] | None = None,
     ) -> VirtualKey:
+        """Apply one change under the key's row; ``capped`` holds new values to cap."""
         async with self._sessions() as session, session.begin():
             key = await session.get(VirtualKey, key_id)
             if key is None:
                 raise NotFoundError(f"no key {key_id}", param="key_id", code="key_not_found")
             if check is not None:
                 check(key)
+            if capped:
+                await check_caps(
+                    session, team_id=key.team_id, org_id=key.org_id, user_id=None, values=capped
+                )
             before = snapshot(key)
             apply(key)
             if actor is not None:
@@ -268,8 +293,10 @@ class KeyService:
         *,
         actor: Actor | None = None,
         check: KeyCheck | None = None,
+        capped: bool = False,
         **changes: Any,
     ) -> VirtualKey:
+        """Change the named fields; with ``capped``, the changed capped fields are checked."""
         unknown = set(changes) - set(_SPEC_FIELDS)
         if unknown:
             raise BadRequestError(f"unknown key fields: {', '.join(sorted(unknown))}")
@@ -281,7 +308,8 @@ class KeyService:
                     value = {k: str(v) for k, v in value.items()}
                 setattr(key, name, value)
 
-        return await self._change(key_id, apply, "key.update", actor, check)
+        limited = {k: v for k, v in changes.items() if k in CAPPED_FIELDS} if capped else None
+        return await self._change(key_id, apply, "key.update", actor, check, limited)
 
     async def regenerate(
         self,

@@ -1,11 +1,18 @@
-"""Organizations, teams and memberships, within the caller's scope, each change audited."""
+"""Organizations and teams, within the caller's scope, each change audited.
+
+Owners and admins of an organization rename it and manage its teams, including the teams'
+budgets and limits; a team's admins rename their team. An organization's own budget and
+limits are set by platform admins. Memberships: :mod:`app.orgs.memberships`; users' and
+end users' budgets: :mod:`app.orgs.limits`.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,17 +24,14 @@ from app.auth.principal import Principal
 from app.db.pagination import Page, paginate
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.keys.invalidation import Invalidator
-from app.limits.periods import parse_duration
+from app.keys.models import VirtualKey
+from app.orgs.limits import BudgetService, check_limits
+from app.orgs.memberships import MembershipService
 from app.orgs.models import Organization, Team
-from app.users.models import OrgMembership, OrgRole, TeamMembership, TeamRole, User
 
-__all__ = ["ConflictError", "Limits", "OrgService"]
+__all__ = ["ConflictError", "Limits", "OrgService", "check_limits"]
 
 _SLUG = re.compile(r"[^a-z0-9]+")
-_GRANTABLE = {
-    OrgRole.ORG_OWNER: frozenset(OrgRole),
-    OrgRole.ORG_ADMIN: frozenset(OrgRole) - {OrgRole.ORG_OWNER},
-}
 
 
 class ConflictError(BadRequestError):
@@ -49,22 +53,21 @@ class Limits:
     models: list[str] = field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
-        if self.budget_duration is not None:
-            try:
-                parse_duration(self.budget_duration)
-            except ValueError as exc:
-                raise BadRequestError(str(exc), param="budgetDuration") from None
-        for name in (
-            "max_budget",
-            "soft_budget",
-            "rpm_limit",
-            "tpm_limit",
-            "max_parallel_requests",
-        ):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise BadRequestError(f"{name} cannot be negative", param=name)
-        return {k: v for k, v in self.__dict__.items()}
+        return check_limits({f.name: getattr(self, f.name) for f in fields(self)})
+
+
+def _name(name: str, what: str) -> str:
+    name = name.strip()
+    if not name:
+        raise BadRequestError(f"{what} needs a name.", param="name", code="invalid")
+    return name
+
+
+def _apply(row: Organization | Team, changes: Mapping[str, Any]) -> None:
+    if changes.get("budget_duration", row.budget_duration) != row.budget_duration:
+        row.budget_reset_at = None  # the next charge starts a period of the new length
+    for key, value in changes.items():
+        setattr(row, key, value)
 
 
 class OrgService:
@@ -73,6 +76,8 @@ class OrgService:
     ) -> None:
         self._sessions = sessions
         self._invalidator = invalidator
+        self.members = MembershipService(sessions)
+        self.budgets = BudgetService(sessions, invalidator)
 
     # --- organizations ------------------------------------------------------
 
@@ -96,10 +101,10 @@ class OrgService:
 
     async def create_org(self, principal: Principal, name: str, limits: Limits) -> Organization:
         if not principal.sees_everything:
-            raise PermissionDeniedError("Only platform admins create organizations.")
-        name = name.strip()
-        if not name:
-            raise BadRequestError("An organization needs a name.", param="name")
+            raise PermissionDeniedError(
+                "Only platform admins create organizations.", code="forbidden"
+            )
+        name = _name(name, "An organization")
         slug = _SLUG.sub("-", name.lower()).strip("-") or "org"
         org = Organization(name=name, slug=slug, **limits.values())
         try:
@@ -116,33 +121,50 @@ class OrgService:
                     after=snapshot(org),
                 )
         except IntegrityError:
-            raise ConflictError(f"An organization named {name!r} exists.", param="name") from None
+            raise ConflictError(
+                f"An organization named {name!r} (or with that slug) exists.", param="name"
+            ) from None
         return org
 
     async def update_org(
-        self, principal: Principal, org_id: str, name: str | None, limits: Limits | None
+        self,
+        principal: Principal,
+        org_id: str,
+        name: str | None,
+        limits: Mapping[str, Any] | None,
     ) -> Organization:
+        """Rename (owners and admins) and change limits (platform admins): only what is sent."""
         principal.require_write(org_id)
-        async with self._sessions() as session, session.begin():
-            org = await session.get(Organization, org_id)
-            if org is None:
-                raise NotFoundError(f"no organization {org_id}", param="id")
-            before = snapshot(org)
-            if name is not None:
-                org.name = name.strip()
-            for key, value in (limits.values() if limits else {}).items():
-                setattr(org, key, value)
-            record(
-                session,
-                principal.actor(),
-                "organization.update",
-                "organization",
-                org.id,
-                org_id=org.id,
-                before=before,
-                after=snapshot(org),
+        if limits and not principal.is_platform_admin:
+            raise PermissionDeniedError(
+                "An organization's budget and limits are set by platform admins.",
+                code="forbidden",
             )
-        await self._invalidator.publish(None)
+        changes = check_limits(limits or {})
+        new_name = _name(name, "An organization") if name is not None else None
+        try:
+            async with self._sessions() as session, session.begin():
+                org = await session.get(Organization, org_id)
+                if org is None:
+                    raise NotFoundError(f"no organization {org_id}", param="id")
+                before = snapshot(org)
+                if new_name is not None:
+                    org.name = new_name
+                _apply(org, changes)
+                record(
+                    session,
+                    principal.actor(),
+                    "organization.update",
+                    "organization",
+                    org.id,
+                    org_id=org.id,
+                    before=before,
+                    after=snapshot(org),
+                )
+        except IntegrityError:
+            raise ConflictError(f"An organization named {name!r} exists.", param="name") from None
+        if changes:
+            await self._invalidator.publish(None)
         return org
 
     # --- teams --------------------------------------------------------------
@@ -159,7 +181,8 @@ class OrgService:
         self, principal: Principal, org_id: str, name: str, limits: Limits
     ) -> Team:
         principal.require_write(org_id)
-        team = Team(org_id=org_id, name=name.strip(), **limits.values())
+        name = _name(name, "A team")
+        team = Team(org_id=org_id, name=name, **limits.values())
         try:
             async with self._sessions() as session, session.begin():
                 if await session.get(Organization, org_id) is None:
@@ -183,92 +206,53 @@ class OrgService:
         async with self._sessions() as session:
             team = await session.get(Team, team_id)
         if team is None or not principal.can_read_org(team.org_id):
-            raise NotFoundError(f"no team {team_id}", param="id")
+            raise NotFoundError(f"no team {team_id}", param="teamId")
         return team
 
-    # --- memberships --------------------------------------------------------
-
-    async def add_org_member(
-        self, principal: Principal, org_id: str, user_id: str, role: OrgRole
-    ) -> OrgMembership:
-        """Grant ``role``; nobody grants more than they hold."""
-        principal.require_write(org_id)
-        own = principal.org_roles.get(org_id)
-        grantable = _GRANTABLE.get(own, frozenset()) if own is not None else frozenset()
-        if not principal.sees_everything and role not in grantable:
-            raise PermissionDeniedError(f"You cannot grant {role.value}.", code="forbidden")
-        async with self._sessions() as session, session.begin():
-            if await session.get(User, user_id) is None:
-                raise NotFoundError(f"no user {user_id}", param="userId")
-            membership = await _set_membership(
-                session,
-                principal,
-                OrgMembership,
-                {"org_id": org_id, "user_id": user_id},
-                role,
-                org_id,
-            )
-        return membership
-
-    async def set_team_member(
-        self, principal: Principal, team_id: str, user_id: str, role: TeamRole
-    ) -> TeamMembership:
-        """Add a user to a team (or change their role); they must belong to its org."""
-        async with self._sessions() as session, session.begin():
-            team = await session.get(Team, team_id)
-            if team is None:
-                raise NotFoundError(f"no team {team_id}", param="teamId")
-            principal.require_write(team.org_id)
-            query = select(OrgMembership).where(
-                OrgMembership.org_id == team.org_id, OrgMembership.user_id == user_id
-            )
-            if (await session.exec(query)).first() is None:
-                raise BadRequestError(
-                    "Add the user to the team's organization first.", param="userId"
+    async def update_team(
+        self,
+        principal: Principal,
+        team_id: str,
+        name: str | None,
+        limits: Mapping[str, Any] | None,
+    ) -> Team:
+        """Rename (team admins too) and change limits (org owners and admins): what is sent."""
+        changes = check_limits(limits or {})
+        new_name = _name(name, "A team") if name is not None else None
+        try:
+            async with self._sessions() as session, session.begin():
+                team = await session.get(Team, team_id)
+                if team is None:
+                    raise NotFoundError(f"no team {team_id}", param="teamId")
+                principal.require_team_manager(team.org_id, team.id)
+                if changes:
+                    principal.require_write(team.org_id)
+                before = snapshot(team)
+                if new_name is not None:
+                    team.name = new_name
+                _apply(team, changes)
+                record(
+                    session,
+                    principal.actor(),
+                    "team.update",
+                    "team",
+                    team.id,
+                    org_id=team.org_id,
+                    before=before,
+                    after=snapshot(team),
                 )
-            membership = await _set_membership(
-                session,
-                principal,
-                TeamMembership,
-                {"team_id": team_id, "user_id": user_id},
-                role,
-                team.org_id,
-            )
-        return membership
+                hashes = await _key_hashes(session, team.id) if changes else []
+        except IntegrityError:
+            raise ConflictError(f"A team named {name!r} exists there.", param="name") from None
+        if hashes:
+            await self._invalidator.publish(hashes)
+        return team
 
 
-M = TypeVar("M", OrgMembership, TeamMembership)
-
-
-async def _set_membership(
-    session: AsyncSession,
-    principal: Principal,
-    model: type[M],
-    keys: dict[str, str],
-    role: Any,
-    org_id: str,
-) -> M:
-    """Create the membership or change its role, and audit it, in the caller's transaction."""
-    query = select(model)
-    for name, value in keys.items():
-        query = query.where(getattr(model, name) == value)
-    membership = (await session.exec(query)).first()
-    before = snapshot(membership) if membership else None
-    if membership is None:
-        membership = model.model_validate({**keys, "role": role})
-        session.add(membership)
-    else:
-        membership.role = role
-    await session.flush()
-    kind = str(model.__tablename__).removesuffix("s")
-    record(
-        session,
-        principal.actor(),
-        f"{kind}.set",
-        kind,
-        membership.id,
-        org_id=org_id,
-        before=before,
-        after=snapshot(membership),
+async def _key_hashes(session: AsyncSession, team_id: str) -> list[str]:
+    """Every hash that may name a key of the team (current and previous secrets)."""
+    query = select(VirtualKey.key_hash, VirtualKey.previous_key_hash).where(
+        VirtualKey.team_id == team_id
     )
-    return membership
+    rows = (await session.exec(query)).all()
+    return [h for row in rows for h in row if h is not None]

@@ -1,4 +1,9 @@
-"""Creating and changing virtual keys; the secret is returned once, in the payload."""
+"""Creating and changing virtual keys; the secret is returned once, in the payload.
+
+Org owners and admins and the team's team_admins manage every key of a team; a
+team_developer creates keys for themselves and changes only their own. Nobody but a
+platform admin gives a key more than its team and organization have (:mod:`app.keys.caps`).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,20 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.errors import BadRequestError
-from app.keys.service import KeySpec
-from app.users.models import OrgRole
+from app.auth.principal import Principal
+from app.errors import BadRequestError, NotFoundError
+from app.keys.models import VirtualKey as KeyRow
+from app.keys.service import KeyCheck, KeySpec
+from app.users.models import OrgRole, TeamRole
 from graphql_schema.context import GraphQLContext
-from graphql_schema.keys.types import UserError, VirtualKey
+from graphql_schema.keys.types import UserError, VirtualKey, user_errors
 from graphql_schema.permissions import org_role
 
 __all__ = ["KeyMutations"]
 
 Ctx = Info[GraphQLContext, Any]
 _ADMINS = (OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN)
+_KEY_MAKERS = (TeamRole.TEAM_ADMIN, TeamRole.TEAM_DEVELOPER)
 
 
 @strawberry.input
@@ -70,22 +78,40 @@ class KeySecretPayload:
 
 
 def _user_error(exc: BadRequestError) -> KeySecretPayload:
-    return KeySecretPayload(
-        key=None,
-        secret=None,
-        errors=[UserError(field=exc.param, message=exc.message, code=exc.code or "invalid")],
-    )
+    return KeySecretPayload(key=None, secret=None, errors=user_errors(exc))
+
+
+def _may_change(principal: Principal, *, own: bool = True) -> KeyCheck:
+    """Run inside the change: team developers only touch their own keys of the team."""
+
+    def check(key: KeyRow) -> None:
+        principal.require_key_change(key.org_id, key.team_id, key.user_id, own=own)
+
+    return check
+
+
+async def _owner(info: Ctx, principal: Principal, input: CreateKeyInput) -> str | None:
+    """The key's user: as asked, or the caller when a team developer names nobody."""
+    if input.user_id is not None:
+        return str(input.user_id)
+    if input.team_id is None or principal.team_role(str(input.team_id)) is None:
+        return None
+    team = await info.context.loaders.team_by_id.load(str(input.team_id))
+    if team is None or principal.manages_team(team.org_id, team.id):
+        return None
+    return principal.id
 
 
 @strawberry.type
 class KeyMutations:
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId"))
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId", team_roles=_KEY_MAKERS))
     async def create_key(self, info: Ctx, input: CreateKeyInput) -> KeySecretPayload:
+        """A key in a team (platform admins: anywhere); team developers make their own."""
         principal = info.context.require_principal()
         spec = KeySpec(
             alias=input.alias,
             team_id=str(input.team_id) if input.team_id else None,
-            user_id=str(input.user_id) if input.user_id else None,
+            user_id=await _owner(info, principal, input),
             models=list(input.models),
             max_budget=input.max_budget,
             soft_budget=input.soft_budget,
@@ -98,13 +124,21 @@ class KeyMutations:
         )
         try:
             created = await info.context.runtime.keys.create(
-                spec, created_by=principal.id, actor=principal.actor()
+                spec,
+                created_by=principal.id,
+                actor=principal.actor(),
+                check=_may_change(principal),
+                capped=not principal.is_platform_admin,
             )
         except BadRequestError as exc:
             return _user_error(exc)
+        except NotFoundError as exc:
+            if exc.param != "user_id":
+                raise
+            return _user_error(BadRequestError(exc.message, param="user_id", code="unknown_user"))
         return KeySecretPayload(key=VirtualKey.of(created.key), secret=created.secret, errors=[])
 
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId", team_roles=_KEY_MAKERS))
     async def update_key(
         self, info: Ctx, key_id: strawberry.ID, input: UpdateKeyInput
     ) -> UpdateKeyPayload:
@@ -120,27 +154,35 @@ class KeyMutations:
                 changes[name] = []
         try:
             row = await info.context.runtime.keys.update(
-                str(key_id), actor=principal.actor(), **changes
+                str(key_id),
+                actor=principal.actor(),
+                check=_may_change(principal),
+                capped=not principal.is_platform_admin,
+                **changes,
             )
         except BadRequestError as exc:
-            return UpdateKeyPayload(key=None, errors=_user_error(exc).errors)
+            return UpdateKeyPayload(key=None, errors=user_errors(exc))
         return UpdateKeyPayload(key=VirtualKey.of(row), errors=[])
 
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId", team_roles=_KEY_MAKERS))
     async def revoke_key(self, info: Ctx, key_id: strawberry.ID) -> VirtualKey:
         principal = info.context.require_principal()
-        row = await info.context.runtime.keys.revoke(str(key_id), actor=principal.actor())
-        return VirtualKey.of(row)
-
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
-    async def set_key_blocked(self, info: Ctx, key_id: strawberry.ID, blocked: bool) -> VirtualKey:
-        principal = info.context.require_principal()
-        row = await info.context.runtime.keys.set_blocked(
-            str(key_id), blocked, actor=principal.actor()
+        row = await info.context.runtime.keys.revoke(
+            str(key_id), actor=principal.actor(), check=_may_change(principal)
         )
         return VirtualKey.of(row)
 
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId"))
+    @strawberry.mutation(
+        extensions=org_role(*_ADMINS, of="keyId", team_roles=(TeamRole.TEAM_ADMIN,))
+    )
+    async def set_key_blocked(self, info: Ctx, key_id: strawberry.ID, blocked: bool) -> VirtualKey:
+        principal = info.context.require_principal()
+        row = await info.context.runtime.keys.set_blocked(
+            str(key_id), blocked, actor=principal.actor(), check=_may_change(principal, own=False)
+        )
+        return VirtualKey.of(row)
+
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="keyId", team_roles=_KEY_MAKERS))
     async def regenerate_key(
         self, info: Ctx, key_id: strawberry.ID, grace_seconds: int | None = None
     ) -> KeySecretPayload:
@@ -150,7 +192,7 @@ class KeyMutations:
         grace = timedelta(seconds=grace_seconds) if grace_seconds else None
         try:
             created = await info.context.runtime.keys.regenerate(
-                str(key_id), grace=grace, actor=principal.actor()
+                str(key_id), grace=grace, actor=principal.actor(), check=_may_change(principal)
             )
         except BadRequestError as exc:
             return _user_error(exc)

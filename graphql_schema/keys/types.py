@@ -11,18 +11,10 @@ from strawberry.types import Info
 
 from app.keys.models import VirtualKey as KeyRow
 from graphql_schema.context import GraphQLContext
+from graphql_schema.keys.errors import UserError, user_errors
 from graphql_schema.orgs.types import Organization, Team
 
-__all__ = ["UserError", "VirtualKey"]
-
-
-@strawberry.type
-class UserError:
-    """An expected failure the caller can fix (validation, conflict)."""
-
-    field: str | None
-    message: str
-    code: str
+__all__ = ["UserError", "VirtualKey", "user_errors"]
 
 
 @strawberry.type

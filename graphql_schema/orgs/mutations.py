@@ -1,4 +1,8 @@
-"""Changing organizations, teams and memberships; every change is audited by the service."""
+"""Changing organizations and teams; every change is audited by the service.
+
+Expected failures (a taken name, an invalid limit) come back in the payload's ``errors``;
+a refused permission or an unknown target stays a GraphQL error.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,19 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from app.errors import BadRequestError
 from app.orgs.service import Limits
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
-from graphql_schema.orgs.types import LimitsInput, Organization, Team
+from graphql_schema.keys.errors import user_errors
+from graphql_schema.orgs.types import (
+    LimitsInput,
+    Organization,
+    OrganizationPayload,
+    Team,
+    TeamPayload,
+    limit_changes,
+)
 from graphql_schema.permissions import org_role, platform_role
 
 __all__ = ["OrgMutations"]
@@ -20,9 +33,7 @@ _ADMINS = (OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN)
 
 
 def _limits(value: LimitsInput | None) -> Limits:
-    if value is None:
-        return Limits()
-    return Limits(**{k: getattr(value, k) for k in Limits.__dataclass_fields__})
+    return Limits(**limit_changes(value))
 
 
 @strawberry.input
@@ -33,30 +44,19 @@ class CreateTeamInput:
 
 
 @strawberry.type
-class OrgMembershipResult:
-    org_id: strawberry.ID
-    user_id: strawberry.ID
-    role: OrgRole
-
-
-@strawberry.type
-class TeamMembershipResult:
-    team_id: strawberry.ID
-    user_id: strawberry.ID
-    role: TeamRole
-
-
-@strawberry.type
 class OrgMutations:
     @strawberry.mutation(
         extensions=platform_role(PlatformRole.PLATFORM_ADMIN, PlatformRole.PLATFORM_CO_ADMIN)
     )
     async def create_organization(
         self, info: Ctx, name: str, limits: LimitsInput | None = None
-    ) -> Organization:
+    ) -> OrganizationPayload:
         principal = info.context.require_principal()
-        row = await info.context.runtime.orgs.create_org(principal, name, _limits(limits))
-        return Organization.of(row)
+        try:
+            row = await info.context.runtime.orgs.create_org(principal, name, _limits(limits))
+        except BadRequestError as exc:
+            return OrganizationPayload(organization=None, errors=user_errors(exc))
+        return OrganizationPayload(organization=Organization.of(row), errors=[])
 
     @strawberry.mutation(extensions=org_role(*_ADMINS, of="id"))
     async def update_organization(
@@ -65,49 +65,44 @@ class OrgMutations:
         id: strawberry.ID,
         name: str | None = None,
         limits: LimitsInput | None = None,
-    ) -> Organization:
+    ) -> OrganizationPayload:
+        """Rename it (owners, admins); its budget and limits are set by platform admins."""
         principal = info.context.require_principal()
-        row = await info.context.runtime.orgs.update_org(
-            principal, str(id), name, _limits(limits) if limits else None
-        )
-        return Organization.of(row)
+        try:
+            row = await info.context.runtime.orgs.update_org(
+                principal, str(id), name, limit_changes(limits)
+            )
+        except BadRequestError as exc:
+            return OrganizationPayload(organization=None, errors=user_errors(exc))
+        return OrganizationPayload(organization=Organization.of(row), errors=[])
 
     @strawberry.mutation(extensions=org_role(*_ADMINS, of="orgId"))
-    async def create_team(self, info: Ctx, input: CreateTeamInput) -> Team:
+    async def create_team(self, info: Ctx, input: CreateTeamInput) -> TeamPayload:
         principal = info.context.require_principal()
-        row = await info.context.runtime.orgs.create_team(
-            principal, str(input.org_id), input.name, _limits(input.limits)
-        )
-        return Team.of(row)
+        try:
+            row = await info.context.runtime.orgs.create_team(
+                principal, str(input.org_id), input.name, _limits(input.limits)
+            )
+        except BadRequestError as exc:
+            return TeamPayload(team=None, errors=user_errors(exc))
+        return TeamPayload(team=Team.of(row), errors=[])
 
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="orgId"))
-    async def set_org_member(
+    @strawberry.mutation(
+        extensions=org_role(*_ADMINS, of="teamId", team_roles=(TeamRole.TEAM_ADMIN,))
+    )
+    async def update_team(
         self,
         info: Ctx,
-        org_id: strawberry.ID,
-        user_id: strawberry.ID,
-        role: OrgRole,
-    ) -> OrgMembershipResult:
+        team_id: strawberry.ID,
+        name: str | None = None,
+        limits: LimitsInput | None = None,
+    ) -> TeamPayload:
+        """Rename it (team admins too); its budget and limits are set by org owners/admins."""
         principal = info.context.require_principal()
-        membership = await info.context.runtime.orgs.add_org_member(
-            principal, str(org_id), str(user_id), role
-        )
-        return OrgMembershipResult(
-            org_id=strawberry.ID(membership.org_id),
-            user_id=strawberry.ID(membership.user_id),
-            role=membership.role,
-        )
-
-    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId"))
-    async def set_team_member(
-        self, info: Ctx, team_id: strawberry.ID, user_id: strawberry.ID, role: TeamRole
-    ) -> TeamMembershipResult:
-        principal = info.context.require_principal()
-        membership = await info.context.runtime.orgs.set_team_member(
-            principal, str(team_id), str(user_id), role
-        )
-        return TeamMembershipResult(
-            team_id=strawberry.ID(membership.team_id),
-            user_id=strawberry.ID(membership.user_id),
-            role=membership.role,
-        )
+        try:
+            row = await info.context.runtime.orgs.update_team(
+                principal, str(team_id), name, limit_changes(limits)
+            )
+        except BadRequestError as exc:
+            return TeamPayload(team=None, errors=user_errors(exc))
+        return TeamPayload(team=Team.of(row), errors=[])

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.users.models import OrgRole
+from app.users.models import OrgRole, TeamRole
 from graphql_schema.common import Connection, connection
 from graphql_schema.context import GraphQLContext
 from graphql_schema.orgs.types import Organization, Team
@@ -43,3 +43,9 @@ class OrgQueries:
             principal, str(org_id), first=first, after=after
         )
         return connection(page, Team.of)
+
+    @strawberry.field(extensions=org_role(*_READ, of="teamId", team_roles=tuple(TeamRole)))
+    async def team(self, info: Ctx, team_id: strawberry.ID) -> Team:
+        """One team, for members of its organization (and so of the team)."""
+        principal = info.context.require_principal()
+        return Team.of(await info.context.runtime.orgs.get_team(principal, str(team_id)))

@@ -11,9 +11,27 @@ from strawberry.types import Info
 
 from app.orgs.models import Organization as OrganizationRow
 from app.orgs.models import Team as TeamRow
+from app.users.models import OrgMembership as OrgMembershipRow
+from app.users.models import OrgRole, TeamRole
+from app.users.models import TeamMembership as TeamMembershipRow
+from app.users.models import User as UserRow
 from graphql_schema.context import GraphQLContext
+from graphql_schema.keys.errors import UserError
 
-__all__ = ["LimitsInput", "Organization", "Team"]
+__all__ = [
+    "LimitsInput",
+    "Member",
+    "OrgMembershipPayload",
+    "OrgMembershipResult",
+    "Organization",
+    "OrganizationPayload",
+    "RemoveMemberPayload",
+    "Team",
+    "TeamMembershipPayload",
+    "TeamMembershipResult",
+    "TeamPayload",
+    "limit_changes",
+]
 
 
 @strawberry.type
@@ -92,10 +110,92 @@ class Team:
 
 @strawberry.input
 class LimitsInput:
-    max_budget: Decimal | None = None
-    soft_budget: Decimal | None = None
-    budget_duration: str | None = None
-    rpm_limit: int | None = None
-    tpm_limit: int | None = None
-    max_parallel_requests: int | None = None
-    models: list[str] = strawberry.field(default_factory=list)
+    """Budget and rate limits. In an update only the fields sent change; ``null`` removes a
+    limit (``models: null`` or ``[]``: every model)."""
+
+    max_budget: Decimal | None = strawberry.UNSET
+    soft_budget: Decimal | None = strawberry.UNSET
+    budget_duration: str | None = strawberry.UNSET
+    rpm_limit: int | None = strawberry.UNSET
+    tpm_limit: int | None = strawberry.UNSET
+    max_parallel_requests: int | None = strawberry.UNSET
+    models: list[str] | None = strawberry.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, by their service names."""
+        names = LimitsInput.__annotations__
+        return {n: v for n in names if (v := getattr(self, n)) is not strawberry.UNSET}
+
+
+def limit_changes(value: LimitsInput | None) -> dict[str, Any]:
+    return value.changes() if value is not None else {}
+
+
+@strawberry.type
+class OrganizationPayload:
+    organization: Organization | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class TeamPayload:
+    team: Team | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OrgMembershipResult:
+    org_id: strawberry.ID
+    user_id: strawberry.ID
+    role: OrgRole
+
+
+@strawberry.type
+class TeamMembershipResult:
+    team_id: strawberry.ID
+    user_id: strawberry.ID
+    role: TeamRole
+
+
+@strawberry.type
+class OrgMembershipPayload:
+    membership: OrgMembershipResult | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class TeamMembershipPayload:
+    membership: TeamMembershipResult | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class RemoveMemberPayload:
+    """``removed`` is true when the membership (and, for an organization, the user's team
+    memberships there) was deleted."""
+
+    removed: bool
+    errors: list[UserError]
+
+
+@strawberry.type
+class Member:
+    """A user's membership of an organization (``role``) or a team (``teamRole``)."""
+
+    user_id: strawberry.ID
+    email: str | None
+    display_name: str | None
+    role: OrgRole | None
+    team_role: TeamRole | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OrgMembershipRow | TeamMembershipRow, user: UserRow | None) -> Member:
+        return cls(
+            user_id=strawberry.ID(row.user_id),
+            email=user.email if user else None,
+            display_name=user.display_name if user else None,
+            role=row.role if isinstance(row, OrgMembershipRow) else None,
+            team_role=row.role if isinstance(row, TeamMembershipRow) else None,
+            created_at=row.created_at,
+        )

@@ -145,16 +145,16 @@ async def test_audit_log_is_scoped_to_auditors(gateway: RunningGateway) -> None:
     created = await run_as(
         gateway,
         ADMIN,
-        """mutation { a: createOrganization(name: "Acme") { id }
-        b: createOrganization(name: "Globex") { id } }""",
+        """mutation { a: createOrganization(name: "Acme") { organization { id } }
+        b: createOrganization(name: "Globex") { organization { id } } }""",
     )
-    acme, globex = created["a"]["id"], created["b"]["id"]
+    acme, globex = created["a"]["organization"]["id"], created["b"]["organization"]["id"]
     for org_id in (acme, globex):
         await run_as(
             gateway,
             ADMIN,
             """mutation($o: ID!) { createTeam(input: {orgId: $o,
-            name: "t"}) { id } }""",
+            name: "t"}) { team { id } } }""",
             {"o": org_id},
         )
     everything = await run_as(

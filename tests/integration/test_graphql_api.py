@@ -1,22 +1,18 @@
-"""The admin API over real HTTP (POST /graphql), and its rules evaluated per principal."""
+"""The admin API over real HTTP (POST /graphql), and its rules for signed-in users."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import openai
 import pytest
 from sqlmodel import select
 
 from app.audit.models import ActorType, AuditLog
-from app.auth.principal import Principal
 from app.users.models import OrgRole, PlatformRole
-from graphql_schema.context import GraphQLContext
-from graphql_schema.schema import schema
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import CREATE_ORG, CREATE_TEAM, codes, gql, new_org, new_team, signed_in
 from tests.support.tenancy import make_user
 
 
@@ -32,34 +28,6 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
     }
     async with running_gateway(config) as gw:
         yield gw
-
-
-async def gql(
-    gw: RunningGateway,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    token: str | None = "master",
-) -> dict[str, Any]:
-    headers = {}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {gw.master_key if token == 'master' else token}"
-    async with httpx.AsyncClient() as http:
-        response = await http.post(
-            f"{gw.root}/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers=headers,
-        )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors", [])]
-
-
-CREATE_ORG = """mutation($name: String!) { createOrganization(name: $name,
-  limits: {maxBudget: "10.5", rpmLimit: 60}) { id name slug maxBudget rpmLimit } }"""
 
 
 async def test_unauthenticated_callers_get_a_code(gateway: RunningGateway) -> None:
@@ -78,25 +46,35 @@ async def test_organizations_and_teams_with_pagination(gateway: RunningGateway) 
     ids = []
     for name in ("Acme", "Globex", "Initech"):
         body = await gql(gateway, CREATE_ORG, {"name": name})
-        org = body["data"]["createOrganization"]
+        assert body["data"]["createOrganization"]["errors"] == []
+        org = body["data"]["createOrganization"]["organization"]
         assert org["maxBudget"] == "10.5" and org["rpmLimit"] == 60
         ids.append(org["id"])
     duplicate = await gql(gateway, CREATE_ORG, {"name": "Acme"})
-    assert codes(duplicate) == ["BAD_USER_INPUT"]
+    assert duplicate["data"]["createOrganization"] == {
+        "organization": None,
+        "errors": [{"field": "name", "code": "conflict"}],
+    }
     query = """query($after: String) { organizations(first: 2, after: $after) {
         totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }"""
     first = (await gql(gateway, query))["data"]["organizations"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] is True
+    # Money reads back as it was written, whatever scale the database keeps.
+    stored = await gql(
+        gateway, "query($i: ID!) { organization(id: $i) { maxBudget } }", {"i": ids[0]}
+    )
+    assert stored["data"]["organization"] == {"maxBudget": "10.5"}
     assert [e["node"]["name"] for e in first["edges"]] == ["Acme", "Globex"]
     second = await gql(gateway, query, {"after": first["pageInfo"]["endCursor"]})
     assert [e["node"]["name"] for e in second["data"]["organizations"]["edges"]] == ["Initech"]
     team = await gql(
         gateway,
         """mutation($org: ID!) { createTeam(input: {orgId: $org,
-        name: "search", limits: {tpmLimit: 1000}}) { id orgId name tpmLimit } }""",
+        name: "search", limits: {tpmLimit: 1000}}) { team { id orgId name tpmLimit } } }""",
         {"org": ids[0]},
     )
-    assert team["data"]["createTeam"]["orgId"] == ids[0]
+    assert team["data"]["createTeam"]["team"]["orgId"] == ids[0]
+    assert team["data"]["createTeam"]["team"]["tpmLimit"] == 1000
     teams = await gql(gateway, "query($o: ID!) { teams(orgId: $o) { totalCount } }", {"o": ids[0]})
     assert teams["data"]["teams"]["totalCount"] == 1
 
@@ -143,7 +121,7 @@ async def test_bad_input_is_a_user_error(gateway: RunningGateway) -> None:
         { key { id } errors { field code message } } }""",
     )
     [error] = body["data"]["createKey"]["errors"]
-    assert error["field"] == "budget_duration"
+    assert error["field"] == "budgetDuration"
     body = await gql(gateway, "{ organizations(first: 1000) { totalCount } }")
     assert codes(body) == ["BAD_USER_INPUT"]
     body = await gql(gateway, "{ nope }")
@@ -156,50 +134,23 @@ async def test_query_depth_is_limited(gateway: RunningGateway) -> None:
     assert body.get("errors")
 
 
-# --- the rules, evaluated for principals of each kind -----------------------
-
-
-async def run_as(
-    gw: RunningGateway, principal: Principal, query: str, variables: dict[str, Any] | None = None
-) -> Any:
-    context = GraphQLContext(runtime=gw.runtime, principal=principal, request_id="test")
-    return await schema.execute(query, variable_values=variables, context_value=context)
-
-
-def member(org_roles: dict[str, OrgRole], role: PlatformRole = PlatformRole.ORG_USER) -> Principal:
-    return Principal(ActorType.USER, "u-1", role, org_roles=org_roles)
+# --- the rules, for signed-in users of each kind -----------------------------
 
 
 async def test_scope_isolates_organizations(gateway: RunningGateway) -> None:
-    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
-    acme = (await run_as(gateway, admin, CREATE_ORG, {"name": "Acme"})).data
-    globex = (await run_as(gateway, admin, CREATE_ORG, {"name": "Globex"})).data
-    acme_id = acme["createOrganization"]["id"]
-    globex_id = globex["createOrganization"]["id"]
-    alice = member({acme_id: OrgRole.ORG_ADMIN})
+    acme, globex = await new_org(gateway, "Acme"), await new_org(gateway, "Globex")
+    _, alice = await signed_in(gateway, orgs={acme: OrgRole.ORG_ADMIN})
 
-    listed = await run_as(gateway, alice, "{ organizations { edges { node { name } } } }")
-    assert [e["node"]["name"] for e in listed.data["organizations"]["edges"]] == ["Acme"]
-    other = await run_as(
-        gateway, alice, "query($i: ID!) { organization(id: $i) { name } }", {"i": globex_id}
+    listed = await gql(gateway, "{ organizations { edges { node { name } } } }", headers=alice)
+    assert [e["node"]["name"] for e in listed["data"]["organizations"]["edges"]] == ["Acme"]
+    other = await gql(
+        gateway, "query($i: ID!) { organization(id: $i) { name } }", {"i": globex}, headers=alice
     )
-    assert other.errors[0].extensions["code"] == "FORBIDDEN"
-    team = await run_as(
-        gateway,
-        alice,
-        """mutation($o: ID!) { createTeam(input: {orgId: $o,
-        name: "t"}) { id } }""",
-        {"o": globex_id},
-    )
-    assert team.errors[0].extensions["code"] == "FORBIDDEN"
-    own = await run_as(
-        gateway,
-        alice,
-        """mutation($o: ID!) { createTeam(input: {orgId: $o,
-        name: "t"}) { id } }""",
-        {"o": acme_id},
-    )
-    assert own.errors is None
+    assert codes(other) == ["FORBIDDEN"]
+    refused = await gql(gateway, CREATE_TEAM, {"o": globex}, headers=alice)
+    assert codes(refused) == ["FORBIDDEN"]
+    own = await gql(gateway, CREATE_TEAM, {"o": acme}, headers=alice)
+    assert own["data"]["createTeam"]["errors"] == [] and "errors" not in own
 
 
 @pytest.mark.parametrize(
@@ -215,42 +166,30 @@ async def test_scope_isolates_organizations(gateway: RunningGateway) -> None:
 async def test_org_roles_that_may_create_teams(
     gateway: RunningGateway, role: OrgRole, allowed: bool
 ) -> None:
-    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
-    org_id = (await run_as(gateway, admin, CREATE_ORG, {"name": "Acme"})).data[
-        "createOrganization"
-    ]["id"]
-    result = await run_as(
-        gateway,
-        member({org_id: role}),
-        """mutation($o: ID!) {
-        createTeam(input: {orgId: $o, name: "t"}) { id } }""",
-        {"o": org_id},
+    org_id = await new_org(gateway)
+    _, caller = await signed_in(gateway, orgs={org_id: role})
+    result = await gql(gateway, CREATE_TEAM, {"o": org_id}, headers=caller)
+    assert codes(result) == ([] if allowed else ["FORBIDDEN"])
+    readable = await gql(
+        gateway, "query($o: ID!) { teams(orgId: $o) { totalCount } }", {"o": org_id}, headers=caller
     )
-    assert (result.errors is None) is allowed
-    readable = await run_as(
-        gateway,
-        member({org_id: role}),
-        "query($o: ID!) { teams(orgId: $o) { totalCount } }",
-        {"o": org_id},
-    )
-    assert readable.errors is None  # every member may read
+    assert readable["data"]["teams"]["totalCount"] == (1 if allowed else 0)  # every member reads
 
 
 async def test_nobody_grants_more_than_they_hold(gateway: RunningGateway) -> None:
-    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
-    org_id = (await run_as(gateway, admin, CREATE_ORG, {"name": "Acme"})).data[
-        "createOrganization"
-    ]["id"]
+    org_id = await new_org(gateway)
     user = await make_user(gateway.runtime.sessions)
     grant = """mutation($o: ID!, $u: ID!, $r: OrgRole!) {
-        setOrgMember(orgId: $o, userId: $u, role: $r) { role } }"""
-    org_admin = member({org_id: OrgRole.ORG_ADMIN})
-    owner = await run_as(gateway, org_admin, grant, {"o": org_id, "u": user.id, "r": "ORG_OWNER"})
-    assert owner.errors[0].extensions["code"] == "FORBIDDEN"
-    granted = await run_as(
-        gateway, org_admin, grant, {"o": org_id, "u": user.id, "r": "ORG_MEMBER"}
+        setOrgMember(orgId: $o, userId: $u, role: $r) { membership { role } errors { code } } }"""
+    _, org_admin = await signed_in(gateway, orgs={org_id: OrgRole.ORG_ADMIN})
+    owner = await gql(
+        gateway, grant, {"o": org_id, "u": user.id, "r": "ORG_OWNER"}, headers=org_admin
     )
-    assert granted.data["setOrgMember"]["role"] == "ORG_MEMBER"
+    assert codes(owner) == ["FORBIDDEN"]
+    granted = await gql(
+        gateway, grant, {"o": org_id, "u": user.id, "r": "ORG_MEMBER"}, headers=org_admin
+    )
+    assert granted["data"]["setOrgMember"] == {"membership": {"role": "ORG_MEMBER"}, "errors": []}
 
 
 async def test_only_platform_admins_create_organizations(gateway: RunningGateway) -> None:
@@ -259,20 +198,21 @@ async def test_only_platform_admins_create_organizations(gateway: RunningGateway
         (PlatformRole.PLATFORM_CO_ADMIN, True),
         (PlatformRole.ORG_USER, False),
     ]:
-        result = await run_as(gateway, member({}, role), CREATE_ORG, {"name": f"O-{role.value}"})
-        assert (result.errors is None) is allowed
-        if not allowed:
-            assert result.errors[0].extensions["code"] == "FORBIDDEN"
+        _, caller = await signed_in(gateway, platform_role=role)
+        result = await gql(gateway, CREATE_ORG, {"name": f"O-{role.value}"}, headers=caller)
+        assert codes(result) == ([] if allowed else ["FORBIDDEN"]), role
+        if allowed:
+            assert result["data"]["createOrganization"]["organization"]["name"] == f"O-{role.value}"
 
 
 async def test_forced_password_change_blocks_everything_else(gateway: RunningGateway) -> None:
-    principal = Principal(
-        ActorType.USER, "u", PlatformRole.PLATFORM_ADMIN, must_change_password=True
+    _, caller = await signed_in(
+        gateway, platform_role=PlatformRole.PLATFORM_ADMIN, must_change_password=True
     )
-    result = await run_as(gateway, principal, "{ organizations { totalCount } }")
-    assert result.errors[0].extensions["code"] == "PASSWORD_CHANGE_REQUIRED"
-    me = await run_as(gateway, principal, "{ me { mustChangePassword } }")
-    assert me.data["me"]["mustChangePassword"] is True
+    result = await gql(gateway, "{ organizations { totalCount } }", headers=caller)
+    assert codes(result) == ["PASSWORD_CHANGE_REQUIRED"]
+    me = await gql(gateway, "{ me { mustChangePassword } }", headers=caller)
+    assert me["data"]["me"]["mustChangePassword"] is True
 
 
 async def test_update_key_limits_take_effect_at_once(gateway: RunningGateway) -> None:
@@ -298,37 +238,28 @@ async def test_update_key_limits_take_effect_at_once(gateway: RunningGateway) ->
             model="gpt-a", messages=[{"role": "user", "content": "Hi"}]
         )
     bad = await gql(gateway, update, {"k": key_id, "i": {"budgetDuration": "someday"}})
-    assert bad["data"]["updateKey"]["errors"][0]["field"] == "budget_duration"
+    assert bad["data"]["updateKey"]["errors"][0]["field"] == "budgetDuration"
 
 
 async def test_team_membership_needs_org_membership(gateway: RunningGateway) -> None:
-    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
-    org_id = (await run_as(gateway, admin, CREATE_ORG, {"name": "Acme"})).data[
-        "createOrganization"
-    ]["id"]
-    team_id = (
-        await run_as(
-            gateway,
-            admin,
-            """mutation($o: ID!) { createTeam(input: {orgId: $o,
-        name: "t"}) { id } }""",
-            {"o": org_id},
-        )
-    ).data["createTeam"]["id"]
+    org_id = await new_org(gateway)
+    team_id = await new_team(gateway, org_id)
     user = await make_user(gateway.runtime.sessions)
     set_team = """mutation($t: ID!, $u: ID!) { setTeamMember(teamId: $t, userId: $u,
-        role: TEAM_DEVELOPER) { role } }"""
-    outsider = await run_as(gateway, admin, set_team, {"t": team_id, "u": user.id})
-    assert outsider.errors[0].extensions["code"] == "BAD_USER_INPUT"
-    await run_as(
+        role: TEAM_DEVELOPER) { membership { role } errors { field code } } }"""
+    outsider = await gql(gateway, set_team, {"t": team_id, "u": user.id})
+    assert outsider["data"]["setTeamMember"] == {
+        "membership": None,
+        "errors": [{"field": "userId", "code": "not_a_member"}],
+    }
+    await gql(
         gateway,
-        admin,
         """mutation($o: ID!, $u: ID!) { setOrgMember(orgId: $o,
-        userId: $u, role: ORG_MEMBER) { role } }""",
+        userId: $u, role: ORG_MEMBER) { errors { code } } }""",
         {"o": org_id, "u": user.id},
     )
-    added = await run_as(gateway, admin, set_team, {"t": team_id, "u": user.id})
-    assert added.data["setTeamMember"]["role"] == "TEAM_DEVELOPER"
-    stranger = member({}, PlatformRole.ORG_USER)
-    refused = await run_as(gateway, stranger, set_team, {"t": team_id, "u": user.id})
-    assert refused.errors[0].extensions["code"] == "FORBIDDEN"
+    added = await gql(gateway, set_team, {"t": team_id, "u": user.id})
+    assert added["data"]["setTeamMember"]["membership"] == {"role": "TEAM_DEVELOPER"}
+    _, stranger = await signed_in(gateway)
+    refused = await gql(gateway, set_team, {"t": team_id, "u": user.id}, headers=stranger)
+    assert codes(refused) == ["FORBIDDEN"]

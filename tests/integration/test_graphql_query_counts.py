@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,11 +14,19 @@ from sqlalchemy import event
 from app.audit.models import ActorType
 from app.auth.principal import Principal
 from app.keys.service import KeySpec
-from app.users.models import PlatformRole
+from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
-from tests.support.tenancy import make_org, make_team
+from tests.support.tenancy import (
+    make_end_user,
+    make_member,
+    make_org,
+    make_team,
+    make_team_member,
+    make_user,
+)
 
 ADMIN = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
 
@@ -44,10 +54,12 @@ def counting(gw: RunningGateway) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-async def statements_for(gw: RunningGateway, query: str) -> int:
+async def statements_for(
+    gw: RunningGateway, query: str, variables: dict[str, Any] | None = None
+) -> int:
     context = GraphQLContext(runtime=gw.runtime, principal=ADMIN, request_id="count")
     with counting(gw) as statements:
-        result = await schema.execute(query, context_value=context)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
     assert result.errors is None, result.errors
     return len(statements)
 
@@ -72,3 +84,125 @@ async def test_lists_cost_the_same_for_1_and_50_rows(gateway: RunningGateway, qu
     fifty = await statements_for(gateway, query)
     assert one == fifty
     assert one <= 4
+
+
+END_USERS = "{ endUsers(first: 100) { totalCount edges { node { externalId spend blocked } } } }"
+
+
+async def test_end_users_cost_the_same_for_1_and_50_rows(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    await make_end_user(sessions, "customer-0")
+    one = await statements_for(gateway, END_USERS)
+    for n in range(1, 50):
+        await make_end_user(sessions, f"customer-{n}")
+    fifty = await statements_for(gateway, END_USERS)
+    assert one == fifty
+    assert one <= 2
+
+
+MEMBERS = """query($o: ID!, $t: ID!) {
+    orgMembers(orgId: $o, first: 100) { totalCount edges { node { email role } } }
+    teamMembers(teamId: $t, first: 100) { totalCount edges { node { email teamRole } } } }"""
+
+
+async def test_members_cost_the_same_for_1_and_50_rows(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    org = await make_org(sessions)
+    team = await make_team(sessions, org)
+
+    async def add_members(count: int) -> None:
+        for _ in range(count):
+            user = await make_user(sessions)
+            await make_member(sessions, org.id, user.id, OrgRole.ORG_MEMBER)
+            await make_team_member(sessions, team.id, user.id, TeamRole.TEAM_VIEWER)
+
+    variables = {"o": org.id, "t": team.id}
+    await add_members(1)
+    one = await statements_for(gateway, MEMBERS, variables)
+    await add_members(49)
+    fifty = await statements_for(gateway, MEMBERS, variables)
+    assert one == fifty
+    assert one <= 7
+
+
+@pytest.fixture
+async def serving(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
+    params = {"model": "openai/gpt-a", "api_base": fake_openai.base_url}
+    model = {"model_name": "gpt-a", "deltallm_params": params}
+    async with running_gateway({"model_list": [model]}) as gw:
+        yield gw
+
+
+async def add_traffic(gw: RunningGateway, count: int) -> None:
+    """``count`` keys in as many organizations, one call each (logs, audit rows, spend)."""
+    for _ in range(count):
+        org = await make_org(gw.runtime.sessions)
+        team = await make_team(gw.runtime.sessions, org)
+        created = await gw.runtime.keys.create(KeySpec(team_id=team.id))
+        async with gw.client(created.secret) as client:
+            await client.chat.completions.create(
+                model="gpt-a", messages=[{"role": "user", "content": "Hi"}]
+            )
+    await gw.runtime.gateway.settler.drain()
+    await gw.runtime.spend_queue.flush()
+
+
+async def add_users(gw: RunningGateway, count: int) -> None:
+    for _ in range(count):
+        await make_user(gw.runtime.sessions)
+
+
+async def add_deployments(gw: RunningGateway, count: int) -> None:
+    for n in range(count):
+        params = {"model": "openai/m", "api_base": "http://127.0.0.1:9/v1", "api_key": f"k{n}"}
+        await gw.runtime.deployments.create(ADMIN.actor(), f"db-{uuid.uuid4().hex[:6]}", params)
+
+
+TODAY = datetime.now(UTC).date().isoformat()
+FLAT_LISTS = {
+    "requestLogs": (
+        "{ requestLogs(first: 100) { totalCount edges { node { requestId keyId cost } } } }",
+        add_traffic,
+    ),
+    "auditLog": (
+        "{ auditLog(first: 100) { totalCount edges { node { action targetId after } } } }",
+        add_traffic,
+    ),
+    "spendBreakdown": (
+        f'{{ spendBreakdown(start: "{TODAY}", end: "{TODAY}", by: KEY, limit: 100)'
+        " { label cost requests } }",
+        add_traffic,
+    ),
+    "users": (
+        "{ users(first: 100) { totalCount edges { node { email mfaEnabled } } } }",
+        add_users,
+    ),
+    "modelDeployments": ("{ modelDeployments { modelName hasApiKey } }", add_deployments),
+}
+
+
+@pytest.mark.parametrize("name", list(FLAT_LISTS))
+async def test_flat_lists_cost_the_same_for_1_and_50_rows(
+    serving: RunningGateway, name: str
+) -> None:
+    query, add = FLAT_LISTS[name]
+    await add(serving, 1)
+    one = await statements_for(serving, query)
+    await add(serving, 49)
+    fifty = await statements_for(serving, query)
+    assert one == fifty
+    assert one <= 3
+
+
+async def test_teams_of_an_org_cost_the_same_for_1_and_50_rows(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    org = await make_org(sessions)
+    query = """query($o: ID!) { teams(orgId: $o, first: 100) { totalCount
+        edges { node { name spend maxBudget } } } }"""
+    await make_team(sessions, org)
+    one = await statements_for(gateway, query, {"o": org.id})
+    for _ in range(49):
+        await make_team(sessions, org)
+    fifty = await statements_for(gateway, query, {"o": org.id})
+    assert one == fifty
+    assert one <= 2

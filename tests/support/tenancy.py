@@ -9,10 +9,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.results import SESSION_COOKIE
 from app.orgs.models import Organization, Team
-from app.users.models import EndUser, User
+from app.runtime import Runtime
+from app.users.models import EndUser, OrgMembership, OrgRole, TeamMembership, TeamRole, User
 
-__all__ = ["make_end_user", "make_org", "make_team", "make_user"]
+__all__ = [
+    "make_end_user",
+    "make_member",
+    "make_org",
+    "make_team",
+    "make_team_member",
+    "make_user",
+    "session_headers",
+]
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -50,3 +60,18 @@ async def make_end_user(
         sessions, EndUser(external_id=external_id, max_budget=max_budget, **fields)
     )
     return row
+
+
+async def make_member(sessions: Sessions, org_id: str, user_id: str, role: OrgRole) -> None:
+    await _add(sessions, OrgMembership(org_id=org_id, user_id=user_id, role=role))
+
+
+async def make_team_member(sessions: Sessions, team_id: str, user_id: str, role: TeamRole) -> None:
+    await _add(sessions, TeamMembership(team_id=team_id, user_id=user_id, role=role))
+
+
+async def session_headers(runtime: Runtime, user: User) -> dict[str, str]:
+    """Headers that call POST /graphql as ``user`` through a real session cookie."""
+    opened = await runtime.identity.open_session(user.id)
+    assert opened.token is not None
+    return {"Cookie": f"{SESSION_COOKIE}={opened.token}", "x-deltallm-csrf": "1"}
