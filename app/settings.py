@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import GatewayConfig
 from app.errors import ConfigError
+from app.gateway_settings.sections import GuardrailPolicy
 
 __all__ = ["DEFAULT_CONFIG", "Settings", "get_settings", "load_config", "load_settings"]
 
@@ -150,8 +151,21 @@ def load_config(
     unknown = config.unknown_keys()
     if unknown:
         warnings.append("unknown config keys ignored: " + ", ".join(unknown))
+    for index, entry in enumerate(config.guardrails):
+        try:
+            GuardrailPolicy.from_entry(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(f"guardrails.{index}.{where}: {error['msg']}")
+    if problems:
+        raise ConfigError(problems)
     if config.guardrails:
-        warnings.append("guardrails are not enforced by this version and were ignored")
+        warnings.append(
+            "guardrail policies are listed in the admin API but not applied to requests yet"
+        )
+    if config.deltallm_settings.cache:
+        warnings.append("the response cache is configured but not applied to requests yet")
     return config, warnings
 
 

@@ -60,6 +60,16 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
             path=error.path,
             extensions=extensions,
         )
+    if isinstance(original, GraphQLError):
+        # A variable that does not coerce to its type (an unknown enum value, say).
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "BAD_USER_INPUT"},
+        )
     if original is None:
         # A validation or parsing error: the query itself is wrong.
         code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")

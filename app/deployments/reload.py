@@ -1,11 +1,14 @@
-"""Hot reload of model deployments on every instance, within a second.
+"""Hot reload of model deployments and run-time settings on every instance, within a second.
 
 The effective model list is ``config.yaml``'s ``model_list`` followed by the database's
-deployments. A change is announced on a Redis pub/sub channel or, on the embedded
-default, through a generation marker in the database polled twice a second. On each
-announcement (and once at start) :class:`DeploymentReloader` builds a new router and
-swaps it in; the old one keeps serving requests already in flight and its transports
-are closed once they are done (or after a long bound).
+deployments; the effective settings are ``config.yaml``'s with the stored changes over
+them (:mod:`app.gateway_settings`). A change is announced on a Redis pub/sub channel
+or, on the embedded default, through a generation marker in the database polled twice
+a second. On each announcement (and once at start) :class:`DeploymentReloader` builds
+a new router when deployments or router settings changed and swaps it in, and hands
+the settings to its listener (health checks, cache, guardrails). The old router keeps
+serving requests already in flight; its transports are closed once they are done (or
+after a long bound).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.secrets import SecretBox
 from app.broadcast import Broadcast, DatabaseBroadcast, RedisBroadcast
 from app.config import GatewayConfig, ModelEntry
 from app.deployments.service import load_model_entries
+from app.gateway_settings.sections import EffectiveSettings
+from app.gateway_settings.service import effective_settings, load_setting_rows
 from app.router.router import Router
 
 __all__ = [
@@ -39,6 +45,7 @@ GENERATION_KEY = "deployments.generation"
 
 Listener = Callable[[], None]
 Swap = Callable[[Router], Router]
+SettingsListener = Callable[[EffectiveSettings], None]
 
 
 class ReloadNotifier(Protocol):
@@ -79,8 +86,13 @@ class DatabaseReloadNotifier(_BroadcastNotifier):
         super().__init__(DatabaseBroadcast(sessions, GENERATION_KEY, interval=interval))
 
 
-def effective_config(config: GatewayConfig, entries: list[dict[str, Any]]) -> GatewayConfig:
-    """``config`` with the database's deployments after its own ``model_list``."""
+def effective_config(
+    config: GatewayConfig,
+    entries: list[dict[str, Any]],
+    settings: EffectiveSettings | None = None,
+) -> GatewayConfig:
+    """``config`` with the database's deployments after its own ``model_list`` (and the
+    effective router settings, when given)."""
     models = list(config.model_list)
     for entry in entries:
         try:
@@ -88,7 +100,10 @@ def effective_config(config: GatewayConfig, entries: list[dict[str, Any]]) -> Ga
         except ValidationError as exc:
             ident = entry.get("model_info", {}).get("id")
             log.warning("skipping deployment %s: %s", ident, exc.errors()[0]["msg"])
-    return config.model_copy(update={"model_list": models})
+    update: dict[str, Any] = {"model_list": models}
+    if settings is not None:
+        update["router_settings"] = settings.router
+    return config.model_copy(update=update)
 
 
 class DeploymentReloader:
@@ -112,6 +127,7 @@ class DeploymentReloader:
         self._config = config
         self._sessions = sessions
         self._salt = salt
+        self._box = SecretBox(salt)
         self._build = build
         self._notifier = notifier
         self._grace = grace
@@ -121,11 +137,15 @@ class DeploymentReloader:
         self._swap: Swap | None = None
         # The router built at start serves config.yaml alone.
         self._loaded: list[dict[str, Any]] = []
+        self._loaded_rows: dict[str, Any] = {}
+        self.settings = effective_settings(config, {}, self._box)
+        self._on_settings: SettingsListener | None = None
         self._task: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
 
-    async def start(self, swap: Swap) -> None:
+    async def start(self, swap: Swap, on_settings: SettingsListener | None = None) -> None:
         self._swap = swap
+        self._on_settings = on_settings
         await self.reload()
         await self._notifier.start(self._wanted.set)
         self._task = asyncio.create_task(self._loop(), name="deltallm-deployment-reloader")
@@ -146,16 +166,25 @@ class DeploymentReloader:
                 log.exception("cannot reload the model deployments")
 
     async def reload(self) -> bool:
-        """Load the deployments; swap a new router in when they changed. True if swapped."""
+        """Load deployments and settings; apply what changed. True if a router was swapped."""
         if self._swap is None:
             return False
         async with self._lock:
             entries = await load_model_entries(self._sessions, self._salt)
-            if entries == self._loaded:
+            rows = await load_setting_rows(self._sessions)
+            if entries == self._loaded and rows == self._loaded_rows:
                 return False
-            router = self._build(effective_config(self._config, entries))
-            old = self._swap(router)
-            self._loaded = entries
+            settings = effective_settings(self._config, rows, self._box)
+            old: Router | None = None
+            if entries != self._loaded or settings.router != self.settings.router:
+                router = self._build(effective_config(self._config, entries, settings))
+                old = self._swap(router)
+            self._loaded, self._loaded_rows, self.settings = entries, rows, settings
+            if self._on_settings is not None:
+                self._on_settings(settings)
+        if old is None:
+            log.info("gateway settings reloaded")
+            return False
         log.info("model deployments reloaded: %d from the database", len(entries))
         task = asyncio.create_task(self._retire(old), name="deltallm-router-retire")
         self._retiring.add(task)

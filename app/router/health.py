@@ -55,6 +55,7 @@ class HealthChecker:
         self.router = router
         self.timeout = timeout
         self._task: asyncio.Task[None] | None = None
+        self._interval: float | None = None
 
     async def probe(self, deployment: Deployment) -> DeploymentHealth:
         probe = _PROBES.get(deployment.info.mode)
@@ -75,6 +76,19 @@ class HealthChecker:
 
     def start(self, interval: float) -> None:
         """Probe every ``interval`` seconds in the background until ``stop``."""
+        self.configure(interval, self.timeout)
+
+    def configure(self, interval: float | None, timeout: float) -> None:
+        """Run the background loop every ``interval`` seconds (``None``: not at all)."""
+        self.timeout = timeout
+        if interval == self._interval and (interval is None or self._task is not None):
+            return
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._interval = interval
+        if interval is None:
+            return
 
         async def loop() -> None:
             while True:
@@ -91,3 +105,4 @@ class HealthChecker:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        self._interval = None

@@ -13,13 +13,12 @@ import pytest
 from sqlmodel import col, select
 
 from app.audit.models import ActorType, AuditLog
-from app.auth.principal import Principal
 from app.deployments.models import ModelDeployment
 from app.users.models import PlatformRole
-from tests.integration.test_graphql_api import codes, gql, run_as
 from tests.support.db import fresh_database
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import codes, gql, signed_in
 
 UPSTREAM_KEY = "sk-upstream-very-secret-4242"
 
@@ -217,24 +216,22 @@ async def test_bad_model_info_and_name_are_user_errors(gateway: RunningGateway) 
 async def test_only_platform_admins_change_models(
     gateway: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
-    admin = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
-    created = await run_as(gateway, admin, CREATE, {"input": deployment_input(fake_openai)})
-    assert created.errors is None
-    deployment_id = created.data["createModelDeployment"]["deployment"]["id"]
+    created = await gql(gateway, CREATE, {"input": deployment_input(fake_openai)})
+    assert "errors" not in created
+    deployment_id = created["data"]["createModelDeployment"]["deployment"]["id"]
     for role in (PlatformRole.PLATFORM_CO_ADMIN, PlatformRole.ORG_USER):
-        someone = Principal(ActorType.USER, "u-1", role)
+        _, someone = await signed_in(gateway, platform_role=role)
         for query, variables in (
             (CREATE, {"input": deployment_input(fake_openai, "other")}),
             (UPDATE, {"id": deployment_id, "input": {"modelName": "x"}}),
             (DELETE, {"id": deployment_id}),
         ):
-            result = await run_as(gateway, someone, query, variables)
-            assert result.errors is not None
-            assert result.errors[0].extensions["code"] == "FORBIDDEN"
-        listed = await run_as(gateway, someone, LIST)
-        assert listed.errors is None
-        assert [d["modelName"] for d in listed.data["modelDeployments"]] == ["db-model"]
-        assert listed.data["modelDeployments"][0]["hasApiKey"] is True
+            result = await gql(gateway, query, variables, headers=someone)
+            assert codes(result) == ["FORBIDDEN"]
+        listed = await gql(gateway, LIST, headers=someone)
+        assert "errors" not in listed
+        assert [d["modelName"] for d in listed["data"]["modelDeployments"]] == ["db-model"]
+        assert listed["data"]["modelDeployments"][0]["hasApiKey"] is True
     anonymous = await gql(gateway, LIST, token=None)
     assert codes(anonymous) == ["UNAUTHENTICATED"]
 

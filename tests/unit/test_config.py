@@ -167,3 +167,27 @@ def test_redis_from_router_settings(tmp_path: Path) -> None:
     assert settings.redis_url is not None
     assert settings.redis_url.get_secret_value() == "redis://:pw@cache.internal:6380/0"
     assert "pw" not in repr(settings)
+
+
+def test_guardrails_are_validated_and_their_state_is_said(tmp_path: Path) -> None:
+    bad = """
+guardrails:
+  - guardrail_name: pii
+    litellm_params: {guardrail: presidio, pii_entities_config: {EMAIL_ADDRESS: HIDE}}
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, bad), {})
+    assert caught.value.problems == [
+        "guardrails.0.pii_entities.EMAIL_ADDRESS: Input should be 'MASK' or 'BLOCK'"
+    ]
+    good = """
+guardrails:
+  - guardrail_name: injection
+    litellm_params: {guardrail: lakera_v2, mode: during_call, api_key: lk-1}
+litellm_settings: {cache: true}
+"""
+    _, warnings = load_config(write(tmp_path, good), {})
+    assert warnings == [
+        "guardrail policies are listed in the admin API but not applied to requests yet",
+        "the response cache is configured but not applied to requests yet",
+    ]

@@ -1,0 +1,1 @@
+"""Router, health-check, cache and guardrail settings that admins change at run time."""

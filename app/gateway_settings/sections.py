@@ -1,0 +1,196 @@
+"""Settings that platform admins change at run time, over ``config.yaml``'s values.
+
+Each section is validated with the same rules as the file: router settings (strategy,
+retries, timeouts, fallbacks, cooldowns, aliases), background health checks, the
+response cache and guardrail policies. The database holds only what was changed; the
+effective settings are the file's values with those changes laid over them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from app.config import GatewayConfig, RouterSettings
+
+__all__ = [
+    "ROUTER_FIELDS",
+    "CacheSettings",
+    "CacheType",
+    "EffectiveSettings",
+    "GuardrailKind",
+    "GuardrailMode",
+    "GuardrailPolicy",
+    "HealthCheckSettings",
+    "PiiAction",
+    "config_guardrails",
+]
+
+# Router settings an admin may change at run time (the Redis connection may not).
+ROUTER_FIELDS = (
+    "routing_strategy",
+    "num_retries",
+    "timeout",
+    "stream_timeout",
+    "retry_after",
+    "fallbacks",
+    "context_window_fallbacks",
+    "content_policy_fallbacks",
+    "allowed_fails",
+    "cooldown_time",
+    "model_group_alias",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HealthCheckSettings(_Strict):
+    """Background probes of every deployment (the smallest request its mode allows)."""
+
+    enabled: bool = False
+    interval: float = Field(default=300.0, ge=5, le=86_400)
+    timeout: float = Field(default=10.0, gt=0, le=600)
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> HealthCheckSettings:
+        general, router = config.general_settings, config.router_settings
+        return cls(
+            enabled=general.background_health_checks or router.enable_health_checks,
+            interval=max(5.0, min(general.health_check_interval, router.health_check_interval)),
+        )
+
+
+class CacheType(StrEnum):
+    LOCAL = "local"
+    REDIS = "redis"
+
+
+class CacheSettings(_Strict):
+    """The response cache: where entries live, for how long, for which calls."""
+
+    enabled: bool = False
+    type: CacheType = CacheType.LOCAL
+    ttl: int = Field(default=600, ge=1, le=30 * 86_400)
+    namespace: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    max_entry_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    call_types: tuple[str, ...] = ("chat_completions", "completions", "embeddings")
+
+    @field_validator("call_types")
+    @classmethod
+    def _known_calls(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        known = {"chat_completions", "completions", "embeddings"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown call types {unknown}; use {sorted(known)}")
+        return tuple(dict.fromkeys(values))
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> CacheSettings:
+        section = config.deltallm_settings
+        params = section.cache_params
+        kind = params.get("type", "local")
+        return cls(
+            enabled=section.cache,
+            type=CacheType(kind) if kind in ("local", "redis") else CacheType.LOCAL,
+            ttl=int(params.get("ttl", 600)),
+            namespace=params.get("namespace"),
+        )
+
+
+class GuardrailKind(StrEnum):
+    PRESIDIO = "presidio"
+    LAKERA = "lakera_v2"
+
+
+class GuardrailMode(StrEnum):
+    PRE_CALL = "pre_call"
+    DURING_CALL = "during_call"
+    POST_CALL = "post_call"
+    LOGGING_ONLY = "logging_only"
+
+
+class PiiAction(StrEnum):
+    MASK = "MASK"
+    BLOCK = "BLOCK"
+
+
+class GuardrailPolicy(_Strict):
+    """One guardrail (``guardrails[]`` in ``config.yaml``) as the gateway applies it."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    guardrail: GuardrailKind
+    mode: GuardrailMode = GuardrailMode.PRE_CALL
+    default_on: bool = False
+    pii_entities: dict[str, PiiAction] = Field(default_factory=dict)
+    api_base: str | None = None
+    api_key: SecretStr | None = None
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    from_config: bool = False
+
+    @field_validator("pii_entities")
+    @classmethod
+    def _entity_names(cls, value: dict[str, PiiAction]) -> dict[str, PiiAction]:
+        for entity in value:
+            if not entity or not entity.replace("_", "").isalnum() or not entity.isupper():
+                raise ValueError(f"entity names are upper case like EMAIL_ADDRESS, not {entity!r}")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; use api_key")
+        return value.rstrip("/")
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> GuardrailPolicy:
+        """A ``guardrails[]`` entry of ``config.yaml`` (LiteLLM's shape)."""
+        params = dict(entry.get("litellm_params") or entry.get("deltallm_params") or {})
+        return cls(
+            name=entry.get("guardrail_name", ""),
+            guardrail=params.get("guardrail", ""),
+            mode=params.get("mode", GuardrailMode.PRE_CALL),
+            default_on=bool(params.get("default_on", False)),
+            pii_entities=params.get("pii_entities_config") or {},
+            api_base=params.get("api_base"),
+            api_key=params.get("api_key"),
+            threshold=params.get("threshold"),
+            from_config=True,
+        )
+
+    def stored(self, encrypted_key: str | None) -> dict[str, Any]:
+        """The database form: the API key only encrypted."""
+        data = self.model_dump(mode="json", exclude={"api_key", "from_config"})
+        data["api_key_encrypted"] = encrypted_key
+        return data
+
+
+def config_guardrails(config: GatewayConfig) -> list[GuardrailPolicy]:
+    return [GuardrailPolicy.from_entry(entry) for entry in config.guardrails]
+
+
+class EffectiveSettings(BaseModel):
+    """What the gateway runs with now: the file's values and the admins' changes."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    router: RouterSettings
+    router_overridden: tuple[str, ...] = ()
+    health_checks: HealthCheckSettings
+    health_checks_overridden: bool = False
+    cache: CacheSettings
+    cache_overridden: bool = False
+    guardrails: tuple[GuardrailPolicy, ...] = ()
+
+    def guardrail(self, name: str) -> GuardrailPolicy | None:
+        return next((g for g in self.guardrails if g.name == name), None)

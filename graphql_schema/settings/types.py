@@ -1,0 +1,258 @@
+"""GraphQL types of the run-time settings (never their secrets)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from app.config import RouterSettings as RouterRow
+from app.config import RoutingStrategy
+from app.gateway_settings.sections import (
+    CacheSettings as CacheRow,
+)
+from app.gateway_settings.sections import (
+    CacheType,
+    EffectiveSettings,
+    GuardrailKind,
+    GuardrailMode,
+    PiiAction,
+)
+from app.gateway_settings.sections import (
+    GuardrailPolicy as PolicyRow,
+)
+from app.gateway_settings.sections import (
+    HealthCheckSettings as HealthRow,
+)
+from graphql_schema.keys.types import UserError
+
+__all__ = [
+    "CacheSettings",
+    "GatewaySettings",
+    "GeneralSettings",
+    "GuardrailPolicy",
+    "HealthCheckSettings",
+    "RouterSettings",
+]
+
+strawberry.enum(RoutingStrategy, name="RoutingStrategy")
+strawberry.enum(CacheType, name="CacheType")
+strawberry.enum(GuardrailKind, name="GuardrailKind")
+strawberry.enum(GuardrailMode, name="GuardrailMode")
+strawberry.enum(PiiAction, name="PiiAction")
+
+
+@strawberry.enum
+class SettingSource(Enum):
+    CONFIG = "config"
+    DATABASE = "database"
+
+
+@strawberry.type
+class FallbackRule:
+    """When ``model`` fails, try ``fallbacks`` in order."""
+
+    model: str
+    fallbacks: list[str]
+
+
+@strawberry.type
+class ModelGroupAlias:
+    alias: str
+    model: str
+
+
+def _rules(rules: list[dict[str, list[str]]]) -> list[FallbackRule]:
+    return [
+        FallbackRule(model=model, fallbacks=list(targets))
+        for rule in rules
+        for model, targets in rule.items()
+    ]
+
+
+@strawberry.type
+class RouterSettings:
+    routing_strategy: RoutingStrategy
+    num_retries: int
+    timeout: float
+    stream_timeout: float | None
+    retry_after: float
+    allowed_fails: int
+    cooldown_time: float
+    fallbacks: list[FallbackRule]
+    context_window_fallbacks: list[FallbackRule]
+    content_policy_fallbacks: list[FallbackRule]
+    model_group_aliases: list[ModelGroupAlias]
+    overridden: list[str] = strawberry.field(
+        description="Fields changed at run time (the others are config.yaml's)."
+    )
+
+    @classmethod
+    def of(cls, row: RouterRow, overridden: tuple[str, ...]) -> RouterSettings:
+        return cls(
+            routing_strategy=row.routing_strategy,
+            num_retries=row.num_retries,
+            timeout=row.timeout,
+            stream_timeout=row.stream_timeout,
+            retry_after=row.retry_after,
+            allowed_fails=row.allowed_fails,
+            cooldown_time=row.cooldown_time,
+            fallbacks=_rules(row.fallbacks),
+            context_window_fallbacks=_rules(row.context_window_fallbacks),
+            content_policy_fallbacks=_rules(row.content_policy_fallbacks),
+            model_group_aliases=[
+                ModelGroupAlias(alias=alias, model=model)
+                for alias, model in sorted(row.model_group_alias.items())
+            ],
+            overridden=[_camel(name) for name in overridden],
+        )
+
+
+@strawberry.type
+class HealthCheckSettings:
+    """Background probes of every deployment."""
+
+    enabled: bool
+    interval: float = strawberry.field(description="Seconds between rounds of probes.")
+    timeout: float = strawberry.field(description="Seconds one probe may take.")
+    overridden: bool
+
+    @classmethod
+    def of(cls, row: HealthRow, overridden: bool) -> HealthCheckSettings:
+        return cls(
+            enabled=row.enabled, interval=row.interval, timeout=row.timeout, overridden=overridden
+        )
+
+
+@strawberry.type
+class CacheSettings:
+    """The response cache."""
+
+    enabled: bool
+    type: CacheType
+    ttl: int = strawberry.field(description="Seconds an entry lives.")
+    namespace: str | None
+    max_entry_bytes: int
+    call_types: list[str]
+    overridden: bool
+
+    @classmethod
+    def of(cls, row: CacheRow, overridden: bool) -> CacheSettings:
+        return cls(
+            enabled=row.enabled,
+            type=row.type,
+            ttl=row.ttl,
+            namespace=row.namespace,
+            max_entry_bytes=row.max_entry_bytes,
+            call_types=list(row.call_types),
+            overridden=overridden,
+        )
+
+
+@strawberry.type
+class PiiEntityRule:
+    entity: str
+    action: PiiAction
+
+
+@strawberry.type
+class GuardrailPolicy:
+    name: str
+    guardrail: GuardrailKind
+    mode: GuardrailMode
+    default_on: bool
+    pii_entities: list[PiiEntityRule]
+    api_base: str | None
+    has_api_key: bool
+    threshold: float | None
+    source: SettingSource
+
+    @classmethod
+    def of(cls, row: PolicyRow) -> GuardrailPolicy:
+        return cls(
+            name=row.name,
+            guardrail=row.guardrail,
+            mode=row.mode,
+            default_on=row.default_on,
+            pii_entities=[
+                PiiEntityRule(entity=entity, action=action)
+                for entity, action in sorted(row.pii_entities.items())
+            ],
+            api_base=row.api_base,
+            has_api_key=row.api_key is not None,
+            threshold=row.threshold,
+            source=SettingSource.CONFIG if row.from_config else SettingSource.DATABASE,
+        )
+
+
+@strawberry.type
+class GeneralSettings:
+    """Settings fixed at start (config.yaml and environment); secrets only as hints."""
+
+    database_kind: str
+    redis_enabled: bool
+    oidc_enabled: bool
+    url_fetch_enabled: bool
+    budget_alert_webhooks: int
+    spend_log_retention_days: int | None
+    master_key_hint: str | None = strawberry.field(
+        description="The master key's last four characters; platform admins only."
+    )
+
+
+@strawberry.type
+class GatewaySettings:
+    router: RouterSettings
+    health_checks: HealthCheckSettings
+    cache: CacheSettings
+    guardrails: list[GuardrailPolicy]
+    general: GeneralSettings
+
+    @classmethod
+    def of(cls, settings: EffectiveSettings, general: GeneralSettings) -> GatewaySettings:
+        return cls(
+            router=RouterSettings.of(settings.router, settings.router_overridden),
+            health_checks=HealthCheckSettings.of(
+                settings.health_checks, settings.health_checks_overridden
+            ),
+            cache=CacheSettings.of(settings.cache, settings.cache_overridden),
+            guardrails=[GuardrailPolicy.of(policy) for policy in settings.guardrails],
+            general=general,
+        )
+
+
+@strawberry.type
+class RouterSettingsPayload:
+    settings: RouterSettings | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class HealthCheckSettingsPayload:
+    settings: HealthCheckSettings | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CacheSettingsPayload:
+    settings: CacheSettings | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class GuardrailPolicyPayload:
+    guardrail: GuardrailPolicy | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class DeleteGuardrailPolicyPayload:
+    deleted_name: str | None
+    errors: list[UserError]
+
+
+def _camel(name: str) -> str:
+    if name == "model_group_alias":
+        return "modelGroupAliases"
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
