@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -29,6 +30,8 @@ from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
 from app.gateway.pipeline import Gateway
 from app.gateway.settlement import Settler
+from app.gateway_settings.sections import EffectiveSettings
+from app.gateway_settings.service import SettingsService
 from app.keys.cache import KeyCache
 from app.keys.invalidation import (
     DatabaseInvalidator,
@@ -62,6 +65,16 @@ def _redis_client(url: str) -> aioredis.Redis:
     return aioredis.Redis(connection_pool=pool)
 
 
+def _forgetting(cache: KeyCache, admitter: Admitter) -> Callable[[Sequence[str] | None], None]:
+    """The listener of invalidations: drops changed keys and end users from the caches."""
+
+    def forget(tokens: Sequence[str] | None) -> None:
+        cache.invalidate(tokens)
+        admitter.forget(tokens)
+
+    return forget
+
+
 @dataclass
 class Runtime:
     """Database, Redis, counters, queues, router and gateway of one process."""
@@ -84,6 +97,7 @@ class Runtime:
     http: httpx.AsyncClient
     deployments: DeploymentService
     reloader: DeploymentReloader
+    gateway_settings: SettingsService
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -128,8 +142,8 @@ class Runtime:
         )
         router = Router(settings.config, counters=counters)
         cache = KeyCache()
-        invalidator = LocalFirst(invalidator, cache.invalidate)
         admitter = Admitter(counters, sessions)
+        invalidator = LocalFirst(invalidator, _forgetting(cache, admitter))
         salt = settings.salt_key
         authenticator = KeyAuthenticator(
             settings.master_key, salt, sessions, cache, on_load=admitter.seed
@@ -178,6 +192,9 @@ class Runtime:
             http=http,
             deployments=DeploymentService(sessions, salt.get_secret_value(), reloader),
             reloader=reloader,
+            gateway_settings=SettingsService(
+                sessions, settings.config, salt.get_secret_value(), reloader
+            ),
             alerts=alerts,
             retention=retention,
         )
@@ -187,17 +204,17 @@ class Runtime:
             log.warning("%s", warning)
         if self.settings.run_migrations_on_start:
             await upgrade(self.settings.database_url.get_secret_value())
-        await self.invalidator.start(self.cache.invalidate)
-        await self.reloader.start(self._swap_router)
+        general = self.settings.config.general_settings
+        if general.first_admin_email and general.first_admin_password:
+            await self.identity.ensure_first_admin(
+                general.first_admin_email, general.first_admin_password.get_secret_value()
+            )
+        await self.invalidator.start(_forgetting(self.cache, self.gateway.admitter))
+        await self.reloader.start(self._swap_router, self._apply_settings)
         await self.spend_queue.start()
         if self.retention is not None:
             await self.retention.start()
-        general = self.settings.config.general_settings
-        router_settings = self.settings.config.router_settings
-        if general.background_health_checks or router_settings.enable_health_checks:
-            self.health.start(
-                min(general.health_check_interval, router_settings.health_check_interval)
-            )
+        self._apply_settings(self.reloader.settings)
         # Everything built so far lives as long as the process: keep it out of the
         # collector's full passes, whose pauses would otherwise show in tail latency.
         gc.collect()
@@ -219,6 +236,16 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+
+    @property
+    def effective_settings(self) -> EffectiveSettings:
+        """Router, health-check, cache and guardrail settings in force now."""
+        return self.reloader.settings
+
+    def _apply_settings(self, settings: EffectiveSettings) -> None:
+        """Start, stop or retime the background health checks to match ``settings``."""
+        checks = settings.health_checks
+        self.health.configure(checks.interval if checks.enabled else None, checks.timeout)
 
     def _swap_router(self, router: Router) -> Router:
         """Serve new requests with ``router``; returns the one it replaces."""

@@ -1,15 +1,29 @@
-"""Shared GraphQL shapes: Relay-style connections with a total count."""
+"""Shared GraphQL shapes: Relay-style connections with a total count, exact decimals."""
 
 from __future__ import annotations
 
+import dataclasses
+import decimal
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.schema.types.base_scalars import DecimalDefinition
 
 from app.db.pagination import Page
 
-__all__ = ["Connection", "Edge", "PageInfo", "connection"]
+__all__ = ["EXACT_DECIMAL", "Connection", "Edge", "PageInfo", "connection"]
+
+
+def _exact(value: decimal.Decimal) -> str:
+    """The shortest exact text: ``10.5`` whether the database kept ``10.5000000000`` or not."""
+    return format(value.normalize(), "f") if value.is_finite() else str(value)
+
+
+# Money and limits as strings, without trailing zeros or exponents, however they were stored.
+EXACT_DECIMAL = dataclasses.replace(
+    DecimalDefinition, description="An exact decimal number, as a string.", serialize=_exact
+)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
@@ -9,32 +11,56 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
 
+from graphql_schema.budgets.mutations import BudgetMutations
+from graphql_schema.budgets.queries import BudgetQueries
+from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
 from graphql_schema.errors import ErrorCodes
+from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.mutations import KeyMutations
 from graphql_schema.keys.queries import KeyQueries
+from graphql_schema.orgs.members import MemberMutations, MemberQueries
 from graphql_schema.orgs.mutations import OrgMutations
 from graphql_schema.orgs.queries import OrgQueries
 from graphql_schema.permissions import signed_in
+from graphql_schema.settings.mutations import SettingsMutations
+from graphql_schema.settings.queries import SettingsQueries
 from graphql_schema.spend.queries import SpendQueries
 
 __all__ = ["build_schema", "schema"]
 
 
 @strawberry.type
-class Query(OrgQueries, KeyQueries, SpendQueries, IdentityQueries, DeploymentQueries):
+class Query(
+    OrgQueries,
+    MemberQueries,
+    BudgetQueries,
+    KeyQueries,
+    SpendQueries,
+    IdentityQueries,
+    DeploymentQueries,
+    SettingsQueries,
+):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:
         return Viewer.of(info.context.require_principal())
 
 
 @strawberry.type
-class Mutation(OrgMutations, KeyMutations, IdentityMutations, DeploymentMutations):
+class Mutation(
+    OrgMutations,
+    MemberMutations,
+    BudgetMutations,
+    KeyMutations,
+    IdentityMutations,
+    DeploymentMutations,
+    SettingsMutations,
+):
     """Every change to the gateway; each one is audited."""
 
 
@@ -53,8 +79,10 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides={Decimal: EXACT_DECIMAL},
         extensions=[
             ErrorCodes,
+            RequireMfa,
             lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxTokensLimiter(max_token_count=5000),
             lambda: MaxAliasesLimiter(max_alias_count=30),
