@@ -119,19 +119,29 @@ async def test_budget_is_exact_under_concurrency(
     reserve = (estimate_prompt_tokens({"messages": HI}) + 10) * Decimal("0.001")
     budget = reserve * 20
     created = await gateway.runtime.keys.create(KeySpec(max_budget=budget))
-    fake_openai.delay = 1.0  # every request is in flight before any settles
+    # Every admitted request is held upstream until all 200 were admitted or refused,
+    # so no settlement can free budget for a latecomer.
+    fake_openai.hold = asyncio.Event()
+    refused = 0
 
     async with gateway.client(created.secret) as client:
 
         async def one() -> str:
+            nonlocal refused
             try:
                 await client.chat.completions.create(model="gpt-a", messages=HI, max_tokens=10)
             except openai.RateLimitError as exc:
                 assert exc.code == "budget_exceeded"
+                refused += 1
                 return "refused"
             return "ok"
 
-        outcomes = await asyncio.gather(*(one() for _ in range(200)))
+        calls = asyncio.gather(*(one() for _ in range(200)))
+        # Polls two counts: refusals here, arrivals at the upstream.
+        while refused + len(fake_openai.requests) < 200 and not calls.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        fake_openai.hold.set()
+        outcomes = await calls
     assert outcomes.count("ok") == 20
     spend, count = await recorded(gateway, key_id=created.key.id)
     assert count == 20

@@ -172,7 +172,7 @@ async def test_revocation_reaches_another_instance_within_a_second(
 async def test_budget_holds_across_two_instances(fake_openai: FakeOpenAI) -> None:
     reserve = (estimate_prompt_tokens({"messages": HI}) + 10) * Decimal("0.001")
     budget = reserve * 20
-    fake_openai.delay = 1.0
+    fake_openai.hold = asyncio.Event()  # nothing settles before every call was decided
     async with fresh_database() as url, AsyncExitStack() as stack:
         env = {"DATABASE_URL": url}
         gateways = [
@@ -181,17 +181,25 @@ async def test_budget_holds_across_two_instances(fake_openai: FakeOpenAI) -> Non
         ]
         created = await gateways[0].runtime.keys.create(KeySpec(max_budget=budget))
         clients = [await stack.enter_async_context(g.client(created.secret)) for g in gateways]
+        refused = 0
 
         async def one(i: int) -> bool:
+            nonlocal refused
             try:
                 await clients[i % 2].chat.completions.create(
                     model="gpt-a", messages=HI, max_tokens=10
                 )
             except openai.RateLimitError:
+                refused += 1
                 return False
             return True
 
-        admitted = sum(await asyncio.gather(*(one(i) for i in range(200))))
+        calls = asyncio.gather(*(one(i) for i in range(200)))
+        # Polls two counts: refusals here, arrivals at the upstream.
+        while refused + len(fake_openai.requests) < 200 and not calls.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        fake_openai.hold.set()
+        admitted = sum(await calls)
         assert admitted == 20
         for g in gateways:
             await g.runtime.gateway.settler.drain()

@@ -42,6 +42,8 @@ class FakeOpenAI:
         self.failures: list[Failure] = []
         self.delay = 0.0
         self.chunk_delay = 0.0
+        # When set, requests are recorded and then held until the event is set.
+        self.hold: asyncio.Event | None = None
         self.tool_call: dict[str, Any] | None = None
         self.stream_cancelled = asyncio.Event()
         self.usage_on_every_chunk = False
@@ -106,6 +108,8 @@ class FakeOpenAI:
         else:
             body = await request.json()
         self._record(request, body)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures:
