@@ -8,9 +8,9 @@ from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
-from app.auth.results import SESSION_COOKIE
 from app.auth.sso import FLOW_COOKIE
 from app.errors import BadRequestError, NotFoundError
+from app.proxy.cookies import session_cookie
 from app.runtime import Runtime
 
 __all__ = ["AUTH_ROUTES"]
@@ -67,15 +67,7 @@ async def sso_callback(request: AnyRequest) -> Response[Any]:
     assert result.token is not None and result.expires_at is not None
     secure = request.url.scheme == "https"
     cookies = [
-        Cookie(
-            key=SESSION_COOKIE,
-            value=result.token,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            path="/",
-            expires=int(result.expires_at.timestamp()),
-        ),
+        session_cookie(result.token, secure=secure, expires_at=result.expires_at),
         Cookie(key=FLOW_COOKIE, value="", max_age=0, path="/auth"),
     ]
     return Redirect("/graphql", status_code=302, cookies=cookies)

@@ -7,6 +7,7 @@ account (``FORBIDDEN`` otherwise); expected mistakes come back in the payload's 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -15,9 +16,9 @@ from strawberry.types import Info
 from app.audit.models import ActorType
 from app.auth.errors import InvalidMfaCodeError, UserNotFoundError
 from app.auth.passwords import generate_password
-from app.auth.results import SESSION_COOKIE, LoginOutcome
-from app.db.types import utcnow
+from app.auth.results import LoginOutcome
 from app.errors import AuthenticationError, BadRequestError, DeltaLLMError, PermissionDeniedError
+from app.proxy.cookies import session_cookie
 from app.users.models import PlatformRole
 from app.users.models import User as UserRow
 from graphql_schema.context import GraphQLContext
@@ -55,18 +56,11 @@ def _user_id(info: Ctx) -> str:
     return principal.id
 
 
-def _set_cookie(info: Ctx, token: str | None, max_age: int) -> None:
+def _set_cookie(info: Ctx, token: str | None, expires_at: datetime | None = None) -> None:
     response, request = info.context.response, info.context.request
     assert response is not None and request is not None
-    response.set_cookie(
-        SESSION_COOKIE,
-        token or "",
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    secure = request.url.scheme == "https"
+    response.set_cookie(session_cookie(token, secure=secure, expires_at=expires_at))
 
 
 @strawberry.type
@@ -97,8 +91,7 @@ class IdentityMutations:
         if result.outcome is LoginOutcome.MFA_REQUIRED:
             return LoginPayload(ok=False, mfa_required=True, must_change_password=False, errors=[])
         assert result.token is not None and result.expires_at is not None
-        max_age = max(0, int((result.expires_at - utcnow()).total_seconds()))
-        _set_cookie(info, result.token, max_age)
+        _set_cookie(info, result.token, result.expires_at)
         return LoginPayload(
             ok=True, mfa_required=False, must_change_password=result.must_change_password, errors=[]
         )
@@ -109,7 +102,7 @@ class IdentityMutations:
             await info.context.runtime.identity.logout(
                 info.context.session_token, request_id=info.context.request_id
             )
-        _set_cookie(info, None, 0)
+        _set_cookie(info, None)
         return True
 
     @strawberry.mutation(extensions=signed_in())
