@@ -102,7 +102,7 @@ async def load_identity(
             if isinstance(owner, Team | Organization):
                 allowed.append(frozenset(owner.models))
             if owner.blocked and blocked is None:
-                blocked = f"the key's {kind} is blocked"
+                blocked = f"the key's {'organization' if kind == 'org' else kind} is blocked"
         model_levels = await _model_levels(session, key)
     grace = key.previous_key_expires_at if key.key_hash != key_hash else None
     return KeyIdentity(

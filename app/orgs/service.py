@@ -167,6 +167,33 @@ class OrgService:
             await self._invalidator.publish(None)
         return org
 
+    async def set_org_blocked(
+        self, principal: Principal, org_id: str, blocked: bool
+    ) -> Organization:
+        """Block (or unblock) every key of an organization at once; platform admins only."""
+        if not principal.is_platform_admin:
+            raise PermissionDeniedError(
+                "Organizations are blocked by platform admins.", code="forbidden"
+            )
+        async with self._sessions() as session, session.begin():
+            org = await session.get(Organization, org_id)
+            if org is None:
+                raise NotFoundError(f"no organization {org_id}", param="id")
+            before = snapshot(org)
+            org.blocked = blocked
+            record(
+                session,
+                principal.actor(),
+                "organization.block" if blocked else "organization.unblock",
+                "organization",
+                org.id,
+                org_id=org.id,
+                before=before,
+                after=snapshot(org),
+            )
+        await self._invalidator.publish(None)
+        return org
+
     # --- teams --------------------------------------------------------------
 
     async def list_teams(
@@ -244,6 +271,30 @@ class OrgService:
                 hashes = await _key_hashes(session, team.id) if changes else []
         except IntegrityError:
             raise ConflictError(f"A team named {name!r} exists there.", param="name") from None
+        if hashes:
+            await self._invalidator.publish(hashes)
+        return team
+
+    async def set_team_blocked(self, principal: Principal, team_id: str, blocked: bool) -> Team:
+        """Block (or unblock) every key of a team at once; org owners and admins."""
+        async with self._sessions() as session, session.begin():
+            team = await session.get(Team, team_id)
+            if team is None:
+                raise NotFoundError(f"no team {team_id}", param="teamId")
+            principal.require_write(team.org_id)
+            before = snapshot(team)
+            team.blocked = blocked
+            record(
+                session,
+                principal.actor(),
+                "team.block" if blocked else "team.unblock",
+                "team",
+                team.id,
+                org_id=team.org_id,
+                before=before,
+                after=snapshot(team),
+            )
+            hashes = await _key_hashes(session, team.id)
         if hashes:
             await self._invalidator.publish(hashes)
         return team

@@ -87,6 +87,22 @@ class OrgMutations:
             return TeamPayload(team=None, errors=user_errors(exc))
         return TeamPayload(team=Team.of(row), errors=[])
 
+    @strawberry.mutation(extensions=platform_role(PlatformRole.PLATFORM_ADMIN))
+    async def set_organization_blocked(
+        self, info: Ctx, id: strawberry.ID, blocked: bool
+    ) -> Organization:
+        """Refuse (or allow again) every key of the organization, on every instance at once."""
+        principal = info.context.require_principal()
+        row = await info.context.runtime.orgs.set_org_blocked(principal, str(id), blocked)
+        return Organization.of(row)
+
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId"))
+    async def set_team_blocked(self, info: Ctx, team_id: strawberry.ID, blocked: bool) -> Team:
+        """Refuse (or allow again) every key of the team, on every instance at once."""
+        principal = info.context.require_principal()
+        row = await info.context.runtime.orgs.set_team_blocked(principal, str(team_id), blocked)
+        return Team.of(row)
+
     @strawberry.mutation(
         extensions=org_role(*_ADMINS, of="teamId", team_roles=(TeamRole.TEAM_ADMIN,))
     )

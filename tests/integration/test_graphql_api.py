@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import openai
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit.models import ActorType, AuditLog
 from app.users.models import OrgRole, PlatformRole
@@ -263,3 +263,52 @@ async def test_team_membership_needs_org_membership(gateway: RunningGateway) -> 
     _, stranger = await signed_in(gateway)
     refused = await gql(gateway, set_team, {"t": team_id, "u": user.id}, headers=stranger)
     assert codes(refused) == ["FORBIDDEN"]
+
+
+BLOCK_TEAM = """mutation($t: ID!, $b: Boolean!) { setTeamBlocked(teamId: $t, blocked: $b)
+  { id blocked } }"""
+BLOCK_ORG = """mutation($o: ID!, $b: Boolean!) { setOrganizationBlocked(id: $o, blocked: $b)
+  { id blocked } }"""
+
+
+async def test_blocking_a_team_or_organization_refuses_its_keys(gateway: RunningGateway) -> None:
+    org_id = await new_org(gateway)
+    team_id = await new_team(gateway, org_id)
+    created = await gql(
+        gateway,
+        "mutation($t: ID!) { createKey(input: {teamId: $t}) { secret errors { code } } }",
+        {"t": team_id},
+    )
+    secret = created["data"]["createKey"]["secret"]
+    _, org_admin = await signed_in(gateway, orgs={org_id: OrgRole.ORG_ADMIN})
+    _, member = await signed_in(gateway, orgs={org_id: OrgRole.ORG_MEMBER})
+    hi = [{"role": "user", "content": "Hi"}]
+
+    async with gateway.client(secret) as client:
+        assert (await client.chat.completions.create(model="gpt-a", messages=hi)).choices
+        refused = await gql(gateway, BLOCK_TEAM, {"t": team_id, "b": True}, headers=member)
+        assert codes(refused) == ["FORBIDDEN"]
+        blocked = await gql(gateway, BLOCK_TEAM, {"t": team_id, "b": True}, headers=org_admin)
+        assert blocked["data"]["setTeamBlocked"] == {"id": team_id, "blocked": True}
+        with pytest.raises(openai.PermissionDeniedError) as caught:
+            await client.chat.completions.create(model="gpt-a", messages=hi)
+        assert caught.value.code == "key_blocked"
+        assert "team is blocked" in caught.value.message
+        await gql(gateway, BLOCK_TEAM, {"t": team_id, "b": False}, headers=org_admin)
+        assert (await client.chat.completions.create(model="gpt-a", messages=hi)).choices
+
+        # Organizations are blocked by platform admins only.
+        refused = await gql(gateway, BLOCK_ORG, {"o": org_id, "b": True}, headers=org_admin)
+        assert codes(refused) == ["FORBIDDEN"]
+        blocked = await gql(gateway, BLOCK_ORG, {"o": org_id, "b": True})
+        assert blocked["data"]["setOrganizationBlocked"] == {"id": org_id, "blocked": True}
+        with pytest.raises(openai.PermissionDeniedError) as caught:
+            await client.chat.completions.create(model="gpt-a", messages=hi)
+        assert "organization is blocked" in caught.value.message
+        await gql(gateway, BLOCK_ORG, {"o": org_id, "b": False})
+        assert (await client.chat.completions.create(model="gpt-a", messages=hi)).choices
+
+    async with gateway.runtime.sessions() as session:
+        query = select(AuditLog.action).where(col(AuditLog.action).contains("block"))
+        actions = (await session.exec(query.order_by(col(AuditLog.created_at)))).all()
+    assert actions == ["team.block", "team.unblock", "organization.block", "organization.unblock"]

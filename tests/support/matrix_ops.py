@@ -260,6 +260,12 @@ _ORGS = (
         targets=ORG,
     ),
     Op(
+        "setOrganizationBlocked",
+        "mutation($i: ID!) { setOrganizationBlocked(id: $i, blocked: false) { blocked } }",
+        lambda t, f: {"i": t.id},
+        targets=ORG,
+    ),
+    Op(
         "teams",
         "query($o: ID!) { teams(orgId: $o, first: 100) { edges { node { orgId } } } }",
         lambda t, f: {"o": t.id},
@@ -294,6 +300,12 @@ _TEAMS = (
         "updateTeamLimits",
         f"""mutation($t: ID!) {{
         updateTeam(teamId: $t, {NO_LIMIT}) {{ errors {{ code }} }} }}""",
+        lambda t, f: {"t": t.team_id},
+        targets=TEAM,
+    ),
+    Op(
+        "setTeamBlocked",
+        "mutation($t: ID!) { setTeamBlocked(teamId: $t, blocked: false) { blocked } }",
         lambda t, f: {"t": t.team_id},
         targets=TEAM,
     ),
