@@ -22,6 +22,8 @@ from app.audit.service import record, snapshot
 from app.auth.principal import Principal
 from app.db.pagination import Page, paginate
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
+from app.keys.invalidation import Invalidator
+from app.keys.models import VirtualKey
 from app.orgs.models import Organization, Team
 from app.users.models import OrgMembership, OrgRole, TeamMembership, TeamRole, User
 
@@ -54,8 +56,11 @@ def _forbid(message: str) -> PermissionDeniedError:
 
 
 class MembershipService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], invalidator: Invalidator
+    ) -> None:
         self._sessions = sessions
+        self._invalidator = invalidator
 
     # --- organizations ------------------------------------------------------
 
@@ -79,7 +84,8 @@ class MembershipService:
             )
 
     async def remove_org_member(self, principal: Principal, org_id: str, user_id: str) -> None:
-        """Remove the user from the organization and from every team in it."""
+        """Remove the user from the organization and from every team in it, and block the
+        keys they own there (an admin may unblock a key to hand it over)."""
         principal.require_write(org_id)
         async with self._sessions() as session, session.begin():
             await _lock_org(session, org_id)
@@ -96,6 +102,9 @@ class MembershipService:
             for team_membership in (await session.exec(query)).all():
                 await _remove(session, principal, team_membership, org_id)
             await _remove(session, principal, current, org_id)
+            hashes = await _block_keys_of(session, principal, org_id, user_id)
+        if hashes:
+            await self._invalidator.publish(hashes)
 
     async def org_members(
         self, principal: Principal, org_id: str, *, first: int, after: str | None
@@ -157,6 +166,33 @@ class MembershipService:
             query = select(TeamMembership).where(TeamMembership.team_id == team_id)
             page = await paginate(session, query, TeamMembership, first=first, after=after)
             return MemberPage(page, await _users(session, [m.user_id for m in page.items]))
+
+
+async def _block_keys_of(
+    session: AsyncSession, principal: Principal, org_id: str, user_id: str
+) -> list[str]:
+    """Block the user's usable keys in the organization, each audited; their hashes."""
+    query = select(VirtualKey).where(
+        VirtualKey.org_id == org_id,
+        VirtualKey.user_id == user_id,
+        col(VirtualKey.revoked_at).is_(None),
+        col(VirtualKey.blocked).is_(False),
+    )
+    hashes: list[str] = []
+    for key in (await session.exec(query)).all():
+        key.blocked = True
+        record(
+            session,
+            principal.actor(),
+            "key.block",
+            "key",
+            key.id,
+            org_id=org_id,
+            before={"blocked": False},
+            after={"blocked": True, "reason": "owner left the organization"},
+        )
+        hashes.extend(h for h in (key.key_hash, key.previous_key_hash) if h is not None)
+    return hashes
 
 
 def _not_a_member(what: str) -> MembershipError:

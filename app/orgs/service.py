@@ -76,7 +76,7 @@ class OrgService:
     ) -> None:
         self._sessions = sessions
         self._invalidator = invalidator
-        self.members = MembershipService(sessions)
+        self.members = MembershipService(sessions, invalidator)
         self.budgets = BudgetService(sessions, invalidator)
 
     # --- organizations ------------------------------------------------------

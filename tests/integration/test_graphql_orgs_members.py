@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openai
 import pytest
 from sqlmodel import col, select
 
 from app.audit.models import AuditLog
+from app.keys.service import KeySpec
 from app.users.models import OrgRole, TeamRole
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import codes, gql, new_org, new_team, signed_in
@@ -209,3 +211,28 @@ async def test_unknown_users_are_payload_errors(gateway: RunningGateway) -> None
     assert body["data"]["setTeamMember"]["errors"] == [{"field": "userId", "code": "unknown_user"}]
     missing = await gql(gateway, REMOVE_TEAM, {"t": "no-such-team", "u": "nobody"})
     assert codes(missing) == ["NOT_FOUND"]
+
+
+async def test_removing_from_an_org_blocks_the_keys_owned_there(gateway: RunningGateway) -> None:
+    org_id, other_org = await new_org(gateway, "Acme"), await new_org(gateway, "Globex")
+    team_id, other_team = await new_team(gateway, org_id), await new_team(gateway, other_org)
+    user_id, _ = await signed_in(
+        gateway, orgs={org_id: OrgRole.ORG_MEMBER, other_org: OrgRole.ORG_MEMBER}
+    )
+    keys = gateway.runtime.keys
+    here = await keys.create(KeySpec(team_id=team_id, user_id=user_id))
+    there = await keys.create(KeySpec(team_id=other_team, user_id=user_id))
+    async with gateway.client(here.secret) as client:
+        assert (await client.models.list()).data == []  # cached as usable
+
+        body = await gql(gateway, REMOVE_ORG, {"o": org_id, "u": user_id})
+        assert body["data"]["removeOrgMember"] == REMOVED
+        with pytest.raises(openai.PermissionDeniedError) as caught:
+            await client.models.list()
+        assert caught.value.code == "key_blocked"
+    async with gateway.client(there.secret) as client:
+        assert (await client.models.list()).data == []
+    async with gateway.runtime.sessions() as session:
+        query = select(AuditLog).where(AuditLog.action == "key.block")
+        rows = (await session.exec(query)).all()
+    assert [(r.target_id, r.org_id) for r in rows] == [(here.key.id, org_id)]
