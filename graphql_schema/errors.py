@@ -44,6 +44,18 @@ def code_of(error: DeltaLLMError) -> str:
     return "INTERNAL_SERVER_ERROR"
 
 
+def _answer(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    """``error`` at the same place in the query, with ``message`` and ``extensions``."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
 def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DeltaLLMError):
@@ -52,35 +64,14 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
             extensions["field"] = original.param
         if original.code:
             extensions["reason"] = original.code
-        return GraphQLError(
-            original.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions=extensions,
-        )
+        return _answer(error, original.message, extensions)
     if isinstance(original, GraphQLError):
         # A variable that does not coerce to its type (an unknown enum value, say).
-        return GraphQLError(
-            original.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "BAD_USER_INPUT"},
-        )
+        return _answer(error, original.message, {"code": "BAD_USER_INPUT"})
     if original is None:
         # A validation or parsing error: the query itself is wrong.
         code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")
-        return GraphQLError(
-            error.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={**(error.extensions or {}), "code": code},
-        )
+        return _answer(error, error.message, {**(error.extensions or {}), "code": code})
     log.error("unexpected error in GraphQL request %s", request_id, exc_info=original)
     return GraphQLError(
         f"Internal error (request id {request_id}).",

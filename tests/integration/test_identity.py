@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +9,7 @@ import pyotp
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select, update
 
 from app.auth.errors import (
@@ -28,9 +26,9 @@ from app.auth.models import RecoveryCode, UserSession
 from app.auth.passwords import Passwords
 from app.auth.secrets import keyed_hash
 from app.auth.service import IdentityService, LoginOutcome
-from app.db import AsyncSession, create_engine, session_factory, utcnow
+from app.db import AsyncSession
 from app.users.models import PlatformRole, User
-from tests.support.db import fresh_database
+from tests.support.clock import Clock
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -41,19 +39,6 @@ MAX_FAILURES = 3
 LOCKOUT = timedelta(minutes=15)
 TTL = timedelta(hours=12)
 STEP = timedelta(seconds=30)
-
-
-@dataclass
-class Clock:
-    """A clock the test moves by hand; it starts at the real time so TOTP codes line up."""
-
-    now: datetime = field(default_factory=utcnow)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 class SpyPasswords(Passwords):
@@ -71,21 +56,6 @@ class SpyPasswords(Passwords):
     def burn(self, password: str) -> None:
         self.burned.append(password)
         super().burn(password)
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[AsyncEngine]:
-    async with fresh_database() as url:
-        engine = create_engine(url)
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
 
 
 @pytest.fixture

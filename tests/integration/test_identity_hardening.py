@@ -8,9 +8,8 @@ change they describe must then not happen either.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -28,9 +27,10 @@ from app.auth.models import UserSession
 from app.auth.passwords import Passwords
 from app.auth.principal import Principal
 from app.auth.service import IdentityService, LoginOutcome
-from app.db import AsyncSession, create_engine, session_factory, utcnow
+from app.db import AsyncSession, create_engine, session_factory
 from app.users.models import PlatformRole, User
-from tests.support.db import backend, fresh_database
+from tests.support.clock import Clock
+from tests.support.db import backend
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -38,37 +38,6 @@ SALT = "test-salt-key"
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
 STEP = timedelta(seconds=30)
-
-
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=utcnow)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    async with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from app.audit.models import AuditLog
 from app.users.models import User
-from tests.support.fake_oidc import FakeOidcProvider
+from tests.support.fake_oidc import FakeOidcProvider, oidc_config
 from tests.support.gateway import RunningGateway, running_gateway
 
 ME = "{ me { kind email platformRole } }"
@@ -22,33 +22,8 @@ AUDIENCE = "deltallm-admin-api"
 
 
 @pytest.fixture
-async def provider() -> AsyncIterator[FakeOidcProvider]:
-    server = await FakeOidcProvider().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-def oidc_config(provider: FakeOidcProvider) -> dict[str, Any]:
-    return {
-        "model_list": [],
-        "general_settings": {
-            "oidc": {
-                "enabled": True,
-                "issuer": provider.issuer,
-                "client_id": provider.client_id,
-                "client_secret": provider.client_secret,
-                "allowed_domains": ["example.com"],
-                "audience": AUDIENCE,
-            }
-        },
-    }
-
-
-@pytest.fixture
 async def gateway(provider: FakeOidcProvider) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(oidc_config(provider)) as gw:
+    async with running_gateway(oidc_config(provider, audience=AUDIENCE)) as gw:
         yield gw
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import SQLModel, col, select
 
 from app.audit.models import ActorType
-from app.db import AsyncSession, create_engine, session_factory
+from app.db import AsyncSession, create_engine
 from app.db.migrate import MIGRATIONS_DIR, alembic_config, current, downgrade_async, head, upgrade
 from app.db.models import (
     AuditLog,
@@ -49,26 +48,6 @@ TABLES = {
 }
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    async with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
 
 
 async def _add(sessions: Sessions, *rows: SQLModel) -> None:

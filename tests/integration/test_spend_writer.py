@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import create_engine, session_factory
 from app.keys.models import KeyModelSpend, VirtualKey
 from app.limits.periods import parse_duration
 from app.orgs.models import Organization, Team
@@ -24,7 +22,7 @@ from app.spend.records import BudgetState, SpendRecord
 from app.spend.retention import RetentionTask, purge_old_logs
 from app.spend.writer import SpendWriter
 from app.users.models import EndUser, User
-from tests.support.db import fresh_database
+from tests.support.clock import Clock
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DAY1 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -40,35 +38,12 @@ class Tenancy:
     key: str
 
 
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class RecordingAlerts:
     def __init__(self) -> None:
         self.states: list[BudgetState] = []
 
     async def check(self, states: Sequence[BudgetState]) -> None:
         self.states.extend(states)
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[AsyncEngine]:
-    async with fresh_database() as url:
-        engine = create_engine(url)
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> Sessions:
-    return session_factory(engine)
 
 
 async def add(sessions: Sessions, *rows: SQLModel) -> None:
@@ -160,7 +135,7 @@ def as_lists(rows: dict[tuple[date, str], DailySpend]) -> dict[tuple[date, str],
 
 async def test_logs_and_daily_totals_across_batches_and_days(sessions: Sessions) -> None:
     t = await tenancy(sessions)
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     batches = [
         [record(t, "0.0000123456"), record(t, "0.5", started=DAY2), record(None, "0.25")],
         [record(t, "1.0000000001", model_group="claude"), record(t, "0.3", end_user="cust-9")],
@@ -187,7 +162,7 @@ async def test_logs_and_daily_totals_across_batches_and_days(sessions: Sessions)
 
 async def test_entity_spend_increments_are_exact(sessions: Sessions) -> None:
     t = await tenancy(sessions)
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     costs = ["0.0000000001", "0.1234567891", "3.3333333333", "0.0000000009"]
     await writer.write([record(t, costs[0]), record(t, costs[1])])
     await writer.write([record(t, costs[2], ended_at=DAY2), record(t, costs[3])])
@@ -205,7 +180,7 @@ async def test_entity_spend_increments_are_exact(sessions: Sessions) -> None:
 
 async def test_redelivery_changes_nothing(sessions: Sessions) -> None:
     t = await tenancy(sessions)
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     batch = [record(t, "0.75", end_user="cust-1", key_model="gpt-4o") for _ in range(3)]
     assert await writer.write(batch + batch[:1]) == 3
     before = (as_lists(await daily(sessions)), (await one(sessions, VirtualKey, t.key)).spend)
@@ -236,7 +211,7 @@ async def test_period_rollover_resets_spend(sessions: Sessions) -> None:
     async with sessions() as session:
         session.add(KeyModelSpend(key_id=t.key, model_group="gpt-4o", spend=Decimal(4)))
         await session.commit()
-    clock = Clock()
+    clock = Clock(NOW)
     alerts = RecordingAlerts()
     writer = SpendWriter(sessions, alerts, clock)  # type: ignore[arg-type]
     await writer.write([record(t, "0.5", key_model="gpt-4o")])
@@ -273,7 +248,7 @@ async def test_period_rollover_resets_spend(sessions: Sessions) -> None:
 async def test_end_users_are_created_and_charged(sessions: Sessions) -> None:
     await add(sessions, EndUser(external_id="known", max_budget=Decimal(5), spend=Decimal(1)))
     alerts = RecordingAlerts()
-    writer = SpendWriter(sessions, alerts, Clock())  # type: ignore[arg-type]
+    writer = SpendWriter(sessions, alerts, Clock(NOW))  # type: ignore[arg-type]
     await writer.write([record(None, "0.2", end_user="known"), record(None, "0.3", end_user="new")])
     await writer.write([record(None, "0.4", end_user="new")])
     async with sessions() as session:
@@ -291,7 +266,7 @@ async def test_end_users_are_created_and_charged(sessions: Sessions) -> None:
 
 async def test_key_model_spend_is_per_model(sessions: Sessions) -> None:
     t = await tenancy(sessions)
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     await writer.write(
         [
             record(t, "1.5", key_model="gpt-4o"),
@@ -309,7 +284,7 @@ async def test_key_model_spend_is_per_model(sessions: Sessions) -> None:
 
 
 async def test_records_of_deleted_keys_are_still_logged(sessions: Sessions) -> None:
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     gone = Tenancy(org=str(uuid.uuid4()), team=str(uuid.uuid4()), user="u", key=str(uuid.uuid4()))
     assert await writer.write([record(gone, "0.5", key_model="gpt-4o")]) == 1
     assert await count(sessions, KeyModelSpend) == 0
@@ -317,7 +292,7 @@ async def test_records_of_deleted_keys_are_still_logged(sessions: Sessions) -> N
 
 
 async def test_retention_purges_in_batches(sessions: Sessions) -> None:
-    writer = SpendWriter(sessions, clock=Clock())
+    writer = SpendWriter(sessions, clock=Clock(NOW))
     old = [record(None, "0.1", started=DAY1 - timedelta(days=40, minutes=i)) for i in range(23)]
     recent = [record(None, "0.1", started=DAY1) for _ in range(4)]
     await writer.write(old + recent)

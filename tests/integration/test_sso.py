@@ -11,33 +11,13 @@ from sqlmodel import col, select
 
 from app.audit.models import AuditLog
 from app.users.models import User
-from tests.support.fake_oidc import FakeOidcProvider
+from tests.support.fake_oidc import FakeOidcProvider, oidc_config
 from tests.support.gateway import RunningGateway, running_gateway
 
 
 @pytest.fixture
-async def provider() -> AsyncIterator[FakeOidcProvider]:
-    server = await FakeOidcProvider().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def gateway(provider: FakeOidcProvider) -> AsyncIterator[RunningGateway]:
-    config: dict[str, Any] = {
-        "model_list": [],
-        "general_settings": {
-            "oidc": {
-                "enabled": True,
-                "issuer": provider.issuer,
-                "client_id": provider.client_id,
-                "client_secret": provider.client_secret,
-                "allowed_domains": ["example.com"],
-            }
-        },
-    }
+    config = oidc_config(provider)
     async with running_gateway(config) as gw:
         yield gw
 

@@ -18,7 +18,7 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-__all__ = ["FakeOidcProvider"]
+__all__ = ["FakeOidcProvider", "oidc_config"]
 
 
 class FakeOidcProvider:
@@ -134,3 +134,20 @@ class FakeOidcProvider:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
         jwk.update(kid="k1", use="sig", alg="RS256")
         return web.json_response({"keys": [jwk]})
+
+
+def oidc_config(provider: FakeOidcProvider, **oidc: Any) -> dict[str, Any]:
+    """A gateway config with single sign-on through ``provider`` (extra ``oidc`` settings)."""
+    return {
+        "model_list": [],
+        "general_settings": {
+            "oidc": {
+                "enabled": True,
+                "issuer": provider.issuer,
+                "client_id": provider.client_id,
+                "client_secret": provider.client_secret,
+                "allowed_domains": ["example.com"],
+                **oidc,
+            }
+        },
+    }
