@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError
+from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, RateLimitError
 from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
 from app.gateway.metering import BudgetGuard, MeteredStream
@@ -136,9 +136,22 @@ class Gateway:
             started_at=datetime.now(UTC),
             key_model=group if identity is not None and group in identity.model_levels else None,
         )
-        ctx.admission = await self.admitter.admit(
-            ctx.request_id, identity, group, ctx.end_user, tokens=prompt, reserve=reserve
-        )
+        try:
+            ctx.admission = await self.admitter.admit(
+                ctx.request_id, identity, group, ctx.end_user, tokens=prompt, reserve=reserve
+            )
+        except (RateLimitError, PermissionDeniedError) as exc:
+            # Refused calls are logged too (at no cost): the request log shows every 429.
+            self.settler.spawn(
+                self.settler.settle(
+                    facts,
+                    deployment=None,
+                    usage=None,
+                    status=SpendStatus.ERROR,
+                    status_code=exc.status_code,
+                )
+            )
+            raise
         facts.reservation = ctx.admission.reservation if ctx.admission else None
         return facts, prompt, output, output_price
 

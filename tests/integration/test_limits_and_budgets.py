@@ -18,6 +18,7 @@ from app.spend.models import SpendLog
 from app.tokens import estimate_prompt_tokens
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import gql
 from tests.support.tenancy import make_end_user, make_org, make_team, make_user
 
 HI = [{"role": "user", "content": "Hi"}]
@@ -52,11 +53,13 @@ async def ask(gw: RunningGateway, secret: str, model: str = "gpt-a", **kw: Any) 
         )
 
 
-async def recorded(gw: RunningGateway, **where: Any) -> tuple[Decimal, int]:
-    """Spend and request count in the database once queued records are written."""
+async def recorded(gw: RunningGateway, status: str = "ok", **where: Any) -> tuple[Decimal, int]:
+    """Spend and count of the requests that ended with ``status``, once queued records are
+    written (refused calls are logged as errors at no cost)."""
     await gw.runtime.gateway.settler.drain()
     await gw.runtime.spend_queue.flush()
     query = select(func.coalesce(func.sum(SpendLog.cost), 0), func.count(col(SpendLog.id)))
+    query = query.where(SpendLog.status == status)
     for name, value in where.items():
         query = query.where(getattr(SpendLog, name) == value)
     async with gw.runtime.sessions() as session:
@@ -145,8 +148,28 @@ async def test_budget_is_exact_under_concurrency(
     assert outcomes.count("ok") == 20
     spend, count = await recorded(gateway, key_id=created.key.id)
     assert count == 20
+    assert await recorded(gateway, "error", key_id=created.key.id, status_code=429) == (0, 180)
     assert spend == COST * 20
     assert spend <= budget
+
+
+async def test_refused_calls_are_in_the_request_log(gateway: RunningGateway) -> None:
+    created = await gateway.runtime.keys.create(KeySpec(rpm_limit=1))
+    await ask(gateway, created.secret)
+    with pytest.raises(openai.RateLimitError):
+        await ask(gateway, created.secret)
+    await recorded(gateway)
+    body = await gql(
+        gateway,
+        """query($k: ID!) { requestLogs(filter: {keyId: $k}) { totalCount
+        edges { node { status statusCode cost promptTokens } } } }""",
+        {"k": created.key.id},
+    )
+    logs = body["data"]["requestLogs"]
+    assert logs["totalCount"] == 2
+    rows = sorted((e["node"] for e in logs["edges"]), key=lambda r: r["statusCode"])
+    assert [(r["status"], r["statusCode"]) for r in rows] == [("ok", 200), ("error", 429)]
+    assert rows[1]["cost"] == "0" and rows[1]["promptTokens"] == 0
 
 
 async def test_budget_refuses_once_spent(gateway: RunningGateway) -> None:
@@ -195,6 +218,7 @@ async def test_end_user_budget_and_spend(gateway: RunningGateway) -> None:
     await ask(gateway, created.secret, extra_headers={"x-deltallm-end-user-id": "someone-else"})
     spend, count = await recorded(gateway, end_user="customer-7")
     assert (spend, count) == (COST, 1)
+    assert await recorded(gateway, "error", end_user="customer-7", status_code=429) == (0, 1)
 
 
 async def test_org_budget_shared_by_teams(gateway: RunningGateway) -> None:

@@ -204,9 +204,11 @@ async def test_budget_holds_across_two_instances(fake_openai: FakeOpenAI) -> Non
         for g in gateways:
             await g.runtime.gateway.settler.drain()
             await g.runtime.spend_queue.flush()
+        totals = select(SpendLog.status, func.sum(SpendLog.cost), func.count(col(SpendLog.id)))
         async with gateways[0].runtime.sessions() as session:
-            total, count = (
-                await session.exec(select(func.sum(SpendLog.cost), func.count(col(SpendLog.id))))
-            ).one()
+            rows = (await session.exec(totals.group_by(SpendLog.status))).all()
+        by_status = {status: (cost, count) for status, cost, count in rows}
+        total, count = by_status["ok"]
         assert count == 20
+        assert (Decimal(by_status["error"][0]), by_status["error"][1]) == (0, 180)
         assert Decimal(total) == Decimal("0.012") * 20 <= budget
