@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from app.auth.principal import Principal
-from app.users.models import PlatformRole
+from app.users.models import OrgRole, PlatformRole, TeamRole
 from app.users.models import User as UserRow
 from graphql_schema.keys.types import UserError
 
@@ -15,8 +15,21 @@ __all__ = ["LoginPayload", "MfaEnrollment", "User", "UserPayload", "UserUpdatePa
 
 
 @strawberry.type
+class OrgRoleGrant:
+    org_id: strawberry.ID
+    role: OrgRole
+
+
+@strawberry.type
+class TeamRoleGrant:
+    team_id: strawberry.ID
+    role: TeamRole
+
+
+@strawberry.type
 class Viewer:
-    """``mfaSetupRequired``: an administrator who must set up MFA before anything else."""
+    """``mfaSetupRequired``: an administrator who must set up MFA before anything else.
+    ``orgRoles``/``teamRoles``: the caller's roles, so a client can show what they may do."""
 
     kind: str
     id: str | None
@@ -25,6 +38,8 @@ class Viewer:
     must_change_password: bool
     mfa_setup_required: bool
     org_ids: list[strawberry.ID]
+    org_roles: list[OrgRoleGrant]
+    team_roles: list[TeamRoleGrant]
 
     @classmethod
     def of(cls, principal: Principal) -> Viewer:
@@ -36,6 +51,14 @@ class Viewer:
             must_change_password=principal.must_change_password,
             mfa_setup_required=principal.mfa_pending,
             org_ids=[strawberry.ID(o) for o in principal.org_roles],
+            org_roles=[
+                OrgRoleGrant(org_id=strawberry.ID(o), role=r)
+                for o, r in sorted(principal.org_roles.items())
+            ],
+            team_roles=[
+                TeamRoleGrant(team_id=strawberry.ID(t), role=r)
+                for t, r in sorted(principal.team_roles.items())
+            ],
         )
 
 

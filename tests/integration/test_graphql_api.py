@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from app.audit.models import ActorType, AuditLog
-from app.users.models import OrgRole, PlatformRole
+from app.users.models import OrgRole, PlatformRole, TeamRole
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import CREATE_ORG, CREATE_TEAM, codes, gql, new_org, new_team, signed_in
@@ -312,3 +312,25 @@ async def test_blocking_a_team_or_organization_refuses_its_keys(gateway: Running
         query = select(AuditLog.action).where(col(AuditLog.action).contains("block"))
         actions = (await session.exec(query.order_by(col(AuditLog.created_at)))).all()
     assert actions == ["team.block", "team.unblock", "organization.block", "organization.unblock"]
+
+
+async def test_me_names_the_callers_roles(gateway: RunningGateway) -> None:
+    org_id = await new_org(gateway)
+    team_id = await new_team(gateway, org_id)
+    user_id, headers = await signed_in(
+        gateway, orgs={org_id: OrgRole.ORG_BILLING}, teams={team_id: TeamRole.TEAM_DEVELOPER}
+    )
+    body = await gql(
+        gateway,
+        "{ me { id kind orgIds orgRoles { orgId role } teamRoles { teamId role } } }",
+        headers=headers,
+    )
+    assert body["data"]["me"] == {
+        "id": user_id,
+        "kind": "user",
+        "orgIds": [org_id],
+        "orgRoles": [{"orgId": org_id, "role": "ORG_BILLING"}],
+        "teamRoles": [{"teamId": team_id, "role": "TEAM_DEVELOPER"}],
+    }
+    master = await gql(gateway, "{ me { orgRoles { orgId } teamRoles { teamId } } }")
+    assert master["data"]["me"] == {"orgRoles": [], "teamRoles": []}
