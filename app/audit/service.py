@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -65,10 +66,18 @@ async def audit_page(
     *,
     target_type: str | None = None,
     target_id: str | None = None,
+    actor_id: str | None = None,
+    action: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
     first: int = 50,
     after: str | None = None,
 ) -> Page[AuditLog]:
-    """Audit rows of these organizations (every row when None), oldest first."""
+    """Audit rows of these organizations (every row when None), oldest first.
+
+    ``action`` is one action (``key.create``) or, ending in a dot, a family (``key.``);
+    ``start`` is inclusive, ``end`` exclusive.
+    """
     query = select(AuditLog)
     if org_ids is not None:
         query = query.where(col(AuditLog.org_id).in_(org_ids))
@@ -76,6 +85,16 @@ async def audit_page(
         query = query.where(AuditLog.target_type == target_type)
     if target_id is not None:
         query = query.where(AuditLog.target_id == target_id)
+    if actor_id is not None:
+        query = query.where(AuditLog.actor_id == actor_id)
+    if action is not None and action.endswith("."):
+        query = query.where(col(AuditLog.action).startswith(action, autoescape=True))
+    elif action is not None:
+        query = query.where(AuditLog.action == action)
+    if start is not None:
+        query = query.where(col(AuditLog.created_at) >= start)
+    if end is not None:
+        query = query.where(col(AuditLog.created_at) < end)
     async with sessions() as session:
         return await paginate(session, query, AuditLog, first=first, after=after)
 

@@ -212,16 +212,23 @@ class KeyService:
         *,
         org_ids: frozenset[str] | None,
         team_id: str | None = None,
+        user_id: str | None = None,
+        search: str | None = None,
         include_revoked: bool = False,
         first: int = 50,
         after: str | None = None,
     ) -> Page[VirtualKey]:
-        """Keys inside ``org_ids`` (all keys when None), newest last, one page."""
+        """Keys inside ``org_ids`` (all keys when None), newest last, one page; ``search``
+        matches part of the alias."""
         query = select(VirtualKey)
         if org_ids is not None:
             query = query.where(col(VirtualKey.org_id).in_(org_ids))
         if team_id is not None:
             query = query.where(VirtualKey.team_id == team_id)
+        if user_id is not None:
+            query = query.where(VirtualKey.user_id == user_id)
+        if search:
+            query = query.where(col(VirtualKey.alias).icontains(search, autoescape=True))
         if not include_revoked:
             query = query.where(col(VirtualKey.revoked_at).is_(None))
         async with self._sessions() as session:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 from strawberry.types import Info
 
 from app.db.pagination import paginate
@@ -26,7 +27,28 @@ class IdentityQueries:
     @strawberry.field(
         extensions=platform_role(PlatformRole.PLATFORM_ADMIN, PlatformRole.PLATFORM_CO_ADMIN)
     )
-    async def users(self, info: Ctx, first: int = 50, after: str | None = None) -> Connection[User]:
+    async def users(
+        self,
+        info: Ctx,
+        first: int = 50,
+        after: str | None = None,
+        search: str | None = None,
+        role: PlatformRole | None = None,
+        blocked: bool | None = None,
+    ) -> Connection[User]:
+        """Every account; ``search`` matches part of the e-mail or display name."""
+        query = select(UserRow)
+        if search:
+            query = query.where(
+                or_(
+                    col(UserRow.email).icontains(search, autoescape=True),
+                    col(UserRow.display_name).icontains(search, autoescape=True),
+                )
+            )
+        if role is not None:
+            query = query.where(UserRow.platform_role == role)
+        if blocked is not None:
+            query = query.where(UserRow.blocked == blocked)
         async with info.context.runtime.sessions() as session:
-            page = await paginate(session, select(UserRow), UserRow, first=first, after=after)
+            page = await paginate(session, query, UserRow, first=first, after=after)
         return connection(page, User.of)

@@ -27,12 +27,17 @@ class KeyQueries:
         after: str | None = None,
         team_id: strawberry.ID | None = None,
         include_revoked: bool = False,
+        user_id: strawberry.ID | None = None,
+        search: str | None = None,
     ) -> Connection[VirtualKey]:
-        """Keys of the organizations the caller may see (every key for platform admins)."""
+        """Keys of the organizations the caller may see (every key for platform admins);
+        ``search`` matches part of the alias."""
         principal = info.context.require_principal()
         page = await info.context.runtime.keys.page(
             org_ids=principal.visible_org_ids(),
             team_id=str(team_id) if team_id is not None else None,
+            user_id=str(user_id) if user_id is not None else None,
+            search=search,
             include_revoked=include_revoked,
             first=first,
             after=after,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -96,14 +96,23 @@ class SpendQueries:
         after: str | None = None,
         target_type: str | None = None,
         target_id: str | None = None,
+        actor_id: str | None = None,
+        action: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> Connection[AuditEntry]:
-        """Platform admins read every entry; org owners, admins and auditors their org's."""
+        """Platform admins read every entry; org owners, admins and auditors their org's.
+        ``action``: one action (``key.create``) or a family ending in a dot (``key.``)."""
         scope = info.context.require_principal().audited_org_ids()
         page = await audit_page(
             info.context.runtime.sessions,
             scope,
             target_type=target_type,
             target_id=target_id,
+            actor_id=actor_id,
+            action=action,
+            start=start,
+            end=end,
             first=first,
             after=after,
         )

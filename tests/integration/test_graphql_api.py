@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import openai
 import pytest
@@ -13,7 +15,7 @@ from app.users.models import OrgRole, PlatformRole, TeamRole
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import CREATE_ORG, CREATE_TEAM, codes, gql, new_org, new_team, signed_in
-from tests.support.tenancy import make_user
+from tests.support.tenancy import make_member, make_user
 
 
 @pytest.fixture
@@ -334,3 +336,62 @@ async def test_me_names_the_callers_roles(gateway: RunningGateway) -> None:
     }
     master = await gql(gateway, "{ me { orgRoles { orgId } teamRoles { teamId } } }")
     assert master["data"]["me"] == {"orgRoles": [], "teamRoles": []}
+
+
+async def test_lists_filter_for_admin_screens(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    await make_user(sessions, email="ada@example.com", display_name="Ada Lovelace")
+    await make_user(sessions, email="bob@example.com", blocked=True)
+    await make_user(
+        sessions, email="cy_1@example.com", platform_role=PlatformRole.PLATFORM_CO_ADMIN
+    )
+    users = """query($s: String, $r: PlatformRole, $b: Boolean) {
+        users(search: $s, role: $r, blocked: $b) { edges { node { email } } } }"""
+
+    async def emails(**variables: Any) -> list[str]:
+        body = await gql(gateway, users, variables)
+        return [e["node"]["email"] for e in body["data"]["users"]["edges"]]
+
+    assert await emails(s="LOVELACE") == ["ada@example.com"]
+    assert await emails(s="bob") == ["bob@example.com"]
+    assert await emails(s="y_1") == ["cy_1@example.com"]
+    assert await emails(s="_") == ["cy_1@example.com"]  # a wildcard character is literal
+    assert await emails(r="PLATFORM_CO_ADMIN") == ["cy_1@example.com"]
+    assert await emails(b=True) == ["bob@example.com"]
+
+    org_id = await new_org(gateway)
+    team_id = await new_team(gateway, org_id)
+    owner = await make_user(sessions)
+    await make_member(sessions, org_id, owner.id, OrgRole.ORG_MEMBER)
+    for alias, user_id in (("checkout-prod", owner.id), ("checkout-dev", None), ("search", None)):
+        created = await gql(
+            gateway,
+            """mutation($a: String!, $t: ID!, $u: ID) { createKey(input: {alias: $a,
+            teamId: $t, userId: $u}) { errors { code } } }""",
+            {"a": alias, "t": team_id, "u": user_id},
+        )
+        assert created["data"]["createKey"]["errors"] == []
+    keys = """query($s: String, $u: ID) { keys(search: $s, userId: $u)
+        { edges { node { alias } } } }"""
+    found = await gql(gateway, keys, {"s": "CHECKOUT"})
+    assert [e["node"]["alias"] for e in found["data"]["keys"]["edges"]] == [
+        "checkout-prod",
+        "checkout-dev",
+    ]
+    mine = await gql(gateway, keys, {"u": owner.id})
+    assert [e["node"]["alias"] for e in mine["data"]["keys"]["edges"]] == ["checkout-prod"]
+
+    audit = """query($a: String, $actor: String, $start: DateTime, $end: DateTime) {
+        auditLog(action: $a, actorId: $actor, start: $start, end: $end)
+        { totalCount edges { node { action } } } }"""
+    body = await gql(gateway, audit, {"a": "key."})
+    assert [e["node"]["action"] for e in body["data"]["auditLog"]["edges"]] == ["key.create"] * 3
+    body = await gql(gateway, audit, {"a": "team.create", "actor": "master"})
+    assert body["data"]["auditLog"]["totalCount"] == 1
+    body = await gql(gateway, audit, {"a": "key", "actor": "someone-else"})
+    assert body["data"]["auditLog"]["totalCount"] == 0
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    body = await gql(gateway, audit, {"start": later})
+    assert body["data"]["auditLog"]["totalCount"] == 0
+    body = await gql(gateway, audit, {"end": later})
+    assert body["data"]["auditLog"]["totalCount"] == 5  # org, team, three keys

@@ -49,7 +49,8 @@ async def make_team(sessions: Sessions, org: Organization, **fields: Any) -> Tea
 
 
 async def make_user(sessions: Sessions, **fields: Any) -> User:
-    user: User = await _add(sessions, User(email=f"u{uuid.uuid4().hex[:8]}@example.com", **fields))
+    fields.setdefault("email", f"u{uuid.uuid4().hex[:8]}@example.com")
+    user: User = await _add(sessions, User(**fields))
     return user
 
 
