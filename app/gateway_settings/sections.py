@@ -26,7 +26,6 @@ __all__ = [
     "GuardrailPolicy",
     "HealthCheckSettings",
     "PiiAction",
-    "config_guardrails",
 ]
 
 # Router settings an admin may change at run time (the Redis connection may not).
@@ -175,14 +174,10 @@ class GuardrailPolicy(_Strict):
         return data
 
 
-def config_guardrails(config: GatewayConfig) -> list[GuardrailPolicy]:
-    return [GuardrailPolicy.from_entry(entry) for entry in config.guardrails]
-
-
 class EffectiveSettings(BaseModel):
     """What the gateway runs with now: the file's values and the admins' changes."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     router: RouterSettings
     router_overridden: tuple[str, ...] = ()

@@ -33,7 +33,6 @@ from app.gateway_settings.sections import (
     EffectiveSettings,
     GuardrailPolicy,
     HealthCheckSettings,
-    config_guardrails,
 )
 
 __all__ = ["SECTIONS", "SettingsService", "effective_settings", "load_setting_rows"]
@@ -50,10 +49,12 @@ _PREFIXES = (*(f"{section}." for section in SECTIONS), _GUARDRAIL)
 _SECRET = "api_key_encrypted"
 
 
-def _first_error(exc: ValidationError, section: str) -> BadRequestError:
+def _first_error(exc: ValidationError) -> BadRequestError:
+    """The first problem, naming the field it is about."""
     error = exc.errors()[0]
     path = ".".join(str(p) for p in error["loc"])
-    return BadRequestError(f"{path}: {error['msg']}", param=f"{section}.{path}".rstrip("."))
+    field = str(error["loc"][0]) if error["loc"] else None
+    return BadRequestError(f"{path}: {error['msg']}", param=field)
 
 
 def _overlay(
@@ -77,13 +78,12 @@ def _section(
     try:
         return model.model_validate(values), changed
     except ValidationError as exc:
-        log.warning("ignoring stored %s settings: %s", section, _first_error(exc, section).message)
+        log.warning("ignoring stored %s settings: %s", section, _first_error(exc).message)
         return base, ()
 
 
-def _guardrails(
-    config: GatewayConfig, rows: Mapping[str, Any], box: SecretBox
-) -> tuple[GuardrailPolicy, ...]:
+def _config_guardrails(config: GatewayConfig) -> dict[str, GuardrailPolicy]:
+    """``config.yaml``'s guardrails by name (``check-config`` reports the invalid ones)."""
     policies: dict[str, GuardrailPolicy] = {}
     for entry in config.guardrails:
         try:
@@ -92,6 +92,13 @@ def _guardrails(
             log.warning("skipping guardrail %s: %s", entry.get("guardrail_name"), exc)
             continue
         policies[policy.name] = policy
+    return policies
+
+
+def _guardrails(
+    config: GatewayConfig, rows: Mapping[str, Any], box: SecretBox
+) -> tuple[GuardrailPolicy, ...]:
+    policies = _config_guardrails(config)
     for key, value in sorted(rows.items()):
         if not key.startswith(_GUARDRAIL) or not isinstance(value, dict):
             continue
@@ -150,6 +157,7 @@ class SettingsService:
         self._config = config
         self._box = SecretBox(salt)
         self._notifier = notifier
+        self._from_config = frozenset(_config_guardrails(config))
 
     async def current(self) -> EffectiveSettings:
         return effective_settings(self._config, await load_setting_rows(self._sessions), self._box)
@@ -211,7 +219,7 @@ class SettingsService:
         try:
             dumped = model.model_validate(values).model_dump(mode="json")
         except ValidationError as exc:
-            raise _first_error(exc, section) from None
+            raise _first_error(exc) from None
         return {key: dumped[key.partition(".")[2]] for key in proposed}
 
     async def set_guardrail(
@@ -222,7 +230,7 @@ class SettingsService:
         ``keep_key``: keep the stored API key (``api_key`` is then ignored).
         """
         name = str(data.get("name", ""))
-        if any(g.name == name for g in config_guardrails_safe(self._config)):
+        if name in self._from_config:
             raise BadRequestError(
                 f"guardrail {name!r} is defined in config.yaml; change it there",
                 param="name",
@@ -242,16 +250,16 @@ class SettingsService:
                     {**data, "api_key": self._box.decrypt(encrypted) if encrypted else None}
                 )
             except ValidationError as exc:
-                raise _first_error(exc, "guardrail") from None
-            if policy.api_base is not None and row is not None and keep_key:
-                old_base = stored.get("api_base")
-                if encrypted and old_base and old_base != policy.api_base:
-                    raise BadRequestError(
-                        "give the API key again when api_base changes",
-                        param="guardrail.apiKey",
-                        code="api_key_required",
-                    )
-            await _put(session, key, policy.stored(encrypted), actor.id)
+                raise _first_error(exc) from None
+            moved = stored.get("api_base") not in (None, policy.api_base)
+            if keep_key and encrypted and policy.api_base is not None and moved:
+                raise BadRequestError(
+                    "give the API key again when api_base changes",
+                    param="api_key",
+                    code="api_key_required",
+                )
+            value = policy.stored(encrypted)
+            await _put(session, key, value, actor.id)
             record(
                 session,
                 actor,
@@ -259,7 +267,7 @@ class SettingsService:
                 "guardrail",
                 name,
                 before=_public(stored) if row is not None else None,
-                after=_public(policy.stored(encrypted)),
+                after=_public(value),
             )
         await self._notifier.publish()
         return policy
@@ -271,7 +279,7 @@ class SettingsService:
                 await session.exec(select(GatewaySetting).where(GatewaySetting.key == key))
             ).first()
             if row is None:
-                if any(g.name == name for g in config_guardrails_safe(self._config)):
+                if name in self._from_config:
                     raise BadRequestError(
                         f"guardrail {name!r} is defined in config.yaml; remove it there",
                         param="name",
@@ -282,13 +290,6 @@ class SettingsService:
             await session.delete(row)
             record(session, actor, "settings.guardrail.delete", "guardrail", name, before=before)
         await self._notifier.publish()
-
-
-def config_guardrails_safe(config: GatewayConfig) -> list[GuardrailPolicy]:
-    try:
-        return config_guardrails(config)
-    except ValidationError:
-        return []
 
 
 def _public(stored: dict[str, Any]) -> dict[str, Any]:

@@ -74,10 +74,6 @@ class HealthChecker:
     async def check_all(self) -> list[DeploymentHealth]:
         return list(await asyncio.gather(*(self.probe(d) for d in self.router.deployments)))
 
-    def start(self, interval: float) -> None:
-        """Probe every ``interval`` seconds in the background until ``stop``."""
-        self.configure(interval, self.timeout)
-
     def configure(self, interval: float | None, timeout: float) -> None:
         """Run the background loop every ``interval`` seconds (``None``: not at all)."""
         self.timeout = timeout

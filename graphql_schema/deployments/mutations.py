@@ -16,7 +16,7 @@ from graphql_schema.deployments.types import (
     ModelDeployment,
     ModelDeploymentPayload,
 )
-from graphql_schema.keys.types import UserError
+from graphql_schema.keys.errors import user_errors
 from graphql_schema.permissions import platform_role
 
 __all__ = ["DeploymentMutations"]
@@ -41,10 +41,6 @@ class UpdateModelDeploymentInput:
     model_info: JSON | None = None
 
 
-def _errors(exc: BadRequestError) -> list[UserError]:
-    return [UserError(field=exc.param, message=exc.message, code=exc.code or "invalid")]
-
-
 def _object(value: object, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequestError(f"{name} must be an object", param=name)
@@ -66,7 +62,7 @@ class DeploymentMutations:
                 _object(input.model_info if input.model_info is not None else {}, "model_info"),
             )
         except BadRequestError as exc:
-            return ModelDeploymentPayload(deployment=None, errors=_errors(exc))
+            return ModelDeploymentPayload(deployment=None, errors=user_errors(exc))
         return ModelDeploymentPayload(deployment=ModelDeployment.of(view), errors=[])
 
     @strawberry.mutation(extensions=platform_role(PlatformRole.PLATFORM_ADMIN))
@@ -87,7 +83,7 @@ class DeploymentMutations:
                 ),
             )
         except BadRequestError as exc:
-            return ModelDeploymentPayload(deployment=None, errors=_errors(exc))
+            return ModelDeploymentPayload(deployment=None, errors=user_errors(exc))
         return ModelDeploymentPayload(deployment=ModelDeployment.of(view), errors=[])
 
     @strawberry.mutation(extensions=platform_role(PlatformRole.PLATFORM_ADMIN))

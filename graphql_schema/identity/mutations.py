@@ -29,24 +29,13 @@ from graphql_schema.identity.types import (
     UserPayload,
     UserUpdatePayload,
 )
-from graphql_schema.keys.types import UserError
+from graphql_schema.keys.errors import UserError, user_errors
 from graphql_schema.permissions import platform_role, public, signed_in
 
 __all__ = ["IdentityMutations"]
 
 Ctx = Info[GraphQLContext, Any]
 _ADMINS = (PlatformRole.PLATFORM_ADMIN, PlatformRole.PLATFORM_CO_ADMIN)
-
-
-def _camel(name: str | None) -> str | None:
-    if name is None:
-        return None
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _error(exc: DeltaLLMError) -> list[UserError]:
-    return [UserError(field=_camel(exc.param), message=exc.message, code=exc.code or "invalid")]
 
 
 def _user_id(info: Ctx) -> str:
@@ -86,7 +75,7 @@ class IdentityMutations:
             )
         except AuthenticationError as exc:
             return LoginPayload(
-                ok=False, mfa_required=False, must_change_password=False, errors=_error(exc)
+                ok=False, mfa_required=False, must_change_password=False, errors=user_errors(exc)
             )
         if result.outcome is LoginOutcome.MFA_REQUIRED:
             return LoginPayload(ok=False, mfa_required=True, must_change_password=False, errors=[])
@@ -117,7 +106,7 @@ class IdentityMutations:
                 actor=info.context.require_principal().actor(),
             )
         except (AuthenticationError, BadRequestError) as exc:
-            return _error(exc)
+            return user_errors(exc)
         return []
 
     @strawberry.mutation(extensions=signed_in())
@@ -153,7 +142,7 @@ class IdentityMutations:
                 user_id, code, actor=info.context.require_principal().actor()
             )
         except (AuthenticationError, BadRequestError) as exc:
-            return UserUpdatePayload(user=None, errors=_error(exc))
+            return UserUpdatePayload(user=None, errors=user_errors(exc))
         return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
@@ -174,7 +163,7 @@ class IdentityMutations:
                 email, password, role, display_name=display_name, actor=principal.actor()
             )
         except DeltaLLMError as exc:
-            return UserPayload(user=None, temporary_password=None, errors=_error(exc))
+            return UserPayload(user=None, temporary_password=None, errors=user_errors(exc))
         return UserPayload(user=User.of(user), temporary_password=password, errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
@@ -185,7 +174,7 @@ class IdentityMutations:
         try:
             password = await runtime.identity.reset_password(str(user_id), by=principal)
         except UserNotFoundError as exc:
-            return UserPayload(user=None, temporary_password=None, errors=_error(exc))
+            return UserPayload(user=None, temporary_password=None, errors=user_errors(exc))
         async with runtime.sessions() as session:
             user = await session.get(UserRow, str(user_id))
         assert user is not None
@@ -198,7 +187,7 @@ class IdentityMutations:
         try:
             user = await info.context.runtime.identity.reset_mfa(str(user_id), by=principal)
         except UserNotFoundError as exc:
-            return UserUpdatePayload(user=None, errors=_error(exc))
+            return UserUpdatePayload(user=None, errors=user_errors(exc))
         return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
@@ -216,7 +205,7 @@ class IdentityMutations:
                 str(user_id), role, by=principal
             )
         except UserNotFoundError as exc:
-            return UserUpdatePayload(user=None, errors=_error(exc))
+            return UserUpdatePayload(user=None, errors=user_errors(exc))
         return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))

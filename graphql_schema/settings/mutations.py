@@ -15,7 +15,7 @@ from app.errors import BadRequestError
 from app.gateway_settings.sections import CacheType, GuardrailKind, GuardrailMode, PiiAction
 from app.users.models import PlatformRole
 from graphql_schema.context import GraphQLContext
-from graphql_schema.keys.types import UserError
+from graphql_schema.keys.errors import user_errors
 from graphql_schema.permissions import platform_role
 from graphql_schema.settings.types import (
     CacheSettings,
@@ -100,10 +100,6 @@ class GuardrailPolicyInput:
     threshold: float | None = None
 
 
-def _errors(exc: BadRequestError) -> list[UserError]:
-    return [UserError(field=exc.param, message=exc.message, code=exc.code or "invalid")]
-
-
 def _given(input: object, names: list[str]) -> dict[str, Any]:
     return {
         name: value for name in names if (value := getattr(input, name)) is not strawberry.UNSET
@@ -155,7 +151,7 @@ class SettingsMutations:
                 principal.actor(), "router", _router_changes(input)
             )
         except BadRequestError as exc:
-            return RouterSettingsPayload(settings=None, errors=_errors(exc))
+            return RouterSettingsPayload(settings=None, errors=user_errors(exc))
         return RouterSettingsPayload(
             settings=RouterSettings.of(settings.router, settings.router_overridden), errors=[]
         )
@@ -170,7 +166,7 @@ class SettingsMutations:
         try:
             settings = await service.update_section(principal.actor(), "health_checks", changes)
         except BadRequestError as exc:
-            return HealthCheckSettingsPayload(settings=None, errors=_errors(exc))
+            return HealthCheckSettingsPayload(settings=None, errors=user_errors(exc))
         return HealthCheckSettingsPayload(
             settings=HealthCheckSettings.of(
                 settings.health_checks, settings.health_checks_overridden
@@ -190,7 +186,7 @@ class SettingsMutations:
         try:
             settings = await service.update_section(principal.actor(), "cache", changes)
         except BadRequestError as exc:
-            return CacheSettingsPayload(settings=None, errors=_errors(exc))
+            return CacheSettingsPayload(settings=None, errors=user_errors(exc))
         return CacheSettingsPayload(
             settings=CacheSettings.of(settings.cache, settings.cache_overridden), errors=[]
         )
@@ -219,7 +215,7 @@ class SettingsMutations:
                 keep_key=keep,
             )
         except BadRequestError as exc:
-            return GuardrailPolicyPayload(guardrail=None, errors=_errors(exc))
+            return GuardrailPolicyPayload(guardrail=None, errors=user_errors(exc))
         return GuardrailPolicyPayload(guardrail=GuardrailPolicy.of(policy), errors=[])
 
     @strawberry.mutation(extensions=_ADMIN)
@@ -228,5 +224,5 @@ class SettingsMutations:
         try:
             await info.context.runtime.gateway_settings.delete_guardrail(principal.actor(), name)
         except BadRequestError as exc:
-            return DeleteGuardrailPolicyPayload(deleted_name=None, errors=_errors(exc))
+            return DeleteGuardrailPolicyPayload(deleted_name=None, errors=user_errors(exc))
         return DeleteGuardrailPolicyPayload(deleted_name=name, errors=[])

@@ -24,7 +24,7 @@ from app.gateway_settings.sections import (
 from app.gateway_settings.sections import (
     HealthCheckSettings as HealthRow,
 )
-from graphql_schema.keys.types import UserError
+from graphql_schema.keys.errors import UserError, camel
 
 __all__ = [
     "CacheSettings",
@@ -252,7 +252,4 @@ class DeleteGuardrailPolicyPayload:
 
 
 def _camel(name: str) -> str:
-    if name == "model_group_alias":
-        return "modelGroupAliases"
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return "modelGroupAliases" if name == "model_group_alias" else camel(name)

@@ -210,7 +210,7 @@ async def test_bad_model_info_and_name_are_user_errors(gateway: RunningGateway) 
     assert error["field"] == "model_info.mode"
     body = await gql(gateway, CREATE, {"input": {"modelName": "", "params": {"model": "openai/x"}}})
     [error] = body["data"]["createModelDeployment"]["errors"]
-    assert error["field"] == "model_name"
+    assert error["field"] == "modelName"
 
 
 async def test_only_platform_admins_change_models(

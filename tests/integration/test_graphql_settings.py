@@ -203,10 +203,10 @@ async def test_router_settings_take_effect_and_revert(
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"numRetries": 11}, "router.num_retries"),
-        ({"timeout": 0}, "router.timeout"),
-        ({"allowedFails": 0}, "router.allowed_fails"),
-        ({"cooldownTime": -1}, "router.cooldown_time"),
+        ({"numRetries": 11}, "numRetries"),
+        ({"timeout": 0}, "timeout"),
+        ({"allowedFails": 0}, "allowedFails"),
+        ({"cooldownTime": -1}, "cooldownTime"),
     ],
 )
 async def test_bad_router_settings_are_user_errors(
@@ -251,7 +251,7 @@ async def test_health_checks_start_and_stop_at_run_time(
     count = len(fake_openai.requests)
     body = await gql(gateway, HEALTH, {"input": {"interval": 1}})
     assert body["data"]["updateHealthCheckSettings"]["errors"] == [
-        {"field": "health_checks.interval", "code": "invalid"}
+        {"field": "interval", "code": "invalid"}
     ]
     await asyncio.sleep(0.3)
     assert len(fake_openai.requests) == count
@@ -284,9 +284,9 @@ async def test_cache_settings_are_validated_and_stored(gateway: RunningGateway) 
     }
     assert gateway.runtime.effective_settings.cache.ttl == 120
     for changes, field in (
-        ({"ttl": 0}, "cache.ttl"),
-        ({"callTypes": ["images"]}, "cache.call_types"),
-        ({"namespace": "bad space"}, "cache.namespace"),
+        ({"ttl": 0}, "ttl"),
+        ({"callTypes": ["images"]}, "callTypes"),
+        ({"namespace": "bad space"}, "namespace"),
     ):
         body = await gql(gateway, CACHE, {"input": changes})
         result = body["data"]["updateCacheSettings"]
@@ -345,7 +345,7 @@ async def test_guardrail_policies_keep_their_keys_secret(gateway: RunningGateway
     body = await gql(gateway, SET_GUARD, {"input": moved})
     assert body["data"]["setGuardrailPolicy"]["errors"] == [
         {
-            "field": "guardrail.apiKey",
+            "field": "apiKey",
             "message": "give the API key again when api_base changes",
             "code": "api_key_required",
         }
@@ -375,15 +375,15 @@ async def test_guardrail_policies_keep_their_keys_secret(gateway: RunningGateway
     ("changes", "field", "code"),
     [
         ({"name": "from-file"}, "name", "defined_in_config"),
-        ({"name": "has space"}, "guardrail.name", "invalid"),
-        ({"apiBase": "ftp://guard.example.com"}, "guardrail.api_base", "invalid"),
-        ({"apiBase": "https://user:pw@guard.example.com"}, "guardrail.api_base", "invalid"),
+        ({"name": "has space"}, "name", "invalid"),
+        ({"apiBase": "ftp://guard.example.com"}, "apiBase", "invalid"),
+        ({"apiBase": "https://user:pw@guard.example.com"}, "apiBase", "invalid"),
         (
             {"piiEntities": [{"entity": "email", "action": "MASK"}]},
-            "guardrail.pii_entities",
+            "piiEntities",
             "invalid",
         ),
-        ({"threshold": 1.5}, "guardrail.threshold", "invalid"),
+        ({"threshold": 1.5}, "threshold", "invalid"),
     ],
 )
 async def test_bad_guardrail_policies_are_user_errors(
