@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,20 +38,27 @@ async def gateway() -> AsyncIterator[RunningGateway]:
         yield gw
 
 
+# Set only while the measured query runs. Tasks started from it inherit the value, and
+# SQLAlchemy runs each statement in the context of the task that awaits it, so background
+# work (reloads after a change notice, the invalidation poller) is not counted.
+_MEASURED: ContextVar[bool] = ContextVar("measured", default=False)
+
+
 @contextmanager
 def counting(gw: RunningGateway) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # The key-invalidation poller reads gateway_settings in the background: not ours.
-        if "gateway_settings" not in statement:
+        if _MEASURED.get():
             statements.append(statement)
 
     engine = gw.runtime.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
+    token = _MEASURED.set(True)
     try:
         yield statements
     finally:
+        _MEASURED.reset(token)
         event.remove(engine, "before_cursor_execute", count)
 
 
@@ -83,7 +91,7 @@ async def test_lists_cost_the_same_for_1_and_50_rows(gateway: RunningGateway, qu
     await add_orgs(gateway, 49)
     fifty = await statements_for(gateway, query)
     assert one == fifty
-    assert one <= 4
+    assert 1 <= one <= 4
 
 
 END_USERS = "{ endUsers(first: 100) { totalCount edges { node { externalId spend blocked } } } }"
@@ -97,7 +105,7 @@ async def test_end_users_cost_the_same_for_1_and_50_rows(gateway: RunningGateway
         await make_end_user(sessions, f"customer-{n}")
     fifty = await statements_for(gateway, END_USERS)
     assert one == fifty
-    assert one <= 2
+    assert 1 <= one <= 2
 
 
 MEMBERS = """query($o: ID!, $t: ID!) {
@@ -122,7 +130,7 @@ async def test_members_cost_the_same_for_1_and_50_rows(gateway: RunningGateway) 
     await add_members(49)
     fifty = await statements_for(gateway, MEMBERS, variables)
     assert one == fifty
-    assert one <= 7
+    assert 1 <= one <= 7
 
 
 @pytest.fixture
@@ -191,7 +199,7 @@ async def test_flat_lists_cost_the_same_for_1_and_50_rows(
     await add(serving, 49)
     fifty = await statements_for(serving, query)
     assert one == fifty
-    assert one <= 3
+    assert 1 <= one <= 3
 
 
 async def test_teams_of_an_org_cost_the_same_for_1_and_50_rows(gateway: RunningGateway) -> None:
@@ -205,4 +213,4 @@ async def test_teams_of_an_org_cost_the_same_for_1_and_50_rows(gateway: RunningG
         await make_team(sessions, org)
     fifty = await statements_for(gateway, query, {"o": org.id})
     assert one == fifty
-    assert one <= 2
+    assert 1 <= one <= 2
