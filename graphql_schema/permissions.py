@@ -4,7 +4,9 @@
 platform role. ``@requiresOrgRole(roles: [...], of: "...", teamRoles: [...])``: one of
 ``roles`` in the organization that the named argument (an org id, or a team or key id)
 belongs to, or one of ``teamRoles`` in the team it belongs to (``teamId``: that team;
-``keyId``: the key's team). Platform admins always pass, co-admins for reads. Rules about
+``keyId``: the key's team). ``@requiresAnyOrgRole(roles: [...])``: one of ``roles`` in
+at least one organization, for lists that show each caller the organizations where they
+hold it. Platform admins always pass, co-admins for reads. Rules about
 whose key it is (a team_developer changes only their own keys) are checked by the
 resolver with :meth:`Principal.require_key_change`, inside the change's transaction.
 """
@@ -26,7 +28,7 @@ from app.orgs.models import Team
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 
-__all__ = ["org_role", "platform_role", "public", "signed_in"]
+__all__ = ["any_org_role", "org_role", "platform_role", "public", "signed_in"]
 
 # The app's own role enums, exposed to GraphQL under their names.
 strawberry.enum(PlatformRole, name="PlatformRole")
@@ -56,6 +58,13 @@ class RequiresOrgRole:
     roles: list[OrgRole]
     of: str
     team_roles: list[TeamRole] = strawberry.field(default=())
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="requiresAnyOrgRole")
+class RequiresAnyOrgRole:
+    """One of ``roles`` in at least one organization (the answer covers those)."""
+
+    roles: list[OrgRole]
 
 
 _ALLOWED_BEFORE_CHANGE = frozenset({"me", "changePassword", "logout"})
@@ -159,6 +168,23 @@ class HasOrgRole(BasePermission):
         raise PermissionDeniedError(self.message, code="forbidden")
 
 
+class HasAnyOrgRole(BasePermission):
+    """A read that answers for the organizations where the caller holds one of ``roles``:
+    platform admins and co-admins pass, anyone holding none of them nowhere is refused."""
+
+    message = "None of your organization roles allows this."
+
+    def __init__(self, *roles: OrgRole) -> None:
+        self.roles = frozenset(roles)
+        self._schema_directive = RequiresAnyOrgRole(roles=list(roles))  # type: ignore[misc]
+
+    def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
+        principal = _principal(info)
+        if principal.sees_everything or not self.roles.isdisjoint(principal.org_roles.values()):
+            return True
+        raise PermissionDeniedError(self.message, code="forbidden")
+
+
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
@@ -169,6 +195,10 @@ def public() -> list[FieldExtension]:
 
 def signed_in() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[SignedIn()])]
+
+
+def any_org_role(*roles: OrgRole) -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[HasAnyOrgRole(*roles)])]
 
 
 def platform_role(*roles: PlatformRole) -> list[FieldExtension]:

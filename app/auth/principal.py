@@ -22,7 +22,7 @@ from app.audit.service import Actor
 from app.errors import PermissionDeniedError
 from app.users.models import OrgMembership, OrgRole, PlatformRole, TeamMembership, TeamRole, User
 
-__all__ = ["Principal", "load_user_principal"]
+__all__ = ["AUDITORS", "Principal", "load_user_principal"]
 
 _PLATFORM_RANK = {
     PlatformRole.ORG_USER: 0,
@@ -37,7 +37,8 @@ _ORG_RANK = {
     OrgRole.ORG_MEMBER: 0,
 }
 _WRITERS = frozenset({OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN})
-_AUDITORS = frozenset({OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN, OrgRole.ORG_AUDITOR})
+AUDITORS = (OrgRole.ORG_OWNER, OrgRole.ORG_ADMIN, OrgRole.ORG_AUDITOR)
+"""The organization roles that read their organization's audit log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class Principal:
         """Organizations whose audit log this caller may read (None: all)."""
         if self.sees_everything:
             return None
-        return frozenset(o for o, r in self.org_roles.items() if r in _AUDITORS)
+        return frozenset(o for o, r in self.org_roles.items() if r in AUDITORS)
 
     def can_read_org(self, org_id: str) -> bool:
         return self.sees_everything or org_id in self.org_roles

@@ -9,12 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from app.audit.service import audit_page
+from app.auth.principal import AUDITORS
 from app.errors import BadRequestError
 from app.spend.analytics import Dimension, LogFilter
 from app.spend.models import SpendStatus
 from graphql_schema.common import Connection, connection
 from graphql_schema.context import GraphQLContext
-from graphql_schema.permissions import signed_in
+from graphql_schema.permissions import any_org_role, signed_in
 from graphql_schema.spend.types import (
     AuditEntry,
     RequestLog,
@@ -88,7 +89,7 @@ class SpendQueries:
         page = await info.context.runtime.analytics.logs(scope, where, first=first, after=after)
         return connection(page, RequestLog.of)
 
-    @strawberry.field(extensions=signed_in())
+    @strawberry.field(extensions=any_org_role(*AUDITORS))
     async def audit_log(
         self,
         info: Ctx,
@@ -101,7 +102,8 @@ class SpendQueries:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> Connection[AuditEntry]:
-        """Platform admins read every entry; org owners, admins and auditors their org's.
+        """Platform admins and co-admins read every entry; org owners, admins and auditors
+        their organizations' entries; anyone else is refused.
         ``action``: one action (``key.create``) or a family ending in a dot (``key.``)."""
         scope = info.context.require_principal().audited_org_ids()
         page = await audit_page(

@@ -7,7 +7,7 @@ from graphql.language import FieldDefinitionNode, ObjectTypeDefinitionNode
 
 from graphql_schema.export import SDL_PATH, sdl
 
-PERMISSIONS = {"requiresRole", "requiresOrgRole"}
+PERMISSIONS = {"requiresRole", "requiresOrgRole", "requiresAnyOrgRole"}
 # Self-service: what any signed-in caller (or anyone, to sign in) may do to themselves.
 SELF_SERVICE = {
     *["login", "logout", "changePassword"],
