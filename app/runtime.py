@@ -91,7 +91,7 @@ class Runtime:
     analytics: SpendAnalytics
     identity: IdentityService
     sso: SingleSignOn
-    invalidator: Invalidator
+    invalidator: LocalFirst
     cache: KeyCache
     spend_queue: SpendQueue
     http: httpx.AsyncClient
@@ -114,7 +114,7 @@ class Runtime:
             if redis is not None
             else MemoryCounterStore()
         )
-        invalidator: Invalidator = (
+        announcer: Invalidator = (
             RedisInvalidator(redis, channel=f"{namespace}:keys:invalidate")
             if redis is not None
             else DatabaseInvalidator(sessions)
@@ -143,7 +143,7 @@ class Runtime:
         router = Router(settings.config, counters=counters)
         cache = KeyCache()
         admitter = Admitter(counters, sessions)
-        invalidator = LocalFirst(invalidator, _forgetting(cache, admitter))
+        invalidator = LocalFirst(announcer, _forgetting(cache, admitter))
         salt = settings.salt_key
         authenticator = KeyAuthenticator(
             settings.master_key, salt, sessions, cache, on_load=admitter.seed
@@ -209,7 +209,7 @@ class Runtime:
             await self.identity.ensure_first_admin(
                 general.first_admin_email, general.first_admin_password.get_secret_value()
             )
-        await self.invalidator.start(_forgetting(self.cache, self.gateway.admitter))
+        await self.invalidator.start(self.invalidator.local)
         await self.reloader.start(self._swap_router, self._apply_settings)
         await self.spend_queue.start()
         if self.retention is not None:

@@ -73,6 +73,11 @@ class LocalFirst:
         self._inner = inner
         self._local = local
 
+    @property
+    def local(self) -> Listener:
+        """What applies a change to this process: also the listener for other processes'."""
+        return self._local
+
     async def publish(self, key_hashes: Sequence[str] | None) -> None:
         self._local(key_hashes)
         await self._inner.publish(key_hashes)
