@@ -3,11 +3,14 @@
 The discovery document and the JWKS are fetched over httpx and kept for an hour. A token
 names its signing key by ``kid``; an unknown ``kid`` refetches the JWKS (at most every
 ``JWKS_REFRESH_FLOOR`` seconds, so that made-up ``kid`` values cannot hammer the
-provider) before the token is refused. Only RS256 is accepted.
+provider, even when many such tokens arrive at once) before the token is refused. A
+refetch replaces the keys: one the provider no longer publishes is no longer trusted. Only
+RS256 is accepted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +52,7 @@ class OidcProvider:
         self._clock = clock
         self._discovery: tuple[float, dict[str, Any]] | None = None
         self._jwks: tuple[float, list[jwt.PyJWK]] | None = None
+        self._jwks_lock = asyncio.Lock()
 
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
         try:
@@ -69,26 +73,43 @@ class OidcProvider:
             self._discovery = (self._clock() + _CACHE_SECONDS, document)
         return self._discovery[1]
 
-    async def _keys(self, *, refresh: bool = False) -> list[jwt.PyJWK]:
-        now = self._clock()
-        fetched_at = self._jwks[0] if self._jwks is not None else None
-        stale = fetched_at is None or fetched_at + _CACHE_SECONDS < now
-        may_refresh = fetched_at is None or fetched_at + JWKS_REFRESH_FLOOR <= now
-        if self._jwks is None or stale or (refresh and may_refresh):
-            config = await self.config()
-            if "jwks_uri" not in config:
-                raise AuthenticationError(
-                    "The sign-in provider publishes no jwks_uri.", code="sso_unavailable"
-                )
-            document = await self._get_json(str(config["jwks_uri"]), "JWKS")
-            try:
-                keys = jwt.PyJWKSet.from_dict(document).keys
-            except jwt.PyJWTError as exc:
-                raise AuthenticationError(
-                    f"The sign-in provider's JWKS is unusable: {exc}", code="sso_unavailable"
-                ) from None
-            self._jwks = (now, keys)
+    async def _fetch_keys(self) -> list[jwt.PyJWK]:
+        config = await self.config()
+        if "jwks_uri" not in config:
+            raise AuthenticationError(
+                "The sign-in provider publishes no jwks_uri.", code="sso_unavailable"
+            )
+        document = await self._get_json(str(config["jwks_uri"]), "JWKS")
+        try:
+            keys: list[jwt.PyJWK] = jwt.PyJWKSet.from_dict(document).keys
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(
+                f"The sign-in provider's JWKS is unusable: {exc}", code="sso_unavailable"
+            ) from None
+        return keys
+
+    def _cached(self, refresh: bool) -> list[jwt.PyJWK] | None:
+        """The cached keys, unless due for a fetch: never fetched, an hour old, or an
+        unknown ``kid`` (``refresh``) at least ``JWKS_REFRESH_FLOOR`` seconds after the last."""
+        if self._jwks is None:
+            return None
+        age = self._clock() - self._jwks[0]
+        if age > _CACHE_SECONDS or (refresh and age >= JWKS_REFRESH_FLOOR):
+            return None
         return self._jwks[1]
+
+    async def _keys(self, *, refresh: bool = False) -> list[jwt.PyJWK]:
+        cached = self._cached(refresh)
+        if cached is not None:
+            return cached
+        async with self._jwks_lock:
+            cached = self._cached(refresh)  # a concurrent request may have just fetched them
+            if cached is not None:
+                return cached
+            fetched_at = self._clock()
+            keys = await self._fetch_keys()
+            self._jwks = (fetched_at, keys)
+            return keys
 
     async def signing_key(self, token: str) -> jwt.PyJWK:
         """The provider key that ``token`` names (its ``kid``, or the only key there is)."""

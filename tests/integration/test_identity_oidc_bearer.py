@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,18 +14,31 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
 
 from app.audit.models import AuditLog
+from app.auth.oidc import JWKS_REFRESH_FLOOR, OidcProvider
 from app.users.models import User
+from tests.support.clock import Clock
 from tests.support.fake_oidc import FakeOidcProvider, oidc_config
 from tests.support.gateway import RunningGateway, running_gateway
 
 ME = "{ me { kind email platformRole } }"
 AUDIENCE = "deltallm-admin-api"
+FLOOR = timedelta(seconds=JWKS_REFRESH_FLOOR)
 
 
 @pytest.fixture
 async def gateway(provider: FakeOidcProvider) -> AsyncIterator[RunningGateway]:
     async with running_gateway(oidc_config(provider, audience=AUDIENCE)) as gw:
         yield gw
+
+
+@pytest.fixture
+def clock(gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The gateway's provider keys timed by a clock the test moves (before any token)."""
+    clock = Clock()
+    sso = gateway.runtime.sso
+    timed = OidcProvider(sso.settings, gateway.runtime.http, lambda: clock().timestamp())
+    monkeypatch.setattr(sso, "provider", timed)
+    return clock
 
 
 async def call(gw: RunningGateway, token: str, query: str = ME) -> dict[str, Any]:
@@ -40,6 +54,13 @@ async def call(gw: RunningGateway, token: str, query: str = ME) -> dict[str, Any
 def refusal(body: dict[str, Any]) -> tuple[str, str]:
     [error] = body["errors"]
     return error["extensions"]["code"], error["message"]
+
+
+def unknown_key(kid: str) -> tuple[str, str]:
+    return (
+        "UNAUTHENTICATED",
+        f"The bearer token was refused: The token is signed with an unknown key {kid!r}.",
+    )
 
 
 async def users(gw: RunningGateway) -> list[User]:
@@ -90,6 +111,7 @@ async def test_concurrent_first_requests_provision_one_user(
     bodies = await asyncio.gather(*(call(gateway, provider.sign()) for _ in range(4)))
     assert [b["data"]["me"]["email"] for b in bodies] == ["ada@example.com"] * 4
     assert len(await users(gateway)) == 1
+    assert provider.jwks_requests == 1  # the first requests share one fetch
 
 
 async def test_tokens_that_fail_verification_are_unauthenticated(
@@ -161,3 +183,61 @@ async def test_without_oidc_a_jwt_is_just_an_unknown_key(provider: FakeOidcProvi
             "This key cannot administer the gateway.",
         )
     assert provider.jwks_requests == 0
+
+
+async def test_a_rotated_signing_key_is_trusted_without_a_restart(
+    gateway: RunningGateway, provider: FakeOidcProvider, clock: Clock
+) -> None:
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    provider.rotate("k2", keep=True)
+    clock.advance(FLOOR)
+    for token in (provider.sign(), provider.sign(kid="k1"), provider.sign()):
+        assert (await call(gateway, token))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == 2  # one refetch, for the new kid
+
+
+async def test_a_flood_of_unknown_kids_refetches_once_per_window(
+    gateway: RunningGateway, provider: FakeOidcProvider, clock: Clock
+) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == 1
+
+    async def flood(wave: int) -> None:
+        kids = [f"x{wave}-{n}" for n in range(12)]
+        tokens = [provider.sign(key=stranger, kid=kid) for kid in kids]
+        bodies = await asyncio.gather(*(call(gateway, token) for token in tokens))
+        assert [refusal(body) for body in bodies] == [unknown_key(kid) for kid in kids]
+        for kid in kids[:3]:
+            assert refusal(await call(gateway, provider.sign(key=stranger, kid=kid))) == (
+                unknown_key(kid)
+            )
+
+    clock.advance(FLOOR)
+    await flood(1)
+    assert provider.jwks_requests == 2
+    clock.advance(FLOOR - timedelta(seconds=1))
+    await flood(2)
+    assert provider.jwks_requests == 2
+    clock.advance(timedelta(seconds=1))
+    await flood(3)
+    assert provider.jwks_requests == 3
+
+
+async def test_a_key_removed_from_the_jwks_is_refused_once_it_is_refetched(
+    gateway: RunningGateway, provider: FakeOidcProvider, clock: Clock
+) -> None:
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    provider.rotate("k2")
+    clock.advance(FLOOR)
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == 2
+    assert refusal(await call(gateway, provider.sign(kid="k1"))) == unknown_key("k1")
+    assert provider.jwks_requests == 2  # refused from the refetched keys, no new fetch
+
+    provider.rotate("k3")  # nobody shows a k3 token: the hourly refetch drops k2 anyway
+    clock.advance(timedelta(hours=1, seconds=1))
+    assert refusal(await call(gateway, provider.sign(kid="k2"))) == unknown_key("k2")
+    assert provider.jwks_requests == 3
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == 3

@@ -2,6 +2,8 @@
 
 ``sign(...)`` makes a token as the provider would issue it (for bearer-token tests): every
 claim can be overridden, and ``key``/``kid`` sign it with another key or name another one.
+``rotate(kid)`` switches the provider to a new signing key, as a provider rotating its keys
+does; the JWKS then publishes the new key, and the previous ones only while ``keep``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import json
 import secrets
 import time
+from enum import Enum
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,13 +24,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 __all__ = ["FakeOidcProvider", "oidc_config"]
 
 
+class _Current(Enum):
+    KID = "the current signing key's kid"
+
+
 class FakeOidcProvider:
     def __init__(self, *, client_id: str = "deltallm", client_secret: str = "s3cret") -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.email = "ada@example.com"
         self.email_verified = True
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "k1"
+        self._keys = {self.kid: _new_key()}
+        self.published = [self.kid]
         self._codes: dict[str, dict[str, str]] = {}
         self.token_requests: list[dict[str, str]] = []
         self.jwks_requests = 0
@@ -101,18 +110,26 @@ class FakeOidcProvider:
             "email_verified": self.email_verified,
             "name": "Ada Lovelace",
         }
-        token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "k1"})
+        token = jwt.encode(
+            claims, self._keys[self.kid], algorithm="RS256", headers={"kid": self.kid}
+        )
         return web.json_response({"id_token": token, "access_token": "at", "token_type": "Bearer"})
 
     def sign(
         self,
         *,
         key: rsa.RSAPrivateKey | None = None,
-        kid: str | None = "k1",
+        kid: str | _Current | None = _Current.KID,
         lifetime: int = 300,
         **claims: Any,
     ) -> str:
-        """An RS256 token for ``self.email`` (``claims`` override or add; ``None`` drops)."""
+        """An RS256 token for ``self.email`` (``claims`` override or add; ``None`` drops).
+
+        By default it is signed with the current key and names its ``kid``; a ``kid`` of an
+        earlier key signs with that key, even after it left the JWKS.
+        """
+        if isinstance(kid, _Current):
+            kid = self.kid
         now = int(time.time())
         body: dict[str, Any] = {
             "iss": self.issuer,
@@ -127,13 +144,27 @@ class FakeOidcProvider:
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         headers = {"kid": kid} if kid is not None else {}
-        return jwt.encode(body, key or self._key, algorithm="RS256", headers=headers)
+        signer = key or self._keys.get(kid or self.kid, self._keys[self.kid])
+        return jwt.encode(body, signer, algorithm="RS256", headers=headers)
+
+    def rotate(self, kid: str, *, keep: bool = False) -> None:
+        """Sign with a new key ``kid`` from now on; ``keep`` publishes the previous keys too."""
+        self._keys[kid] = _new_key()
+        self.kid = kid
+        self.published = [kid, *self.published] if keep else [kid]
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.jwks_requests += 1
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
-        jwk.update(kid="k1", use="sig", alg="RS256")
-        return web.json_response({"keys": [jwk]})
+        keys = []
+        for kid in self.published:
+            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._keys[kid].public_key()))
+            jwk.update(kid=kid, use="sig", alg="RS256")
+            keys.append(jwk)
+        return web.json_response({"keys": keys})
+
+
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def oidc_config(provider: FakeOidcProvider, **oidc: Any) -> dict[str, Any]:
