@@ -9,19 +9,15 @@ from typing import Any
 
 import pytest
 
-from app.audit.models import ActorType
-from app.auth.principal import Principal
 from app.keys.service import KeySpec
-from app.users.models import OrgRole, PlatformRole
-from graphql_schema.context import GraphQLContext
-from graphql_schema.schema import schema
+from app.users.models import OrgRole
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import gql, new_org, new_team, signed_in
 from tests.support.tenancy import make_org, make_team
 
 PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
 HI = [{"role": "user", "content": "Hi"}]
-ADMIN = Principal(ActorType.MASTER_KEY, "master", PlatformRole.PLATFORM_ADMIN)
 
 
 @pytest.fixture
@@ -44,13 +40,17 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
         yield gw
 
 
-async def run_as(
-    gw: RunningGateway, principal: Principal, query: str, variables: dict[str, Any] | None = None
+async def data(
+    gw: RunningGateway,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> Any:
-    context = GraphQLContext(runtime=gw.runtime, principal=principal, request_id="t")
-    result = await schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return result.data
+    """POST /graphql as the master key (or the session in ``headers``); no errors allowed."""
+    body = await gql(gw, query, variables, headers=headers)
+    assert "errors" not in body, body
+    return body["data"]
 
 
 @pytest.fixture
@@ -82,19 +82,18 @@ def window() -> dict[str, str]:
 async def test_totals_series_and_breakdown(
     gateway: RunningGateway, traffic: dict[str, str]
 ) -> None:
-    data = await run_as(
+    seen = await data(
         gateway,
-        ADMIN,
         """query($s: Date!, $e: Date!) {
         spendTotals(start: $s, end: $e) { cost requests promptTokens }
         dailySpend(start: $s, end: $e) { label cost requests }
         spendBreakdown(start: $s, end: $e, by: MODEL) { label cost requests } }""",
         window(),
     )
-    assert Decimal(data["spendTotals"]["cost"]) == Decimal("0.048")
-    assert data["spendTotals"]["requests"] == 4
-    assert [d["requests"] for d in data["dailySpend"]] == [0, 0, 4]
-    assert [(b["label"], b["requests"]) for b in data["spendBreakdown"]] == [
+    assert Decimal(seen["spendTotals"]["cost"]) == Decimal("0.048")
+    assert seen["spendTotals"]["requests"] == 4
+    assert [d["requests"] for d in seen["dailySpend"]] == [0, 0, 4]
+    assert [(b["label"], b["requests"]) for b in seen["spendBreakdown"]] == [
         ("gpt-a", 3),
         ("gpt-b", 1),
     ]
@@ -103,21 +102,19 @@ async def test_totals_series_and_breakdown(
 async def test_an_org_member_sees_only_their_org(
     gateway: RunningGateway, traffic: dict[str, str]
 ) -> None:
-    member = Principal(
-        ActorType.USER, "u", PlatformRole.ORG_USER, org_roles={traffic["acme"]: OrgRole.ORG_MEMBER}
-    )
-    data = await run_as(
+    _, member = await signed_in(gateway, orgs={traffic["acme"]: OrgRole.ORG_MEMBER})
+    seen = await data(
         gateway,
-        member,
         """query($s: Date!, $e: Date!) {
         spendTotals(start: $s, end: $e) { requests }
         spendBreakdown(start: $s, end: $e, by: ORG) { label }
         requestLogs { totalCount edges { node { orgId modelGroup cost status } } } }""",
         window(),
+        headers=member,
     )
-    assert data["spendTotals"]["requests"] == 3
-    assert [b["label"] for b in data["spendBreakdown"]] == [traffic["acme"]]
-    logs = data["requestLogs"]
+    assert seen["spendTotals"]["requests"] == 3
+    assert [b["label"] for b in seen["spendBreakdown"]] == [traffic["acme"]]
+    logs = seen["requestLogs"]
     assert logs["totalCount"] == 3
     assert {e["node"]["orgId"] for e in logs["edges"]} == {traffic["acme"]}
 
@@ -127,47 +124,29 @@ async def test_request_log_filters_and_pages(
 ) -> None:
     query = """query($after: String, $f: RequestLogFilter) { requestLogs(first: 2, after: $after,
         filter: $f) { totalCount pageInfo { hasNextPage endCursor } edges { node { keyId } } } }"""
-    first = await run_as(gateway, ADMIN, query, {"f": {"keyId": traffic["acme_key"]}})
+    first = await data(gateway, query, {"f": {"keyId": traffic["acme_key"]}})
     page = first["requestLogs"]
     assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
-    rest = await run_as(
+    rest = await data(
         gateway,
-        ADMIN,
         query,
         {"after": page["pageInfo"]["endCursor"], "f": {"keyId": traffic["acme_key"]}},
     )
     assert len(rest["requestLogs"]["edges"]) == 1
-    by_status = await run_as(gateway, ADMIN, query, {"f": {"status": "error"}})
+    by_status = await data(gateway, query, {"f": {"status": "error"}})
     assert by_status["requestLogs"]["totalCount"] == 0
 
 
 async def test_audit_log_is_scoped_to_auditors(gateway: RunningGateway) -> None:
-    created = await run_as(
-        gateway,
-        ADMIN,
-        """mutation { a: createOrganization(name: "Acme") { organization { id } }
-        b: createOrganization(name: "Globex") { organization { id } } }""",
-    )
-    acme, globex = created["a"]["organization"]["id"], created["b"]["organization"]["id"]
+    acme, globex = await new_org(gateway, "Acme"), await new_org(gateway, "Globex")
     for org_id in (acme, globex):
-        await run_as(
-            gateway,
-            ADMIN,
-            """mutation($o: ID!) { createTeam(input: {orgId: $o,
-            name: "t"}) { team { id } } }""",
-            {"o": org_id},
-        )
-    everything = await run_as(
-        gateway, ADMIN, "{ auditLog { totalCount edges { node { action }} } }"
-    )
+        await new_team(gateway, org_id)
+    everything = await data(gateway, "{ auditLog { totalCount edges { node { action }} } }")
     assert everything["auditLog"]["totalCount"] == 4
-    auditor = Principal(
-        ActorType.USER,
-        "u",
-        PlatformRole.ORG_USER,
-        org_roles={acme: OrgRole.ORG_AUDITOR, globex: OrgRole.ORG_MEMBER},
+    _, auditor = await signed_in(
+        gateway, orgs={acme: OrgRole.ORG_AUDITOR, globex: OrgRole.ORG_MEMBER}
     )
-    seen = await run_as(gateway, auditor, "{ auditLog { edges { node { action orgId } } } }")
+    seen = await data(gateway, "{ auditLog { edges { node { action orgId } } } }", headers=auditor)
     assert {(e["node"]["action"], e["node"]["orgId"]) for e in seen["auditLog"]["edges"]} == {
         ("organization.create", acme),
         ("team.create", acme),
