@@ -4,13 +4,16 @@ The discovery document and the JWKS are fetched over httpx and kept for an hour.
 names its signing key by ``kid``; an unknown ``kid`` refetches the JWKS (at most every
 ``JWKS_REFRESH_FLOOR`` seconds, so that made-up ``kid`` values cannot hammer the
 provider, even when many such tokens arrive at once) before the token is refused. A
-refetch replaces the keys: one the provider no longer publishes is no longer trusted. Only
-RS256 is accepted.
+refetch replaces the keys: one the provider no longer publishes is no longer trusted. When
+the provider cannot be reached, the documents already fetched stay in use and the next
+attempt waits ``JWKS_REFRESH_FLOOR`` seconds, so an outage neither signs everyone out nor
+lets tokens hammer the provider. Only RS256 is accepted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +30,8 @@ _CACHE_SECONDS = 3600
 JWKS_REFRESH_FLOOR = 30.0
 _LEEWAY_SECONDS = 30
 _ALGORITHMS = ["RS256"]
+
+log = logging.getLogger("deltallm.oidc")
 
 
 def looks_like_jwt(value: str) -> bool:
@@ -52,6 +57,7 @@ class OidcProvider:
         self._clock = clock
         self._discovery: tuple[float, dict[str, Any]] | None = None
         self._jwks: tuple[float, list[jwt.PyJWK]] | None = None
+        self._jwks_retry_at = 0.0
         self._jwks_lock = asyncio.Lock()
 
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
@@ -69,8 +75,15 @@ class OidcProvider:
         """The provider's discovery document (cached for an hour)."""
         if self._discovery is None or self._discovery[0] < self._clock():
             url = f"{self.settings.issuer}/.well-known/openid-configuration"
-            document = await self._get_json(url, "discovery")
-            self._discovery = (self._clock() + _CACHE_SECONDS, document)
+            try:
+                document = await self._get_json(url, "discovery")
+            except AuthenticationError:
+                if self._discovery is None:
+                    raise
+                log.warning("OIDC discovery failed; keeping the document fetched before")
+                self._discovery = (self._clock() + JWKS_REFRESH_FLOOR, self._discovery[1])
+            else:
+                self._discovery = (self._clock() + _CACHE_SECONDS, document)
         return self._discovery[1]
 
     async def _fetch_keys(self) -> list[jwt.PyJWK]:
@@ -93,6 +106,8 @@ class OidcProvider:
         unknown ``kid`` (``refresh``) at least ``JWKS_REFRESH_FLOOR`` seconds after the last."""
         if self._jwks is None:
             return None
+        if self._clock() < self._jwks_retry_at:
+            return self._jwks[1]  # the last attempt failed: not again before the floor
         age = self._clock() - self._jwks[0]
         if age > _CACHE_SECONDS or (refresh and age >= JWKS_REFRESH_FLOOR):
             return None
@@ -107,7 +122,14 @@ class OidcProvider:
             if cached is not None:
                 return cached
             fetched_at = self._clock()
-            keys = await self._fetch_keys()
+            try:
+                keys = await self._fetch_keys()
+            except AuthenticationError:
+                if self._jwks is None:
+                    raise
+                log.warning("OIDC JWKS refetch failed; keeping the keys fetched before")
+                self._jwks_retry_at = fetched_at + JWKS_REFRESH_FLOOR
+                return self._jwks[1]
             self._jwks = (fetched_at, keys)
             return keys
 

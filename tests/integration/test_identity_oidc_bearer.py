@@ -241,3 +241,37 @@ async def test_a_key_removed_from_the_jwks_is_refused_once_it_is_refetched(
     assert provider.jwks_requests == 3
     assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
     assert provider.jwks_requests == 3
+
+
+async def test_a_provider_outage_keeps_the_keys_already_fetched(
+    gateway: RunningGateway, provider: FakeOidcProvider, clock: Clock
+) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == 1
+    provider.down = True
+    clock.advance(timedelta(hours=1, seconds=1))  # discovery and JWKS both due for a refetch
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    # Unknown kids during the outage are refused without trying the provider again.
+    for n in range(5):
+        body = await call(gateway, provider.sign(key=stranger, kid=f"x{n}"))
+        assert refusal(body) == unknown_key(f"x{n}")
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    attempts = provider.jwks_requests
+    assert attempts == 2  # one failed attempt (discovery fails too: its old copy serves)
+
+    provider.down = False
+    provider.rotate("k2")
+    clock.advance(FLOOR)
+    assert (await call(gateway, provider.sign()))["data"]["me"]["email"] == "ada@example.com"
+    assert provider.jwks_requests == attempts + 1
+    assert refusal(await call(gateway, provider.sign(kid="k1"))) == unknown_key("k1")
+
+
+async def test_without_any_keys_an_outage_is_a_clear_refusal(
+    gateway: RunningGateway, provider: FakeOidcProvider, clock: Clock
+) -> None:
+    provider.down = True
+    code, message = refusal(await call(gateway, provider.sign()))
+    assert code == "UNAUTHENTICATED"
+    assert "unreachable" in message

@@ -4,6 +4,7 @@
 claim can be overridden, and ``key``/``kid`` sign it with another key or name another one.
 ``rotate(kid)`` switches the provider to a new signing key, as a provider rotating its keys
 does; the JWKS then publishes the new key, and the previous ones only while ``keep``.
+``down`` makes discovery and the JWKS fail, as in an outage.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class FakeOidcProvider:
         self._codes: dict[str, dict[str, str]] = {}
         self.token_requests: list[dict[str, str]] = []
         self.jwks_requests = 0
+        self.down = False
+        """While set, discovery and the JWKS answer 503, as a provider in an outage."""
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -65,6 +68,8 @@ class FakeOidcProvider:
             await self._runner.cleanup()
 
     async def _discovery(self, request: web.Request) -> web.Response:
+        if self.down:
+            return web.json_response({"error": "unavailable"}, status=503)
         return web.json_response(
             {
                 "issuer": self.issuer,
@@ -155,6 +160,8 @@ class FakeOidcProvider:
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.jwks_requests += 1
+        if self.down:
+            return web.json_response({"error": "unavailable"}, status=503)
         keys = []
         for kid in self.published:
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._keys[kid].public_key()))
