@@ -37,14 +37,15 @@ from app.auth.mfa import (
 from app.auth.models import UserSession
 from app.auth.principal import Principal
 from app.auth.secrets import SecretBox
+from app.db.statements import get_for_update
 from app.users.models import User
 
 __all__ = ["MfaEnrollment"]
 
 
 async def load_for_update(session: AsyncSession, user_id: str) -> User:
-    """The user row, locked for this transaction (PostgreSQL)."""
-    user = await session.get(User, user_id, with_for_update=True)
+    """The user row, locked for this transaction."""
+    user = await get_for_update(session, User, user_id)
     if user is None:
         raise UserNotFoundError(user_id)
     return user

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.service import Actor, record
+from app.db.statements import get_for_update
 from app.users.models import User
 
 __all__ = ["Lockout"]
@@ -52,7 +53,7 @@ class Lockout:
         """Audit a failure (``details`` without ``None`` values) and, if ``counted``, count it."""
         after: dict[str, Any] = {k: v for k, v in details.items() if v is not None}
         if user_id is not None and counted:
-            user = await session.get(User, user_id, with_for_update=True)
+            user = await get_for_update(session, User, user_id)
             if user is not None:
                 self.count(user, now)
                 after["failed_count"] = user.failed_login_count

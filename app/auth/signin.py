@@ -25,6 +25,7 @@ from app.auth.models import UserSession
 from app.auth.passwords import Passwords
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
 from app.auth.secrets import SecretBox, generate_session_token, keyed_hash
+from app.db.statements import get_for_update
 from app.users.models import User
 
 __all__ = ["LAST_SEEN_RESOLUTION", "SignIn", "normalise_email"]
@@ -180,7 +181,7 @@ class SignIn:
         now: datetime,
         new_hash: str | None,
     ) -> UserSession:
-        user = await session.get(User, user_id, with_for_update=True)
+        user = await get_for_update(session, User, user_id)
         if user is None:
             raise InvalidCredentialsError()
         user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now

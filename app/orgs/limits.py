@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.audit.service import record, snapshot
 from app.auth.principal import Principal
 from app.db.pagination import Page, paginate
-from app.db.statements import dialect_insert
+from app.db.statements import dialect_insert, get_for_update
 from app.db.types import new_id, utcnow
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.gateway.admission import end_user_token
@@ -108,7 +108,7 @@ class BudgetService:
             raise BadRequestError(f"A user has no {name} limit.", param=name, code="invalid")
         check_limits(changes)
         async with self._sessions() as session, session.begin():
-            user = await session.get(User, user_id, with_for_update=True)
+            user = await get_for_update(session, User, user_id)
             if user is None:
                 raise NotFoundError(f"no user {user_id}", param="userId")
             before = snapshot(user)

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.audit.service import record, snapshot
 from app.auth.principal import Principal
 from app.db.pagination import Page, paginate
+from app.db.statements import get_for_update
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
@@ -209,7 +210,7 @@ def _require_outranks(principal: Principal, org_id: str, role: OrgRole | None) -
 
 async def _lock_org(session: AsyncSession, org_id: str) -> None:
     """Serialise membership changes of one organization (the last-owner rule needs it)."""
-    if await session.get(Organization, org_id, with_for_update=True) is None:
+    if await get_for_update(session, Organization, org_id) is None:
         raise NotFoundError(f"no organization {org_id}", param="orgId")
 
 

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.audit.models import ActorType
+from app.auth.accounts import LastAdminError
 from app.auth.errors import InvalidMfaCodeError, UserNotFoundError
 from app.auth.passwords import generate_password
 from app.auth.results import LoginOutcome
@@ -197,24 +198,29 @@ class IdentityMutations:
         """Changes a user's platform role; their next request already has it.
 
         Nobody grants a role above their own, changes their own role, or changes someone
-        above their own role.
+        above their own role. Demoting the last unblocked platform_admin is refused
+        (``last_admin``).
         """
         principal = info.context.require_principal()
         try:
             user = await info.context.runtime.identity.set_platform_role(
                 str(user_id), role, by=principal
             )
-        except UserNotFoundError as exc:
+        except (UserNotFoundError, LastAdminError) as exc:
             return UserUpdatePayload(user=None, errors=user_errors(exc))
         return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
     async def set_user_blocked(self, info: Ctx, user_id: strawberry.ID, blocked: bool) -> User:
+        """Blocking the last unblocked platform_admin is ``BAD_USER_INPUT`` (reason
+        ``last_admin``)."""
         principal = info.context.require_principal()
         runtime = info.context.runtime
         try:
             user = await runtime.identity.set_blocked(str(user_id), blocked, by=principal)
         except UserNotFoundError:
             raise BadRequestError(f"no user {user_id}", param="userId", code="not_found") from None
+        except LastAdminError as exc:
+            raise BadRequestError(exc.message, param="userId", code=exc.code) from None
         await runtime.invalidator.publish(None)
         return User.of(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -162,6 +163,30 @@ async def test_the_last_owner_stays(gateway: RunningGateway) -> None:
     successor_target = {"o": org_id, "u": successor.id}
     alone = await gql(gateway, REMOVE_ORG, successor_target)
     assert alone["data"]["removeOrgMember"]["errors"] == [last_owner()]
+
+
+async def test_two_owners_leaving_at_once_leave_one_behind(gateway: RunningGateway) -> None:
+    """The last-owner rule holds when both changes run at the same time (each reads the
+    owner count before the other writes, unless the organization is locked first)."""
+    for round_ in range(3):
+        org_id = await new_org(gateway, f"Acme {round_}")
+        first = await make_user(gateway.runtime.sessions)
+        second = await make_user(gateway.runtime.sessions)
+        for user in (first, second):
+            await gql(gateway, SET_ORG, {"o": org_id, "u": user.id, "r": "ORG_OWNER"})
+        removed, demoted = await asyncio.gather(
+            gql(gateway, REMOVE_ORG, {"o": org_id, "u": first.id}),
+            gql(gateway, SET_ORG, {"o": org_id, "u": second.id, "r": "ORG_MEMBER"}),
+        )
+        assert "errors" not in removed and "errors" not in demoted, (removed, demoted)
+        outcomes = [
+            removed["data"]["removeOrgMember"]["errors"],
+            demoted["data"]["setOrgMember"]["errors"],
+        ]
+        assert sorted(outcomes, key=len) == [[], [last_owner()]]
+        listed = await gql(gateway, ORG_MEMBERS, {"o": org_id})
+        roles = [e["node"]["role"] for e in listed["data"]["orgMembers"]["edges"]]
+        assert roles.count("ORG_OWNER") == 1
 
 
 async def test_team_admins_manage_their_team_members(gateway: RunningGateway) -> None:
