@@ -71,6 +71,8 @@ class AccountAdmin:
             user = await _load_locked(session, user_id)
             by.require_authority_over(user.id, user.platform_role, "block or unblock")
             before = user.blocked
+            if before is blocked:
+                return user  # nothing changes, so nothing is audited
             if blocked:
                 await _require_other_admin(session, user)
             user.blocked = blocked

@@ -203,3 +203,12 @@ async def test_the_master_key_racing_against_itself(gateway: RunningGateway) -> 
         async with sessions() as session, session.begin():
             for user in (await session.exec(select(User).where(User.platform_role == ADMIN))).all():
                 user.platform_role = PlatformRole.ORG_USER
+
+
+async def test_blocking_twice_changes_and_audits_once(gateway: RunningGateway) -> None:
+    user = (await make_user(gateway.runtime.sessions)).id
+    for _ in range(2):
+        assert (await block(gateway, user))["data"]["setUserBlocked"]["blocked"] is True
+    for _ in range(2):
+        assert (await block(gateway, user, False))["data"]["setUserBlocked"]["blocked"] is False
+    assert sorted(await actions(gateway, user)) == ["user.block", "user.unblock"]
