@@ -8,7 +8,6 @@ Every change is audited (without secrets), then announced so every instance relo
 
 from __future__ import annotations
 
-import builtins
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.audit.service import Actor, record
 from app.auth.secrets import SecretBox
 from app.config import ModelEntry
+from app.db.pagination import Page, paginate
 from app.deployments.models import ModelDeployment
 from app.errors import BadRequestError, NotFoundError
 
@@ -129,16 +129,16 @@ class DeploymentService:
             updated_at=row.updated_at,
         )
 
-    async def list(self) -> list[DeploymentView]:
+    async def page(
+        self, *, first: int, after: str | None, model_name: str | None = None
+    ) -> Page[ModelDeployment]:
+        """Stored deployments in the order they were added (``model_name``: one group);
+        :meth:`view` shows a row without its secrets."""
+        query = select(ModelDeployment)
+        if model_name is not None:
+            query = query.where(ModelDeployment.model_name == model_name)
         async with self._sessions() as session:
-            rows = (
-                await session.exec(
-                    select(ModelDeployment).order_by(
-                        col(ModelDeployment.model_name), col(ModelDeployment.created_at)
-                    )
-                )
-            ).all()
-        return [self.view(row) for row in rows]
+            return await paginate(session, query, ModelDeployment, first=first, after=after)
 
     async def get(self, deployment_id: str) -> DeploymentView:
         async with self._sessions() as session:
@@ -147,7 +147,7 @@ class DeploymentService:
             raise NotFoundError(f"no such deployment: {deployment_id}", param="id")
         return self.view(row)
 
-    async def model_entries(self) -> builtins.list[dict[str, Any]]:
+    async def model_entries(self) -> list[dict[str, Any]]:
         """Every deployment as a ``model_list`` entry, its key decrypted (for the router)."""
         return await _entries(self._sessions, self._box)
 

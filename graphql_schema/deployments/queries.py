@@ -7,6 +7,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from app.deployments.service import DeploymentService
+from graphql_schema.common import Connection, connection
 from graphql_schema.context import GraphQLContext
 from graphql_schema.deployments.types import ModelDeployment
 from graphql_schema.permissions import signed_in
@@ -19,7 +21,16 @@ Ctx = Info[GraphQLContext, Any]
 @strawberry.type
 class DeploymentQueries:
     @strawberry.field(extensions=signed_in())
-    async def model_deployments(self, info: Ctx) -> list[ModelDeployment]:
-        """Deployments stored in the database (config.yaml's are not listed here)."""
-        views = await info.context.runtime.deployments.list()
-        return [ModelDeployment.of(view) for view in views]
+    async def model_deployments(
+        self,
+        info: Ctx,
+        first: int = 50,
+        after: str | None = None,
+        model_name: str | None = None,
+    ) -> Connection[ModelDeployment]:
+        """Deployments stored in the database, oldest first (config.yaml's are not listed
+        here); ``modelName`` keeps one model group's."""
+        page = await info.context.runtime.deployments.page(
+            first=first, after=after, model_name=model_name
+        )
+        return connection(page, lambda row: ModelDeployment.of(DeploymentService.view(row)))

@@ -29,7 +29,14 @@ UPDATE = """mutation($id: ID!, $input: UpdateModelDeploymentInput!) {
   updateModelDeployment(id: $id, input: $input)
   { deployment { id modelName params hasApiKey } errors { field message code } } }"""
 DELETE = """mutation($id: ID!) { deleteModelDeployment(id: $id) { deletedId errors { code } } }"""
-LIST = "{ modelDeployments { id modelName params modelInfo hasApiKey } }"
+LIST = """{ modelDeployments { totalCount edges { node {
+    id modelName params modelInfo hasApiKey } } } }"""
+
+
+def listed_nodes(body: dict[str, Any]) -> list[dict[str, Any]]:
+    connection = body["data"]["modelDeployments"]
+    assert connection["totalCount"] == len(connection["edges"])
+    return [edge["node"] for edge in connection["edges"]]
 
 
 def config_for(upstream: FakeOpenAI) -> dict[str, Any]:
@@ -115,7 +122,7 @@ async def test_create_update_delete_take_effect_and_are_audited(
         listed_models = [m.id async for m in client.models.list()]
     assert {"from-config", "db-model"} <= set(listed_models)
     listed = await gql(gateway, LIST)
-    assert [d["modelName"] for d in listed["data"]["modelDeployments"]] == ["db-model"]
+    assert [d["modelName"] for d in listed_nodes(listed)] == ["db-model"]
     assert UPSTREAM_KEY not in str(listed)
 
     async with gateway.runtime.sessions() as session:
@@ -154,7 +161,7 @@ async def test_create_update_delete_take_effect_and_are_audited(
     deleted = await gql(gateway, DELETE, {"id": created["id"]})
     assert deleted["data"]["deleteModelDeployment"] == {"deletedId": created["id"], "errors": []}
     await gone_within(gateway, "db-two")
-    assert (await gql(gateway, LIST))["data"]["modelDeployments"] == []
+    assert listed_nodes(await gql(gateway, LIST)) == []
     missing = await gql(gateway, DELETE, {"id": created["id"]})
     assert codes(missing) == ["NOT_FOUND"]
 
@@ -197,7 +204,7 @@ async def test_bad_params_are_user_errors(gateway: RunningGateway, params: Any, 
     assert payload["deployment"] is None
     [error] = payload["errors"]
     assert error["field"] == field, error
-    assert (await gql(gateway, LIST))["data"]["modelDeployments"] == []
+    assert listed_nodes(await gql(gateway, LIST)) == []
 
 
 async def test_bad_model_info_and_name_are_user_errors(gateway: RunningGateway) -> None:
@@ -230,8 +237,8 @@ async def test_only_platform_admins_change_models(
             assert codes(result) == ["FORBIDDEN"]
         listed = await gql(gateway, LIST, headers=someone)
         assert "errors" not in listed
-        assert [d["modelName"] for d in listed["data"]["modelDeployments"]] == ["db-model"]
-        assert listed["data"]["modelDeployments"][0]["hasApiKey"] is True
+        assert [d["modelName"] for d in listed_nodes(listed)] == ["db-model"]
+        assert listed_nodes(listed)[0]["hasApiKey"] is True
     anonymous = await gql(gateway, LIST, token=None)
     assert codes(anonymous) == ["UNAUTHENTICATED"]
 
@@ -266,3 +273,27 @@ async def test_second_instance_reloads_through_the_database_marker(
     fake_openai: FakeOpenAI,
 ) -> None:
     await _served_by_second_instance(fake_openai)
+
+
+async def test_deployments_are_listed_in_pages_and_by_model_name(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    names = ["alpha", "beta", "alpha"]
+    ids = []
+    for name in names:
+        body = await gql(gateway, CREATE, {"input": deployment_input(fake_openai, name)})
+        ids.append(body["data"]["createModelDeployment"]["deployment"]["id"])
+    page = """query($after: String, $name: String) {
+      modelDeployments(first: 2, after: $after, modelName: $name) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id modelName } } } }"""
+    first = (await gql(gateway, page))["data"]["modelDeployments"]
+    assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] is True
+    after = first["pageInfo"]["endCursor"]
+    rest = (await gql(gateway, page, {"after": after}))["data"]["modelDeployments"]
+    assert rest["pageInfo"] == {"hasNextPage": False, "endCursor": rest["pageInfo"]["endCursor"]}
+    assert [e["node"]["id"] for e in first["edges"] + rest["edges"]] == ids
+    alphas = (await gql(gateway, page, {"name": "alpha"}))["data"]["modelDeployments"]
+    assert alphas["totalCount"] == 2
+    assert [e["node"]["id"] for e in alphas["edges"]] == [ids[0], ids[2]]
+    bad = await gql(gateway, page, {"after": "not-a-cursor"})
+    assert codes(bad) == ["BAD_USER_INPUT"]

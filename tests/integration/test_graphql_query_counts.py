@@ -185,7 +185,10 @@ FLAT_LISTS = {
         "{ users(first: 100) { totalCount edges { node { email mfaEnabled } } } }",
         add_users,
     ),
-    "modelDeployments": ("{ modelDeployments { modelName hasApiKey } }", add_deployments),
+    "modelDeployments": (
+        "{ modelDeployments(first: 100) { totalCount edges { node { modelName hasApiKey } } } }",
+        add_deployments,
+    ),
 }
 
 

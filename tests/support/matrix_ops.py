@@ -481,7 +481,7 @@ _SPEND = (
 )
 
 _GATEWAY = (
-    Op("modelDeployments", "{ modelDeployments { id } }"),
+    Op("modelDeployments", "{ modelDeployments { totalCount edges { node { id } } } }"),
     Op(
         "createModelDeployment",
         """mutation($i: CreateModelDeploymentInput!) {
