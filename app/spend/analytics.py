@@ -81,9 +81,9 @@ class SpendAnalytics:
     @staticmethod
     def _window(start: date, end: date) -> None:
         if end < start:
-            raise BadRequestError("`to` is before `from`.", param="to")
+            raise BadRequestError("`end` is before `start`.", param="end")
         if (end - start).days > MAX_DAYS:
-            raise BadRequestError(f"At most {MAX_DAYS} days at once.", param="to")
+            raise BadRequestError(f"At most {MAX_DAYS} days at once.", param="end")
 
     def _scoped(self, query: Any, org_ids: frozenset[str] | None, start: date, end: date) -> Any:
         self._window(start, end)

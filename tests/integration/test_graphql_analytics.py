@@ -151,3 +151,29 @@ async def test_audit_log_is_scoped_to_auditors(gateway: RunningGateway) -> None:
         ("organization.create", acme),
         ("team.create", acme),
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ('spendTotals(start: "2026-11-10", end: "2026-11-01") { cost }', "end", "before"),
+        ('dailySpend(start: "2024-01-01", end: "2026-11-01") { cost }', "end", "366 days"),
+        (
+            'spendBreakdown(start: "2026-11-01", end: "2026-11-01", by: MODEL, limit: 0) { cost }',
+            "limit",
+            "between 1 and 100",
+        ),
+        ("requestLogs(first: 101) { totalCount }", "first", "between 1 and 100"),
+        ('requestLogs(filter: {status: "weird"}) { totalCount }', "status", "ok, error"),
+        ('auditLog(after: "not-a-cursor") { totalCount }', "after", "cursor"),
+    ],
+)
+async def test_bad_arguments_name_the_argument(
+    gateway: RunningGateway, query: str, field: str, message: str
+) -> None:
+    body = await gql(gateway, f"{{ {query} }}")
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == field
+    assert message in error["message"]
