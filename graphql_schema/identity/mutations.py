@@ -211,16 +211,16 @@ class IdentityMutations:
         return UserUpdatePayload(user=User.of(user), errors=[])
 
     @strawberry.mutation(extensions=platform_role(*_ADMINS))
-    async def set_user_blocked(self, info: Ctx, user_id: strawberry.ID, blocked: bool) -> User:
-        """Blocking the last unblocked platform_admin is ``BAD_USER_INPUT`` (reason
-        ``last_admin``)."""
+    async def set_user_blocked(
+        self, info: Ctx, user_id: strawberry.ID, blocked: bool
+    ) -> UserUpdatePayload:
+        """Blocks (or unblocks) a user: their sessions stop working at once. Blocking the
+        last unblocked platform_admin is refused (``last_admin``)."""
         principal = info.context.require_principal()
         runtime = info.context.runtime
         try:
             user = await runtime.identity.set_blocked(str(user_id), blocked, by=principal)
-        except UserNotFoundError:
-            raise BadRequestError(f"no user {user_id}", param="userId", code="not_found") from None
-        except LastAdminError as exc:
-            raise BadRequestError(exc.message, param="userId", code=exc.code) from None
+        except (UserNotFoundError, LastAdminError) as exc:
+            return UserUpdatePayload(user=None, errors=user_errors(exc))
         await runtime.invalidator.publish(None)
-        return User.of(user)
+        return UserUpdatePayload(user=User.of(user), errors=[])

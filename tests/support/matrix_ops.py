@@ -219,7 +219,8 @@ def _spend(selection: str) -> str:
     return f"query($s: Date!, $e: Date!) {{ {selection} }}"
 
 
-BLOCK_USER = "mutation($u: ID!) { setUserBlocked(userId: $u, blocked: true) { blocked } }"
+BLOCK_USER = """mutation($u: ID!) {
+    setUserBlocked(userId: $u, blocked: true) { user { blocked } errors { code } } }"""
 RESET_PASSWORD = "mutation($u: ID!) { resetPassword(userId: $u) { errors { code } } }"
 RESET_MFA = "mutation($u: ID!) { resetMfa(userId: $u) { errors { code } } }"
 CREATE_KEY = """mutation($t: ID, $a: String) {
