@@ -72,3 +72,7 @@ schema: setup
 # Throughput and latency, direct vs through the gateway (see README, Performance).
 bench *ARGS: setup
     python -m tests.benchmarks.run {{ARGS}}
+
+# GraphQL admin API latency on seeded data (SQLite; --database-url postgresql://... for PostgreSQL).
+bench-admin *ARGS: setup
+    python -m tests.benchmarks.admin {{ARGS}}
