@@ -266,6 +266,10 @@ class GeneralSettings(_Section):
     spend_claim_idle: float = Field(default=30.0, gt=0)
     redis_namespace: str = Field(default="deltallm", pattern=r"^[A-Za-z0-9_.-]+$")
     run_migrations_on_start: bool = True
+    database_connection_pool_limit: int = Field(default=10, ge=1, le=1000)
+    """PostgreSQL connections each worker keeps open; as many again open for bursts."""
+    database_connection_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a request waits for a free database connection before failing."""
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)

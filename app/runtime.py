@@ -105,7 +105,11 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         general = settings.config.general_settings
-        engine = create_engine(settings.database_url.get_secret_value())
+        engine = create_engine(
+            settings.database_url.get_secret_value(),
+            pool_size=general.database_connection_pool_limit,
+            pool_timeout=general.database_connection_timeout,
+        )
         sessions = session_factory(engine)
         redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
         namespace = general.redis_namespace

@@ -75,11 +75,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
         cursor.close()
 
 
-def create_engine(database_url: str | URL) -> AsyncEngine:
+def create_engine(
+    database_url: str | URL, *, pool_size: int = 10, pool_timeout: float = 30.0
+) -> AsyncEngine:
     """An :class:`AsyncEngine` for SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
     SQLite files use a small pool: WAL lets readers run beside one writer and the busy
     timeout queues writers. ``:memory:`` shares one connection (``StaticPool``).
+    PostgreSQL keeps ``pool_size`` connections open and opens as many again for bursts;
+    a caller waits up to ``pool_timeout`` seconds for one.
     """
     url = normalise_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -90,7 +94,12 @@ def create_engine(database_url: str | URL) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_timeout=30, pool_pre_ping=True, pool_recycle=1800
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+        pool_recycle=1800,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlmodel import Field
 
-from app.db.columns import Entity, Timestamps, json_field
+from app.db.columns import Entity, Timestamps, json_field, page_order
 
 __all__ = ["GatewaySetting", "ModelDeployment"]
 
@@ -19,6 +19,7 @@ class ModelDeployment(Entity, Timestamps, table=True):
     """
 
     __tablename__ = "model_deployments"
+    __table_args__ = (page_order("model_deployments"),)
 
     model_name: str = Field(sa_type=String(255), index=True)
     params: dict[str, Any] = json_field(dict)

@@ -24,6 +24,7 @@ from app.db.columns import (
     fk_field,
     json_field,
     money_field,
+    page_order,
     time_field,
 )
 
@@ -40,6 +41,7 @@ class VirtualKey(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     """
 
     __tablename__ = "virtual_keys"
+    __table_args__ = (page_order("virtual_keys"),)
 
     key_hash: str = Field(sa_type=String(64), unique=True)
     previous_key_hash: str | None = Field(default=None, sa_type=String(64), index=True)

@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
-from app.db.columns import BudgetColumns, Entity, LimitColumns, Timestamps, fk_field, json_field
+from app.db.columns import (
+    BudgetColumns,
+    Entity,
+    LimitColumns,
+    Timestamps,
+    fk_field,
+    json_field,
+    page_order,
+)
 
 __all__ = ["Organization", "Team"]
 
@@ -20,6 +28,7 @@ class Organization(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     """A tenant: owns teams, members and keys. Deleting one is refused while it has teams."""
 
     __tablename__ = "organizations"
+    __table_args__ = (page_order("organizations"),)
 
     name: str = Field(sa_type=String(255), unique=True)
     slug: str = Field(sa_type=String(100), unique=True)

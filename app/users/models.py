@@ -21,6 +21,7 @@ from app.db.columns import (
     Timestamps,
     fk_field,
     json_field,
+    page_order,
     time_field,
 )
 from app.db.types import StrEnumType, enum_check
@@ -67,6 +68,7 @@ class User(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
 
     __tablename__ = "users"
     __table_args__ = (
+        page_order("users"),
         enum_check("platform_role", PlatformRole),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
@@ -115,6 +117,7 @@ class EndUser(Entity, BudgetColumns, Timestamps, table=True):
     """The caller's own customer (``user`` / ``x-deltallm-end-user-id``), for spend and budgets."""
 
     __tablename__ = "end_users"
+    __table_args__ = (page_order("end_users"),)
 
     external_id: str = Field(sa_type=String(255), unique=True)
     blocked: bool = False

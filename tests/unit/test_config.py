@@ -6,9 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import QueuePool
 
 from app.config import RoutingStrategy
 from app.errors import ConfigError
+from app.runtime import Runtime
 from app.settings import load_config, load_settings
 
 
@@ -191,3 +193,19 @@ litellm_settings: {cache: true}
         "guardrail policies are listed in the admin API but not applied to requests yet",
         "the response cache is configured but not applied to requests yet",
     ]
+
+
+def test_database_pool_settings_reach_the_postgresql_engine(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "general_settings:\n  database_url: postgresql://app@db.internal/deltallm\n"
+        "  database_connection_pool_limit: 3\n  database_connection_timeout: 5\n",
+    )
+    settings = load_settings(path, env={"DELTALLM_DATA_DIR": str(tmp_path / "data")})
+    runtime = Runtime.build(settings)  # builds the engine; nothing connects yet
+    pool = runtime.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool.timeout(), pool._max_overflow) == (3, 5.0, 3)
+
+    with pytest.raises(ConfigError, match="database_connection_pool_limit"):
+        load_config(write(tmp_path, "general_settings:\n  database_connection_pool_limit: 0\n"))
