@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
@@ -74,6 +81,16 @@ class Schema(strawberry.Schema):
         return None
 
 
+# The depth and alias rules are built once: the validation cache is keyed by the rule
+# classes, so rules made anew per request would never hit it.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+]
+_CACHED_DOCUMENTS = 256
+"""Parsed and validated documents kept (the console sends the same few over and over)."""
+
+
 def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
@@ -83,9 +100,10 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             RequireMfa,
-            lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxTokensLimiter(max_token_count=5000),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: AddValidationRules(_LIMIT_RULES),
+            lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+            lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         ],
     )
 

@@ -130,10 +130,27 @@ async def test_bad_input_is_a_user_error(gateway: RunningGateway) -> None:
     assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
-async def test_query_depth_is_limited(gateway: RunningGateway) -> None:
-    deep = "{ organizations { edges { node { " * 6 + "id" + " } } }" * 6
-    body = await gql(gateway, deep)
-    assert body.get("errors")
+def _nested(depth: int) -> str:
+    """A query whose deepest field is at ``depth`` (the top field is at 0; only the first
+    four levels exist in the schema, which nests no deeper)."""
+    fields = depth + 1
+    names = ["organizations", "edges", "node", "teams"] + [f"f{i}" for i in range(fields - 4)]
+    return "{ " + " { ".join(names) + " }" * fields
+
+
+async def test_query_depth_and_aliases_are_limited(gateway: RunningGateway) -> None:
+    def depth_errors(body: dict[str, Any]) -> list[str]:
+        return [e["message"] for e in body["errors"] if "maximum operation depth" in e["message"]]
+
+    too_deep = await gql(gateway, _nested(11))
+    assert depth_errors(too_deep) == ["'anonymous' exceeds maximum operation depth of 10"]
+    assert codes(too_deep) and set(codes(too_deep)) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert depth_errors(await gql(gateway, _nested(10))) == []  # wrong fields, right depth
+
+    many = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    body = await gql(gateway, many)
+    assert [e["message"] for e in body["errors"]] == ["31 aliases found. Allowed: 30"]
+    assert (await gql(gateway, many.replace("a30: __typename", "")))["data"]["a0"] == "Query"
 
 
 # --- the rules, for signed-in users of each kind -----------------------------
