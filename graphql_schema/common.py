@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.schema.types.base_scalars import DecimalDefinition
+from strawberry.types import Info
 
 from app.db.pagination import Page
 
-__all__ = ["EXACT_DECIMAL", "Connection", "Edge", "PageInfo", "connection"]
+__all__ = [
+    "EXACT_DECIMAL",
+    "Connection",
+    "Edge",
+    "PageInfo",
+    "SortOrder",
+    "asks_for_total",
+    "connection",
+]
 
 
 def _exact(value: decimal.Decimal) -> str:
@@ -45,7 +55,32 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    total: strawberry.Private[int | None]
+
+    @strawberry.field
+    def total_count(self) -> int:
+        """How many items there are in all, across every page."""
+        if self.total is None:  # the resolver chose not to count: a bug if asked
+            raise RuntimeError("totalCount was asked for but not counted")
+        return self.total
+
+
+@strawberry.enum
+class SortOrder(Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
+def asks_for_total(info: Info[Any, Any]) -> bool:
+    """Whether the query selects ``totalCount`` anywhere under this field (fragments too)."""
+
+    def selects(selections: Iterable[Any]) -> bool:
+        return any(
+            getattr(s, "name", None) == "totalCount" or selects(getattr(s, "selections", ()))
+            for s in selections
+        )
+
+    return any(selects(field.selections) for field in info.selected_fields)
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:  # type: ignore[type-var]
@@ -57,5 +92,5 @@ def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:  # ty
         page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
         ),
-        total_count=page.total,
+        total=page.total,
     )

@@ -72,8 +72,10 @@ async def audit_page(
     end: datetime | None = None,
     first: int = 50,
     after: str | None = None,
+    newest_first: bool = True,
+    count: bool = True,
 ) -> Page[AuditLog]:
-    """Audit rows of these organizations (every row when None), oldest first.
+    """Audit rows of these organizations (every row when None), newest first unless asked.
 
     ``action`` is one action (``key.create``) or, ending in a dot, a family (``key.``);
     ``start`` is inclusive, ``end`` exclusive.
@@ -96,7 +98,15 @@ async def audit_page(
     if end is not None:
         query = query.where(col(AuditLog.created_at) < end)
     async with sessions() as session:
-        return await paginate(session, query, AuditLog, first=first, after=after)
+        return await paginate(
+            session,
+            query,
+            AuditLog,
+            first=first,
+            after=after,
+            newest_first=newest_first,
+            count=count,
+        )
 
 
 async def record_now(

@@ -24,7 +24,8 @@ T = TypeVar("T", bound=SQLModel)
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: Sequence[T]
-    total: int
+    total: int | None
+    """How many rows the query has in all (None: not counted, as asked)."""
     has_next: bool
     cursors: Sequence[str]
 
@@ -49,21 +50,31 @@ async def paginate(
     first: int,
     after: str | None,
     order_by: str = "created_at",
+    newest_first: bool = False,
+    count: bool = True,
 ) -> Page[T]:
-    """One page of ``query`` ordered by (``order_by``, id), plus the total count."""
+    """One page of ``query`` ordered by (``order_by``, id), oldest or newest first, and the
+    total count unless ``count`` is false (counting a large log table costs more than the
+    page)."""
     if not 1 <= first <= MAX_PAGE:
         raise BadRequestError(f"`first` must be between 1 and {MAX_PAGE}.", param="first")
     created: Any = col(getattr(model, order_by))
     ident: Any = col(model.id)  # type: ignore[attr-defined]
-    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    total = None
+    if count:
+        total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     if after is not None:
         moment, row_id = _decode(after)
-        query = query.where(or_(created > moment, and_(created == moment, ident > row_id)))
-    rows = (await session.exec(query.order_by(created, ident).limit(first + 1))).all()
+        if newest_first:
+            query = query.where(or_(created < moment, and_(created == moment, ident < row_id)))
+        else:
+            query = query.where(or_(created > moment, and_(created == moment, ident > row_id)))
+    order = (created.desc(), ident.desc()) if newest_first else (created, ident)
+    rows = (await session.exec(query.order_by(*order).limit(first + 1))).all()
     items = rows[:first]
     return Page(
         items=items,
-        total=int(total),
+        total=None if total is None else int(total),
         has_next=len(rows) > first,
         cursors=[_cursor(getattr(r, order_by), r.id) for r in items],  # type: ignore[attr-defined]
     )

@@ -133,7 +133,10 @@ class SpendAnalytics:
         *,
         first: int = 50,
         after: str | None = None,
+        newest_first: bool = True,
+        count: bool = True,
     ) -> Page[SpendLog]:
+        """Request logs in scope matching ``where``, newest first unless asked otherwise."""
         query = select(SpendLog)
         if org_ids is not None:
             query = query.where(col(SpendLog.org_id).in_(org_ids))
@@ -147,5 +150,12 @@ class SpendAnalytics:
                 query = query.where(getattr(SpendLog, name) == value)
         async with self._sessions() as session:
             return await paginate(
-                session, query, SpendLog, first=first, after=after, order_by="started_at"
+                session,
+                query,
+                SpendLog,
+                first=first,
+                after=after,
+                order_by="started_at",
+                newest_first=newest_first,
+                count=count,
             )

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from app.orgs.memberships import MemberPage, MembershipError
 from app.users.models import OrgMembership, OrgRole, TeamMembership, TeamRole
-from graphql_schema.common import Connection, Edge, PageInfo
+from graphql_schema.common import Connection, connection
 from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.errors import user_errors
 from graphql_schema.orgs.types import (
@@ -36,18 +36,7 @@ _M = TypeVar("_M", OrgMembership, TeamMembership)
 
 
 def _connection(found: MemberPage[_M]) -> Connection[Member]:
-    page = found.page
-    edges = [
-        Edge(cursor=cursor, node=Member.of(row, found.users.get(row.user_id)))
-        for row, cursor in zip(page.items, page.cursors, strict=True)
-    ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-        ),
-        total_count=page.total,
-    )
+    return connection(found.page, lambda row: Member.of(row, found.users.get(row.user_id)))
 
 
 @strawberry.type

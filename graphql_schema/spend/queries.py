@@ -13,7 +13,7 @@ from app.auth.principal import AUDITORS
 from app.errors import BadRequestError
 from app.spend.analytics import Dimension, LogFilter
 from app.spend.models import SpendStatus
-from graphql_schema.common import Connection, connection
+from graphql_schema.common import Connection, SortOrder, asks_for_total, connection
 from graphql_schema.context import GraphQLContext
 from graphql_schema.permissions import any_org_role, signed_in
 from graphql_schema.spend.types import (
@@ -74,6 +74,7 @@ class SpendQueries:
         first: int = 50,
         after: str | None = None,
         filter: RequestLogFilter | None = None,
+        order: SortOrder = SortOrder.NEWEST_FIRST,
     ) -> Connection[RequestLog]:
         scope = info.context.require_principal().visible_org_ids()
         where = LogFilter()
@@ -86,7 +87,14 @@ class SpendQueries:
                 model_group=filter.model_group,
                 status=_status(filter.status),
             )
-        page = await info.context.runtime.analytics.logs(scope, where, first=first, after=after)
+        page = await info.context.runtime.analytics.logs(
+            scope,
+            where,
+            first=first,
+            after=after,
+            newest_first=order is SortOrder.NEWEST_FIRST,
+            count=asks_for_total(info),
+        )
         return connection(page, RequestLog.of)
 
     @strawberry.field(extensions=any_org_role(*AUDITORS))
@@ -101,6 +109,7 @@ class SpendQueries:
         action: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        order: SortOrder = SortOrder.NEWEST_FIRST,
     ) -> Connection[AuditEntry]:
         """Platform admins and co-admins read every entry; org owners, admins and auditors
         their organizations' entries; anyone else is refused.
@@ -117,5 +126,7 @@ class SpendQueries:
             end=end,
             first=first,
             after=after,
+            newest_first=order is SortOrder.NEWEST_FIRST,
+            count=asks_for_total(info),
         )
         return connection(page, AuditEntry.of)

@@ -137,6 +137,48 @@ async def test_request_log_filters_and_pages(
     assert by_status["requestLogs"]["totalCount"] == 0
 
 
+async def test_request_logs_come_newest_first_and_page_either_way(
+    gateway: RunningGateway, traffic: dict[str, str]
+) -> None:
+    query = """query($after: String, $o: SortOrder!, $n: Int!) { requestLogs(first: $n,
+        after: $after, order: $o) { pageInfo { hasNextPage endCursor }
+        edges { node { requestId startedAt } } } }"""
+
+    async def walk(order: str) -> list[str]:
+        seen: list[str] = []
+        after = None
+        while True:
+            page = (await data(gateway, query, {"after": after, "o": order, "n": 1}))["requestLogs"]
+            seen += [e["node"]["requestId"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return seen
+            after = page["pageInfo"]["endCursor"]
+
+    everything = (await data(gateway, query, {"o": "NEWEST_FIRST", "n": 100}))["requestLogs"]
+    times = [e["node"]["startedAt"] for e in everything["edges"]]
+    assert len(times) == 4 and times == sorted(times, reverse=True)
+    newest_first = [e["node"]["requestId"] for e in everything["edges"]]
+    assert await walk("NEWEST_FIRST") == newest_first
+    assert await walk("OLDEST_FIRST") == newest_first[::-1]
+    default = await data(gateway, "{ requestLogs { edges { node { requestId } } } }")
+    assert [e["node"]["requestId"] for e in default["requestLogs"]["edges"]] == newest_first
+
+
+async def test_audit_log_comes_newest_first(gateway: RunningGateway) -> None:
+    await new_team(gateway, await new_org(gateway, "Acme"))
+    query = "query($o: SortOrder!) { auditLog(order: $o) { edges { node { action } } } }"
+    newest = await data(gateway, query, {"o": "NEWEST_FIRST"})
+    assert [e["node"]["action"] for e in newest["auditLog"]["edges"]] == [
+        "team.create",
+        "organization.create",
+    ]
+    oldest = await data(gateway, query, {"o": "OLDEST_FIRST"})
+    assert [e["node"]["action"] for e in oldest["auditLog"]["edges"]] == [
+        "organization.create",
+        "team.create",
+    ]
+
+
 async def test_audit_log_is_scoped_to_auditors(gateway: RunningGateway) -> None:
     acme, globex = await new_org(gateway, "Acme"), await new_org(gateway, "Globex")
     for org_id in (acme, globex):

@@ -20,6 +20,7 @@ from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import gql
 from tests.support.tenancy import (
     make_end_user,
     make_member,
@@ -217,3 +218,24 @@ async def test_teams_of_an_org_cost_the_same_for_1_and_50_rows(gateway: RunningG
     fifty = await statements_for(gateway, query, {"o": org.id})
     assert one == fifty
     assert 1 <= one <= 2
+
+
+@pytest.mark.parametrize(
+    ("field", "connection"),
+    [("requestLogs", "RequestLogConnection"), ("auditLog", "AuditEntryConnection")],
+)
+async def test_logs_are_counted_only_when_totalcount_is_asked_for(
+    serving: RunningGateway, field: str, connection: str
+) -> None:
+    await add_traffic(serving, 3)
+    edges = f"{{ {field}(first: 1) {{ edges {{ cursor }} }} }}"
+    counted = f"{{ {field}(first: 1) {{ totalCount edges {{ cursor }} }} }}"
+    in_fragment = (
+        f"{{ {field}(first: 1) {{ ...total edges {{ cursor }} }} }} "
+        f"fragment total on {connection} {{ totalCount }}"
+    )
+    assert await statements_for(serving, counted) == await statements_for(serving, edges) + 1
+    assert await statements_for(serving, in_fragment) == await statements_for(serving, counted)
+    totals = [(await gql(serving, q))["data"][field]["totalCount"] for q in (counted, in_fragment)]
+    assert totals[0] == totals[1]
+    assert field != "requestLogs" or totals[0] == 3

@@ -32,7 +32,8 @@ DISABLE_MFA = """mutation($c: String!) { disableMfa(code: $c) { user { mfaEnable
     errors { field code } } }"""
 RESET_PASSWORD = """mutation($u: ID!) { resetPassword(userId: $u) { temporaryPassword
     errors { field code } } }"""
-AUDIT = """query($t: String!) { auditLog(targetType: "user", targetId: $t) { edges { node {
+AUDIT = """query($t: String!) {
+    auditLog(targetType: "user", targetId: $t, order: OLDEST_FIRST) { edges { node {
     actorType actorId action before after requestId } } } }"""
 
 
