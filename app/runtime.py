@@ -238,8 +238,9 @@ class Runtime:
         await self.router.aclose()
         await self.http.aclose()
         if self.redis is not None:
-            await self.redis.aclose()
+            await self.redis.aclose(close_connection_pool=True)  # the pool is ours
         await self.engine.dispose()
+        gc.unfreeze()  # what start froze may be garbage now; let the collector see it
 
     @property
     def effective_settings(self) -> EffectiveSettings:
