@@ -33,6 +33,7 @@ from tests.benchmarks import admin_data as seeding
 from tests.benchmarks import processes as procs
 from tests.benchmarks.load import PointResult, Sampler
 from tests.benchmarks.report import point_summary, progress_line, write_json
+from tests.support.db import scratch_postgres
 
 __all__ = ["QUERIES", "main"]
 
@@ -231,7 +232,9 @@ async def run(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str
     async with contextlib.AsyncExitStack() as stack:
         url = f"sqlite+aiosqlite:///{tmp / 'deltallm.db'}"
         if args.database_url:
-            url = await stack.enter_async_context(seeding.scratch_postgres(args.database_url))
+            url = await stack.enter_async_context(
+                scratch_postgres(args.database_url, prefix="deltallm_bench")
+            )
         backend, database = make_url(url).get_backend_name(), make_url(url).database
         print(f"database: {make_url(url).render_as_string(hide_password=True)}", flush=True)
         seeded = await seeding.seed(url, seeding.Counts(logs=args.logs))

@@ -4,7 +4,6 @@
 with teams, users, virtual keys, request logs over the last ``days`` days (skewed towards a
 few busy keys), their daily rollup (``daily_spend``, summed by the spend writer's own
 ``daily_totals``) and one audit entry per created object; spend columns match the logs.
-:func:`scratch_postgres` makes a throw-away PostgreSQL database for one run.
 """
 
 from __future__ import annotations
@@ -16,17 +15,14 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
@@ -42,7 +38,7 @@ from app.spend.pricing import builtin_price
 from app.spend.records import SpendRecord, daily_totals
 from app.users.models import OrgMembership, OrgRole, TeamMembership, User
 
-__all__ = ["TABLES", "Counts", "SeedResult", "postgres_cpu_ms", "scratch_postgres", "seed"]
+__all__ = ["TABLES", "Counts", "SeedResult", "postgres_cpu_ms", "seed"]
 
 BATCH = 5_000
 MODELS = {"gpt-4o-mini": 40, "gpt-4o": 20, "gpt-4.1-mini": 10, "text-embedding-3-small": 5}
@@ -252,31 +248,6 @@ async def seed(
     counted = {name: len(rows) for name, rows in entities.items()}
     counted |= {"spend_logs": len(records), "daily_spend": len(daily)}
     return SeedResult(counted, busiest, time.monotonic() - started)
-
-
-def _dsn(server_url: str, database: str) -> str:
-    parsed = make_url(server_url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def scratch_postgres(server_url: str) -> AsyncIterator[str]:
-    """Yields the URL of a new ``deltallm_bench_*`` database there, dropped afterwards."""
-    name = f"deltallm_bench_{uuid.uuid4().hex[:12]}"
-    maintenance = _dsn(server_url, make_url(server_url).database or "postgres")
-
-    async def run(statement: str) -> None:
-        admin = await asyncpg.connect(maintenance)
-        try:
-            await admin.execute(statement)
-        finally:
-            await admin.close()
-
-    await run(f'CREATE DATABASE "{name}"')
-    try:
-        yield _dsn(server_url, name)
-    finally:
-        await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_cpu_ms(database: str) -> dict[str, float]:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from app.db.migrate import upgrade
 
-__all__ = ["TEST_DATABASE_ENV", "backend", "fresh_database"]
+__all__ = ["TEST_DATABASE_ENV", "backend", "fresh_database", "scratch_postgres"]
 
 TEST_DATABASE_ENV = "DELTALLM_TEST_DATABASE_URL"
 
@@ -42,8 +42,10 @@ def _plain_dsn(url: str, database: str) -> str:
 
 
 @asynccontextmanager
-async def _postgres_database(server_url: str) -> AsyncIterator[str]:
-    name = f"deltallm_test_{uuid.uuid4().hex[:16]}"
+async def scratch_postgres(server_url: str, prefix: str = "deltallm_test") -> AsyncIterator[str]:
+    """The async URL of a new, empty ``<prefix>_*`` database on that server, dropped
+    (``WITH (FORCE)``) when the block ends."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin_db = make_url(server_url).database or "postgres"
     admin = await asyncpg.connect(_plain_dsn(server_url, admin_db))
     try:
@@ -77,7 +79,7 @@ async def fresh_database(revision: str | None = "head") -> AsyncIterator[str]:
     The database exists only inside the block; the URL uses the async driver.
     """
     server = os.environ.get(TEST_DATABASE_ENV)
-    database = _postgres_database(server) if server else _sqlite_database()
+    database = scratch_postgres(server) if server else _sqlite_database()
     async with database as url:
         if revision is not None:
             await upgrade(url, revision)
