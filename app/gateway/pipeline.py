@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -79,6 +79,12 @@ class Gateway:
         self.admitter = admitter
         self.settler = settler
         self._max_output = max_reserved_output_tokens
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """One wall clock for admission, settlement and streamed-budget extensions, so a
+        reservation is judged by the same time that made it."""
+        self.admitter.clock = clock
+        self.settler.clock = clock
 
     async def authenticate(self, ctx: RequestContext, headers: Mapping[str, str]) -> Caller:
         ctx.caller = await self.authenticator.authenticate(extract_key(headers))
@@ -205,7 +211,7 @@ class Gateway:
         )
         guard = None
         if facts.reservation is not None and facts.reservation.reserved > 0:
-            guard = BudgetGuard(self.admitter.counters, output, output_price, time.time)
+            guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)
 
         async def settle(
             usage: Usage | None, status: SpendStatus, code: int, first: float | None

@@ -54,7 +54,7 @@ class Settler:
     ) -> None:
         self._counters = counters
         self._queue = queue
-        self._clock = clock
+        self.clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
         self._prices: dict[tuple[str, str], ModelPrice | None] = {}
 
@@ -94,7 +94,7 @@ class Settler:
         cost = cost_of(usage, price)
         if facts.reservation is not None:
             await self._counters.settle(
-                facts.reservation, cost=cost, tokens=usage.total_tokens, now=self._clock()
+                facts.reservation, cost=cost, tokens=usage.total_tokens, now=self.clock()
             )
         ended = time.perf_counter()
         identity = facts.identity

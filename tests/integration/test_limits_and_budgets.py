@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -182,9 +182,9 @@ async def test_budget_refuses_once_spent(gateway: RunningGateway) -> None:
 
 
 async def test_budget_resets_each_period(gateway: RunningGateway) -> None:
-    admitter = gateway.runtime.gateway.admitter
-    now = [datetime(2026, 11, 24, 10, 0, tzinfo=UTC).timestamp()]
-    admitter.clock = lambda: now[0]
+    # Ten minutes into the current hour: today's date, a fixed distance from the reset.
+    now = [time.time() // 3600 * 3600 + 600]
+    gateway.runtime.gateway.set_clock(lambda: now[0])
     created = await gateway.runtime.keys.create(
         KeySpec(max_budget=Decimal("0.02"), budget_duration="1h")
     )
