@@ -127,6 +127,7 @@ async def _session_principal(
 async def context_getter(request: Request[Any, Any, Any]) -> GraphQLContext:
     runtime: Runtime = request.app.state.runtime
     request_id = uuid.uuid4().hex
+    request.state.request_id = request_id
     principal, problem = await _principal(runtime, request, request_id)
     token = request.cookies.get(SESSION_COOKIE)
     session_id = None

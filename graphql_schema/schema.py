@@ -7,12 +7,9 @@ from decimal import Decimal
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
@@ -24,6 +21,7 @@ from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
+from graphql_schema.document_limits import BoundedValidation
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
@@ -81,14 +79,12 @@ class Schema(strawberry.Schema):
         return None
 
 
-# The depth and alias rules are built once: the validation cache is keyed by the rule
-# classes, so rules made anew per request would never hit it.
-_LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=10).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
-]
+# The depth rule is built once: the validation cache is keyed by the rule classes, so
+# rules made anew per request would never hit it. It counts depth as the schema's own
+# (introspection aside); the document limits bound every walk before it runs.
+_LIMIT_RULES = tuple(QueryDepthLimiter(max_depth=10).validation_rules)
 _CACHED_DOCUMENTS = 256
-"""Parsed and validated documents kept (the console sends the same few over and over)."""
+"""Parsed documents kept (the console sends the same few over and over)."""
 
 
 def build_schema() -> strawberry.Schema:
@@ -100,10 +96,9 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             RequireMfa,
+            lambda: BoundedValidation(_LIMIT_RULES),
             lambda: MaxTokensLimiter(max_token_count=5000),
-            lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
-            lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         ],
     )
 

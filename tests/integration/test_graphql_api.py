@@ -149,7 +149,10 @@ async def test_query_depth_and_aliases_are_limited(gateway: RunningGateway) -> N
 
     many = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
     body = await gql(gateway, many)
-    assert [e["message"] for e in body["errors"]] == ["31 aliases found. Allowed: 30"]
+    assert [e["message"] for e in body["errors"]] == [
+        "The document has 31 aliases; at most 30 are allowed."
+    ]
+    assert [e["extensions"]["reason"] for e in body["errors"]] == ["too_many_aliases"]
     assert (await gql(gateway, many.replace("a30: __typename", "")))["data"]["a0"] == "Query"
 
 
