@@ -12,10 +12,12 @@ from app.proxy.auth_routes import AUTH_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
+from app.proxy.middleware import WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
 from app.runtime import Runtime
 from app.settings import Settings, get_settings
+from app.watchdog import LoopWatchdog
 from graphql_schema.controller import GraphQLController
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -25,13 +27,16 @@ _MAX_BODY = 64 * 1024 * 1024
 
 def create_app(settings: Settings) -> Litestar:
     runtime = Runtime.build(settings)
+    watchdog = LoopWatchdog()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.start()
+        watchdog.start()
         try:
             yield
         finally:
+            watchdog.stop()
             await runtime.stop()
 
     app = Litestar(
@@ -44,6 +49,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
+        middleware=[WatchedRequests(watchdog)],
         request_max_body_size=_MAX_BODY,
         logging_config=LoggingConfig(
             root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
@@ -53,6 +59,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     app.state.runtime = runtime
     app.state.gateway = runtime.gateway
+    app.state.watchdog = watchdog
     return app
 
 

@@ -11,6 +11,7 @@ import click
 import uvicorn
 
 from app.cli.context import fail, load_cli_settings
+from app.cli.http_protocol import BoundedHttpToolsProtocol
 from app.cli.keys import keys, spend
 from app.cli.users import users
 from app.db.migrate import upgrade
@@ -56,7 +57,7 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         "log_level": settings.log_level,
         "access_log": False,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": BoundedHttpToolsProtocol,
         "timeout_graceful_shutdown": 30,
     }
     if workers == 1:

@@ -1,4 +1,5 @@
-"""Every failure on ``/v1`` answers in OpenAI's error shape; no traceback leaves the process."""
+"""Every failure on ``/v1`` answers in OpenAI's error shape (on ``/graphql``, GraphQL's); no
+traceback leaves the process."""
 
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def _handle_gateway_error(request: AnyRequest, exc: DeltaLLMError) -> Response[b
     return _respond(request, exc.status_code, exc.to_body(), exc.headers)
 
 
+_GRAPHQL_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+
 def _handle_http_error(request: AnyRequest, exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
     message = exc.detail
@@ -58,6 +62,10 @@ def _handle_http_error(request: AnyRequest, exc: HTTPException) -> Response[byte
         status = 400
     if status == 404:
         message = f"Unknown request URL: {request.method} {request.url.path}."
+    if request.url.path == "/graphql":
+        code = _GRAPHQL_CODES.get(status, "BAD_REQUEST")
+        errors = [{"message": message, "extensions": {"code": code}}]
+        return _respond(request, status, {"errors": errors}, dict(exc.headers or {}))
     body = {
         "error": {
             "message": message,

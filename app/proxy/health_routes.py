@@ -10,6 +10,7 @@ from litestar import Request, Response, get
 from app.gateway.pipeline import Gateway, RequestContext
 from app.providers.base import Operation
 from app.runtime import Runtime
+from app.watchdog import LoopStalls
 
 __all__ = ["HEALTH_ROUTES"]
 
@@ -30,7 +31,14 @@ async def readiness(request: Request[Any, Any, Any]) -> Response[bytes]:
     runtime: Runtime = request.app.state.runtime
     checks = await runtime.check_dependencies()
     ready = all(value in ("ok", "not configured") for value in checks.values())
-    return _json({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
+    stalls: LoopStalls = request.app.state.watchdog.stalls
+    loop = {
+        "stalls": stalls.count,
+        "longest_stall_ms": round(stalls.longest_seconds * 1000),
+        "stalled_ms": round(stalls.total_seconds * 1000),
+    }
+    body = {"status": "ready" if ready else "not ready", **checks, "event_loop": loop}
+    return _json(body, 200 if ready else 503)
 
 
 @get("/health")

@@ -168,6 +168,8 @@ def decode_json_object(raw: bytes) -> dict[str, Any]:
         data = _decode_any(raw)
     except msgspec.DecodeError as exc:
         raise BadRequestError(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequestError("The request body's JSON nests too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequestError("The request body must be a JSON object.")
     for name in _FORBIDDEN_OVERRIDES:

@@ -4,7 +4,8 @@ Seeds a fresh database through the app's migrations (``admin_data.py``: SQLite i
 directory, or a new ``deltallm_bench_*`` database on the server of ``--database-url``),
 starts ``deltallm serve --workers 1`` on it pinned to CPU 0 (this load generator on CPU 1),
 sends every query once and stops on any GraphQL ``errors``, then runs each query closed-loop
-with the master key at each concurrency, prints a table and writes
+with the master key at each concurrency, times the refusal of each request shape that
+once stalled the event loop (``attacks.py``), prints a table and writes
 ``bench-results/admin-latest.json``. Any failed request aborts the run: no figures are kept.
 """
 
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from tests.benchmarks import admin_data as seeding
 from tests.benchmarks import processes as procs
+from tests.benchmarks.attacks import ATTACKS
 from tests.benchmarks.load import PointResult, Sampler
 from tests.benchmarks.report import point_summary, progress_line, write_json
 from tests.support.db import scratch_postgres
@@ -169,6 +171,59 @@ async def bench(
     return results
 
 
+async def _poll_liveliness(
+    s: aiohttp.ClientSession, root: str, probes: list[float], done: asyncio.Event
+) -> None:
+    while not done.is_set():
+        start = time.perf_counter()
+        async with s.get(f"{root}/health/liveliness") as response:
+            await response.read()
+        probes.append((time.perf_counter() - start) * 1000)
+        await asyncio.sleep(0.005)
+
+
+async def bench_attacks(root: str, repeats: int = 20) -> list[dict[str, Any]]:
+    """Each attack of ``attacks.py`` ``repeats`` times in a row, while liveliness is polled:
+    how long a refusal takes and the slowest liveliness answer meanwhile. A wrong status
+    stops the run."""
+    results = []
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as s:
+        for attack in ATTACKS:
+            headers = dict(attack.headers)
+            if attack.path.startswith("/v1/"):
+                headers["Authorization"] = f"Bearer {MASTER_KEY}"
+            probes: list[float] = []
+            done = asyncio.Event()
+            prober = asyncio.create_task(_poll_liveliness(s, root, probes, done))
+            took = []
+            try:
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    url = f"{root}{attack.path}"
+                    async with s.request(
+                        attack.method, url, data=attack.body, headers=headers
+                    ) as response:
+                        await response.read()
+                    took.append((time.perf_counter() - start) * 1000)
+                    if response.status != attack.status:
+                        raise RuntimeError(f"attack {attack.name}: HTTP {response.status}")
+            finally:
+                done.set()
+                await prober
+            took.sort()
+            results.append(
+                {
+                    "name": attack.name,
+                    "bytes": len(attack.body),
+                    "p50_ms": round(took[len(took) // 2], 2),
+                    "max_ms": round(took[-1], 2),
+                    "liveliness_max_ms": round(max(probes, default=0.0), 2),
+                }
+            )
+    return results
+
+
 def render(results: dict[str, Any]) -> str:
     """The table: per concurrency, req/s, p50, p99 and CPU ms per request (gateway, database)."""
     levels, db = results["settings"]["concurrency"], results["database"] == "postgresql"
@@ -191,6 +246,14 @@ def render(results: dict[str, Any]) -> str:
     lines.append("gw/db CPU: ms of CPU per request, gateway / PostgreSQL backends (SQLite runs")
     lines.append("in the gateway); other: other processes, max % of one CPU during the points")
     lines.append(f"gateway peak RSS: {results['rss_mb']} MB")
+    lines.append("")
+    lines.append("Attacks (anonymous on /graphql), each sent 20 times while liveliness is polled:")
+    lines.append(f"{'attack':<30} {'bytes':>9} {'p50 ms':>8} {'max ms':>8} {'liveliness max':>15}")
+    for a in results["attacks"]:
+        lines.append(
+            f"{a['name']:<30} {a['bytes']:>9,} {a['p50_ms']:>8.2f} {a['max_ms']:>8.2f} "
+            f"{a['liveliness_max_ms']:>12.2f} ms"
+        )
     return "\n".join(lines + [f"note: {n}" for n in results["notes"]])
 
 
@@ -254,6 +317,7 @@ async def run(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str
             notes.append("PostgreSQL is on another machine: its CPU is not measured")
         args.sampler = cpu_sampler(gateway.pid, str(database) if local_db else None)
         queries = await bench(args, root, seeded)
+        attacks = await bench_attacks(root)
         rss = procs.peak_rss_mb(gateway.pid)
     if any(max(p["background_pct"] or 0 for p in q["points"]) >= 15 for q in queries):
         notes.append("other processes used >= 15% of a CPU during a point: noisy figures")
@@ -269,6 +333,7 @@ async def run(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str
         "settings": settings,
         "rss_mb": None if rss is None else round(rss, 1),
         "queries": queries,
+        "attacks": attacks,
         "notes": notes,
     }
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-DELTALLM = [sys.executable, "-m", "app.cli.main"]
+from tests.support.process import DELTALLM, serve_process
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -25,13 +22,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         timeout=60,
         env={**os.environ, **(env or {})},
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_check_config_ok(tmp_path: Path) -> None:
@@ -82,30 +72,8 @@ def test_bad_arguments_exit_non_zero() -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """``deltallm serve`` on the embedded default, as the quick start runs it."""
-    port = free_port()
-    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
-    for name in ("DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_CONFIG_PATH"):
-        env.pop(name, None)
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*DELTALLM, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{root}/health/liveliness").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(log_path.read_text())
-        yield root, tmp_path / "data"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serve_process(tmp_path) as process:
+        yield process.root, process.data_dir
 
 
 def test_quick_start_serves_the_demo_model(served: tuple[str, Path]) -> None:
