@@ -280,6 +280,12 @@ class GeneralSettings(_Section):
     first_admin_password: SecretStr | None = None
     require_mfa_for_admins: bool = False
     """Platform admins and co-admins signed in without MFA may only set it up."""
+    max_connections: int = Field(default=2048, ge=1)
+    """Connections and requests each worker serves at once; more are answered 503."""
+    request_head_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a request's line and headers."""
+    allow_private_upstreams: bool = False
+    """Admins may point deployments and guardrails at loopback and private addresses."""
 
     @field_validator("first_admin_email")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -9,6 +10,7 @@ import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 import redis.asyncio as aioredis
@@ -46,6 +48,7 @@ from app.limits.redis_store import RedisCounterStore
 from app.orgs.service import OrgService
 from app.router.health import HealthChecker
 from app.router.router import Router
+from app.security.upstream_urls import UpstreamUrlPolicy
 from app.settings import Settings
 from app.spend.alerts import BudgetAlerts
 from app.spend.analytics import SpendAnalytics
@@ -57,6 +60,7 @@ from app.spend.writer import SpendWriter
 __all__ = ["Runtime"]
 
 log = logging.getLogger("deltallm")
+_DEFAULT_PORTS = {"postgresql": 5432, "postgresql+asyncpg": 5432, "redis": 6379, "rediss": 6379}
 
 
 def _redis_client(url: str) -> aioredis.Redis:
@@ -160,6 +164,7 @@ class Runtime:
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
         identity = IdentityService(sessions, salt.get_secret_value())
+        urls = _upstream_url_policy(settings)
         retention = (
             RetentionTask(sessions, general.spend_log_retention_days)
             if general.spend_log_retention_days
@@ -194,10 +199,10 @@ class Runtime:
             cache=cache,
             spend_queue=queue,
             http=http,
-            deployments=DeploymentService(sessions, salt.get_secret_value(), reloader),
+            deployments=DeploymentService(sessions, salt.get_secret_value(), reloader, urls),
             reloader=reloader,
             gateway_settings=SettingsService(
-                sessions, settings.config, salt.get_secret_value(), reloader
+                sessions, settings.config, salt.get_secret_value(), reloader, urls
             ),
             alerts=alerts,
             retention=retention,
@@ -276,3 +281,15 @@ class Runtime:
             except Exception as exc:  # noqa: BLE001 - readiness reports any failure
                 checks["redis"] = f"error: {type(exc).__name__}"
         return checks
+
+
+def _upstream_url_policy(settings: Settings) -> UpstreamUrlPolicy:
+    """Admins' ``api_base`` values may not reach this gateway, its database or its Redis."""
+    endpoints: list[tuple[str | None, int | None]] = [(settings.host, settings.port)]
+    for url in (settings.database_url, settings.redis_url):
+        if url is not None:
+            parts = urlsplit(url.get_secret_value())
+            with contextlib.suppress(ValueError):
+                endpoints.append((parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme)))
+    allow = settings.config.general_settings.allow_private_upstreams
+    return UpstreamUrlPolicy.of(allow, endpoints)

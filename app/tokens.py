@@ -50,7 +50,15 @@ def estimate_prompt_tokens(body: dict[str, Any]) -> int:
         for tool in body.get("tools") or []:
             total += estimate_tokens(str(tool))
         return total
-    value = body.get("prompt", body.get("input", ""))
+    return _input_tokens(body.get("prompt", body.get("input", "")))
+
+
+def _input_tokens(value: Any) -> int:
+    """A prompt or input: text, a token array, or a list of texts or token arrays."""
+    if isinstance(value, str):
+        return estimate_tokens(value)
+    if isinstance(value, int):
+        return 1
     if isinstance(value, list):
-        return sum(estimate_tokens(v) if isinstance(v, str) else len(v) for v in value)
-    return estimate_tokens(value) if isinstance(value, str) else 0
+        return sum(len(v) if isinstance(v, list) else _input_tokens(v) for v in value)
+    return 0

@@ -11,7 +11,7 @@ import click
 import uvicorn
 
 from app.cli.context import fail, load_cli_settings
-from app.cli.http_protocol import BoundedHttpToolsProtocol
+from app.cli.http_protocol import bounded_protocol
 from app.cli.keys import keys, spend
 from app.cli.users import users
 from app.db.migrate import upgrade
@@ -51,13 +51,15 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
     )
     if (settings.data_dir / "master_key").exists():
         click.echo(f"Master key: stored in {settings.data_dir / 'master_key'}", err=True)
+    general = settings.config.general_settings
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
         "access_log": False,
         "loop": "uvloop",
-        "http": BoundedHttpToolsProtocol,
+        "http": bounded_protocol(general.request_head_timeout),
+        "limit_concurrency": general.max_connections,
         "timeout_graceful_shutdown": 30,
     }
     if workers == 1:

@@ -26,6 +26,7 @@ from app.config import ModelEntry
 from app.db.pagination import Page, paginate
 from app.deployments.models import ModelDeployment
 from app.errors import BadRequestError, NotFoundError
+from app.security.upstream_urls import UpstreamUrlPolicy
 
 __all__ = [
     "ENCRYPTED_KEY_FIELD",
@@ -108,10 +109,17 @@ class DeploymentService:
         sessions: async_sessionmaker[AsyncSession],
         salt: str,
         notifier: DeploymentNotifier,
+        urls: UpstreamUrlPolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._box = SecretBox(salt)
         self._notifier = notifier
+        self._urls = urls or UpstreamUrlPolicy()
+
+    async def _check_api_base(self, params: dict[str, Any]) -> None:
+        api_base = params.get("api_base")
+        if isinstance(api_base, str):
+            await self._urls.check(api_base, "params.api_base")
 
     # --- reading ----------------------------------------------------------------
 
@@ -177,6 +185,7 @@ class DeploymentService:
     ) -> DeploymentView:
         model_info = {} if model_info is None else model_info
         validate_entry(model_name, params, model_info)
+        await self._check_api_base(params)
         row = ModelDeployment(
             model_name=model_name.strip(),
             params=self._stored_params(params, {}),
@@ -202,6 +211,8 @@ class DeploymentService:
     ) -> DeploymentView:
         """Replace what is given. Without ``api_key`` in ``params`` the stored key is kept
         (unless ``api_base`` changes); ``api_key: null`` removes it."""
+        if params is not None:
+            await self._check_api_base(params)
         async with self._sessions() as session, session.begin():
             row = await session.get(ModelDeployment, deployment_id)
             if row is None:

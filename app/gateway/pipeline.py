@@ -112,6 +112,13 @@ class Gateway:
         return model
 
     def _output_cap(self, body: Mapping[str, Any], deployments: list[Deployment]) -> int:
+        """The most output tokens a call may produce: per choice, times ``n`` choices."""
+        choices = body.get("n")
+        return self._output_per_choice(body, deployments) * (
+            choices if isinstance(choices, int) and choices > 0 else 1
+        )
+
+    def _output_per_choice(self, body: Mapping[str, Any], deployments: list[Deployment]) -> int:
         for name in ("max_completion_tokens", "max_tokens"):
             value = body.get(name)
             if isinstance(value, int) and value > 0:

@@ -34,6 +34,7 @@ from app.gateway_settings.sections import (
     GuardrailPolicy,
     HealthCheckSettings,
 )
+from app.security.upstream_urls import UpstreamUrlPolicy
 
 __all__ = ["SECTIONS", "SettingsService", "effective_settings", "load_setting_rows"]
 
@@ -152,11 +153,13 @@ class SettingsService:
         config: GatewayConfig,
         salt: str,
         notifier: DeploymentNotifier,
+        urls: UpstreamUrlPolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._config = config
         self._box = SecretBox(salt)
         self._notifier = notifier
+        self._urls = urls or UpstreamUrlPolicy()
         self._from_config = frozenset(_config_guardrails(config))
 
     async def current(self) -> EffectiveSettings:
@@ -236,6 +239,9 @@ class SettingsService:
                 param="name",
                 code="defined_in_config",
             )
+        api_base = data.get("api_base")
+        if isinstance(api_base, str):
+            await self._urls.check(api_base, "api_base")
         key = f"{_GUARDRAIL}{name}"
         async with self._sessions() as session, session.begin():
             row = (

@@ -57,6 +57,11 @@ _SPEC_FIELDS = (
 )
 
 
+MAX_LIST = 1000
+"""Models, tags and aliases a key may name (a key allowed every model lists none)."""
+MAX_NAME = 256
+
+
 @dataclass
 class KeySpec:
     """What a key may do. ``None`` means "no limit" (or "unchanged" in an update)."""
@@ -80,7 +85,20 @@ class KeySpec:
     tags: list[str] = field(default_factory=list)
     is_admin: bool = False
 
-    def validate(self) -> None:
+    def validate(self, now: datetime) -> None:
+        if self.expires_at is not None and self.expires_at <= now:
+            raise BadRequestError("expires_at must be in the future", param="expires_at")
+        for name, items, most in (
+            ("models", self.models, MAX_LIST),
+            ("tags", self.tags, MAX_LIST),
+            ("aliases", list(self.aliases) + list(self.aliases.values()), 2 * MAX_LIST),
+        ):
+            if len(items) > most:
+                raise BadRequestError(f"{name} may list at most {most} entries", param=name)
+            if any(len(item) > MAX_NAME for item in items):
+                raise BadRequestError(
+                    f"{name} entries are at most {MAX_NAME} characters", param=name
+                )
         if self.budget_duration is not None:
             try:
                 parse_duration(self.budget_duration)
@@ -132,7 +150,7 @@ class KeyService:
         capped: bool = False,
     ) -> CreatedKey:
         """A new key; ``check`` sees it (owners set) before it is stored."""
-        spec.validate()
+        spec.validate(self._clock())
         secret = generate_secret()
         prefix, suffix = display_parts(secret)
         async with self._sessions() as session, session.begin():
@@ -307,7 +325,7 @@ class KeyService:
         unknown = set(changes) - set(_SPEC_FIELDS)
         if unknown:
             raise BadRequestError(f"unknown key fields: {', '.join(sorted(unknown))}")
-        KeySpec(**{k: v for k, v in changes.items() if v is not None}).validate()
+        KeySpec(**{k: v for k, v in changes.items() if v is not None}).validate(self._clock())
 
         def apply(key: VirtualKey) -> None:
             for name, value in changes.items():

@@ -1,7 +1,14 @@
-"""Turning a provider's error answer into the gateway's one upstream error type."""
+"""Turning a provider's error answer into the gateway's one upstream error type.
+
+Callers get the upstream's status and its structured message with anything that looks
+like a credential redacted; a body that is not an error object (an HTML page, a proxy's
+echo of the request) never reaches them. The operator's log keeps the redacted body.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +24,26 @@ from app.errors import (
     UpstreamUnavailableError,
 )
 
-__all__ = ["error_from_upstream", "retry_after_seconds"]
+__all__ = ["error_from_upstream", "redact", "retry_after_seconds"]
+
+log = logging.getLogger("deltallm.upstream")
+
+# Linear-time patterns (no nested quantifiers): bearer tokens, provider-style keys, and
+# values named like keys or secrets.
+_SECRETS = re.compile(
+    r"(?i)(bearer\s+)[^\s\"',]+"
+    r"|\b(?:sk|pk|rk|sess)-[A-Za-z0-9_*.-]{6,}"
+    r"|\b(?:AKIA|ASIA)[A-Z0-9]{12,}"
+    r"|((?:api[_-]?key|x-api-key|secret|password|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"
+)
+_MESSAGE_CHARS = 500
+_LOGGED_CHARS = 2000
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a credential replaced by ``[redacted]``."""
+    return _SECRETS.sub(lambda m: f"{m.group(1) or m.group(2) or ''}[redacted]", text)
+
 
 _CONTEXT_MARKERS = (
     "context_length_exceeded",
@@ -41,13 +67,12 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _message_of(body: bytes) -> tuple[str, str | None, str | None]:
+def _message_of(status: int, body: bytes) -> tuple[str, str | None, str | None]:
     """(message, code, param) from an OpenAI- or Anthropic-style error body."""
     try:
         data: Any = msgspec.json.decode(body)
     except msgspec.DecodeError:
-        text = body.decode("utf-8", "replace").strip()
-        return (text[:500] or "no error message"), None, None
+        return f"the upstream answered HTTP {status} without an error object", None, None
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict):
         code = error.get("code") or error.get("type")
@@ -56,7 +81,7 @@ def _message_of(body: bytes) -> tuple[str, str | None, str | None]:
         return error, None, None
     if isinstance(data, dict) and "message" in data:
         return str(data["message"]), None, None
-    return "upstream error", None, None
+    return f"the upstream answered HTTP {status}", None, None
 
 
 def _str(value: Any) -> str | None:
@@ -72,7 +97,15 @@ def error_from_upstream(
     overload and server failures are retryable. Provider credential failures are the
     operator's problem, so they surface as 502 rather than as the caller's 401.
     """
-    message, code, param = _message_of(body)
+    log.log(
+        logging.INFO if status in (400, 404, 413, 422) else logging.WARNING,
+        "%s answered HTTP %d: %s",
+        provider,
+        status,
+        redact(body[:_LOGGED_CHARS].decode("utf-8", "replace")),
+    )
+    message, code, param = _message_of(status, body)
+    message = redact(message[:_MESSAGE_CHARS])
     lowered = f"{message} {code or ''}".lower()
     text = f"{provider}: {message}"
     if status in (400, 413, 422):
@@ -86,7 +119,8 @@ def error_from_upstream(
     retry_after = retry_after_seconds(headers)
     if status in (401, 403):
         return UpstreamError(
-            f"{provider} rejected the gateway's credentials: {message}",
+            f"{provider} rejected the gateway's credentials for this deployment; the "
+            "gateway's log has the upstream's answer.",
             status_code=502,
             retryable=False,
             code="upstream_auth_error",

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 
+from app.errors import PermissionDeniedError
 from app.gateway.pipeline import Gateway, RequestContext
 from app.providers.base import Operation
 from app.runtime import Runtime
@@ -46,7 +47,12 @@ async def deployment_health(request: Request[Any, Any, Any]) -> Response[bytes]:
     ctx = RequestContext.begin(Operation.CHAT, request.headers)
     request.state.request_id = ctx.request_id
     gateway: Gateway = request.app.state.gateway
-    await gateway.authenticate(ctx, request.headers)
+    caller = await gateway.authenticate(ctx, request.headers)
+    if not (caller.is_master or (caller.identity is not None and caller.identity.is_admin)):
+        raise PermissionDeniedError(
+            "Deployment health is for administrators: use the master key or an admin key.",
+            code="admin_only",
+        )
     runtime: Runtime = request.app.state.runtime
     results = [r.to_dict() for r in await runtime.health.check_all()]
     healthy = [r for r in results if r["healthy"] is True]

@@ -28,6 +28,8 @@ __all__ = [
 Temperature = Annotated[float, Meta(ge=0, le=2)]
 Penalty = Annotated[float, Meta(ge=-2, le=2)]
 Positive = Annotated[int, Meta(ge=1)]
+Tokens = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+Choices = Annotated[int, Meta(ge=1, le=128)]
 Stop = str | list[str] | None
 
 
@@ -90,9 +92,9 @@ class ChatRequest(_Base):
     stream_options: StreamOptions | None = None
     temperature: Temperature | None = None
     top_p: Annotated[float, Meta(ge=0, le=1)] | None = None
-    n: Positive | None = None
-    max_tokens: Positive | None = None
-    max_completion_tokens: Positive | None = None
+    n: Choices | None = None
+    max_tokens: Tokens | None = None
+    max_completion_tokens: Tokens | None = None
     stop: Stop = None
     presence_penalty: Penalty | None = None
     frequency_penalty: Penalty | None = None
@@ -113,10 +115,10 @@ class CompletionRequest(_Base):
     prompt: str | list[str | int | list[int]]
     stream: bool | None = None
     stream_options: StreamOptions | None = None
-    max_tokens: Positive | None = None
+    max_tokens: Tokens | None = None
     temperature: Temperature | None = None
     top_p: Annotated[float, Meta(ge=0, le=1)] | None = None
-    n: Positive | None = None
+    n: Choices | None = None
     stop: Stop = None
     echo: bool | None = None
     suffix: str | None = None
@@ -134,7 +136,7 @@ class EmbeddingRequest(_Base):
 class ImageRequest(_Base):
     model: str
     prompt: Annotated[str, Meta(min_length=1)]
-    n: Positive | None = None
+    n: Annotated[int, Meta(ge=1, le=10)] | None = None
     size: str | None = None
     quality: str | None = None
     response_format: Literal["url", "b64_json"] | None = None

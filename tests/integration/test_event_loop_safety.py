@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import threading
@@ -25,6 +26,9 @@ model_list:
     litellm_params: {model: demo/echo}
   - model_name: slow-demo
     litellm_params: {model: demo/echo, stream_delay: 0.2}
+general_settings:
+  request_head_timeout: 2
+  max_connections: 64
 """
 REFUSED_WITHIN_S = 5.0
 """Far above the milliseconds a refusal takes; the unbounded walks never answered."""
@@ -127,6 +131,46 @@ def test_an_oversized_request_head_is_refused(served: ServedProcess) -> None:
         served, lambda: [send(100_000).startswith(b"HTTP/1.1 431") or None for _ in range(5)]
     )
     assert send(100_000).startswith(b"HTTP/1.1 431 Request Header Fields Too Large")
+
+
+def _connect(served: ServedProcess) -> socket.socket:
+    host, port = served.root.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=REFUSED_WITHIN_S * 2)
+
+
+def test_a_head_sent_a_byte_at_a_time_is_cut_off(served: ServedProcess) -> None:
+    started = time.monotonic()
+    with _connect(served) as sock:
+        sock.sendall(b"GET /health/liveliness HTTP/1.1\r\nx-slow: ")
+        answer = b""
+        with contextlib.suppress(OSError):  # the gateway may close while we still send
+            while time.monotonic() - started < 3 * REFUSED_WITHIN_S and not answer:
+                sock.sendall(b"a")
+                sock.settimeout(0.5)
+                with contextlib.suppress(TimeoutError):
+                    answer = sock.recv(64)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert time.monotonic() - started < REFUSED_WITHIN_S  # request_head_timeout is 2 s
+    with _connect(served) as idle:  # a connection that says nothing is closed too
+        assert idle.recv(64) == b""
+
+
+def test_connections_beyond_the_cap_are_answered_503(served: ServedProcess) -> None:
+    held = [_connect(served) for _ in range(70)]  # max_connections is 64
+    try:
+        for sock in held:
+            sock.sendall(b"GET /health/liveliness HTTP/1.1\r\nhost: x\r\n")
+        deadline = time.monotonic() + REFUSED_WITHIN_S  # until the gateway accepted them all
+        while httpx.get(f"{served.root}/health/liveliness").status_code != 503:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        for sock in held:
+            sock.close()
+    deadline = time.monotonic() + REFUSED_WITHIN_S
+    while httpx.get(f"{served.root}/health/liveliness").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_legitimate_documents_still_pass(served: ServedProcess) -> None:

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from app.db.types import utcnow
-from app.errors import NotFoundError
+from app.errors import BadRequestError, NotFoundError
+from app.keys.models import VirtualKey
 from app.keys.service import KeySpec
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
@@ -115,7 +116,14 @@ async def test_blocked_owner_blocks_the_key(gateway: RunningGateway) -> None:
 
 
 async def test_expired_key(gateway: RunningGateway) -> None:
-    created = await gateway.runtime.keys.create(KeySpec(expires_at=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(BadRequestError) as refused:
+        await gateway.runtime.keys.create(KeySpec(expires_at=utcnow() - timedelta(seconds=1)))
+    assert refused.value.param == "expires_at"
+    created = await gateway.runtime.keys.create(KeySpec(expires_at=utcnow() + timedelta(hours=1)))
+    async with gateway.runtime.sessions() as session, session.begin():
+        key = await session.get(VirtualKey, created.key.id)
+        assert key is not None
+        key.expires_at = utcnow() - timedelta(seconds=1)  # the hour has passed
     with pytest.raises(openai.AuthenticationError) as caught:
         await ask(gateway, created.secret)
     assert caught.value.code == "key_expired"

@@ -114,6 +114,10 @@ class FakeOpenAI:
             await asyncio.sleep(self.delay)
         if self.failures:
             failure = self.failures.pop(0)
+            if isinstance(failure.body, str):  # not an error object: an HTML page, an echo
+                return web.Response(
+                    text=failure.body, status=failure.status, headers=failure.headers
+                )
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         path = request.path
         model = body.get("model", "deployment") if isinstance(body, dict) else "deployment"

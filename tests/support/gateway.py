@@ -77,10 +77,12 @@ async def serve_app(app: Litestar) -> AsyncIterator[str]:
 
 
 def _namespaced(config: Mapping[str, Any], database_url: str) -> dict[str, Any]:
-    """Instances sharing a database share Redis state; other tests' gateways do not."""
+    """Instances sharing a database share Redis state; other tests' gateways do not.
+    Admins may point deployments at loopback, where the tests' fake upstreams listen."""
     general = dict(config.get("general_settings") or {})
     digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
     general.setdefault("redis_namespace", f"test-{digest}")
+    general.setdefault("allow_private_upstreams", True)
     return {**config, "general_settings": general}
 
 
