@@ -28,6 +28,7 @@ from app.deployments.reload import (
 from app.deployments.service import DeploymentService
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
+from app.gateway.explain import AdmissionExplainer
 from app.gateway.pipeline import Gateway
 from app.gateway.settlement import Settler
 from app.gateway_settings.sections import EffectiveSettings
@@ -241,6 +242,11 @@ class Runtime:
             await self.redis.aclose(close_connection_pool=True)  # the pool is ours
         await self.engine.dispose()
         gc.unfreeze()  # what start froze may be garbage now; let the collector see it
+
+    @property
+    def admission(self) -> AdmissionExplainer:
+        """Explains the admission of a key's calls with the data plane's own rules."""
+        return AdmissionExplainer(self.gateway, self.sessions)
 
     @property
     def effective_settings(self) -> EffectiveSettings:

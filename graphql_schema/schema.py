@@ -29,6 +29,7 @@ from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.identity.types import Viewer
+from graphql_schema.keys.admission import AdmissionQueries
 from graphql_schema.keys.mutations import KeyMutations
 from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.members import MemberMutations, MemberQueries
@@ -48,6 +49,7 @@ class Query(
     MemberQueries,
     BudgetQueries,
     KeyQueries,
+    AdmissionQueries,
     SpendQueries,
     IdentityQueries,
     DeploymentQueries,

@@ -98,6 +98,7 @@ MATRIX = {
     "revokeKey":                 "Y    N    O    O    N    N    N    T    M    N",
     "setKeyBlocked":             "Y    N    O    O    N    N    N    T    N    N",
     "regenerateKey":             "Y    N    O    O    N    N    N    T    M    N",
+    "keyAdmission":              "Y    Y    O    O    O    O    O    O    O    O",
     "users":                     "Y    Y    N    N    N    N    N    N    N    N",
     "createUser":                "Y    Y    N    N    N    N    N    N    N    N",
     "createUserCoAdmin":         "Y    Y    N    N    N    N    N    N    N    N",

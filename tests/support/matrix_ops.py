@@ -335,6 +335,11 @@ _TEAMS = (
     _grant("ORG_OWNER", "Owner"),
 )
 
+
+def _admitted(world: World, caller: str, data: dict[str, Any]) -> None:
+    assert data["keyAdmission"]["dryRun"] == {"admitted": True}, data
+
+
 _KEYS = (
     Op(
         "keys",
@@ -398,6 +403,14 @@ _KEYS = (
         "mutation($k: ID!) { setKeyBlocked(keyId: $k, blocked: true) { blocked } }",
         lambda t, f: {"k": t.key_id},
         targets=KEY,
+    ),
+    Op(
+        "keyAdmission",
+        """query($k: ID!) { keyAdmission(keyId: $k, model: "echo", estimatedTokens: 1)
+        { keyId dryRun { admitted } } }""",
+        lambda t, f: {"k": t.key_id},
+        targets=KEY,
+        check=_admitted,
     ),
     Op(
         "regenerateKey",
