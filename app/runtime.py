@@ -34,6 +34,7 @@ from app.gateway.settlement import Settler
 from app.gateway_settings.sections import EffectiveSettings
 from app.gateway_settings.service import SettingsService
 from app.keys.cache import KeyCache
+from app.keys.hygiene import KeyHygiene
 from app.keys.invalidation import (
     DatabaseInvalidator,
     Invalidator,
@@ -99,6 +100,7 @@ class Runtime:
     deployments: DeploymentService
     reloader: DeploymentReloader
     gateway_settings: SettingsService
+    key_hygiene: KeyHygiene
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -200,6 +202,7 @@ class Runtime:
             gateway_settings=SettingsService(
                 sessions, settings.config, salt.get_secret_value(), reloader
             ),
+            key_hygiene=KeyHygiene(sessions),
             alerts=alerts,
             retention=retention,
         )

@@ -83,7 +83,7 @@ def asks_for_total(info: Info[Any, Any]) -> bool:
     return any(selects(field.selections) for field in info.selected_fields)
 
 
-def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:  # type: ignore[type-var]
+def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
     edges = [
         Edge(cursor=c, node=convert(item)) for item, c in zip(page.items, page.cursors, strict=True)
     ]

@@ -30,6 +30,7 @@ from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.admission import AdmissionQueries
+from graphql_schema.keys.hygiene import KeyHygieneMutations, KeyHygieneQueries
 from graphql_schema.keys.mutations import KeyMutations
 from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.members import MemberMutations, MemberQueries
@@ -50,6 +51,7 @@ class Query(
     BudgetQueries,
     KeyQueries,
     AdmissionQueries,
+    KeyHygieneQueries,
     SpendQueries,
     IdentityQueries,
     DeploymentQueries,
@@ -66,6 +68,7 @@ class Mutation(
     MemberMutations,
     BudgetMutations,
     KeyMutations,
+    KeyHygieneMutations,
     IdentityMutations,
     DeploymentMutations,
     SettingsMutations,

@@ -19,11 +19,12 @@ __all__ = ["MAX_PAGE", "Page", "paginate"]
 
 MAX_PAGE = 100
 T = TypeVar("T", bound=SQLModel)
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: Sequence[T]
+class Page(Generic[Item]):
+    items: Sequence[Item]
     total: int | None
     """How many rows the query has in all (None: not counted, as asked)."""
     has_next: bool

@@ -21,6 +21,7 @@ from app.audit.service import Actor, record, snapshot
 from app.db.pagination import Page, paginate
 from app.db.types import utcnow
 from app.errors import BadRequestError, NotFoundError
+from app.keys.bulk import BulkChange, BulkFailure, Outcome, change_many
 from app.keys.caps import CAPPED_FIELDS, check_caps
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
@@ -293,6 +294,49 @@ class KeyService:
 
         action = "key.block" if blocked else "key.unblock"
         return await self._change(key_id, apply, action, actor, check)
+
+    async def block_many(
+        self, ids: Sequence[str], reason: str, *, actor: Actor, check: KeyCheck | None = None
+    ) -> BulkChange:
+        """Block these keys (a revoked key cannot be blocked: a per-key failure)."""
+
+        def apply(key: VirtualKey) -> Outcome:
+            if key.revoked_at is not None:
+                return Outcome(failure=BulkFailure(key.id, "key_revoked", "the key is revoked"))
+            if key.blocked:
+                return Outcome(changed=False)
+            key.blocked = True
+            return Outcome()
+
+        return await self._many(ids, reason, apply, "key.block", actor, check)
+
+    async def revoke_many(
+        self, ids: Sequence[str], reason: str, *, actor: Actor, check: KeyCheck | None = None
+    ) -> BulkChange:
+        """Revoke these keys (those already revoked stay as they were)."""
+
+        def apply(key: VirtualKey) -> Outcome:
+            if key.revoked_at is not None:
+                return Outcome(changed=False)
+            key.revoked_at = self._clock()
+            key.previous_key_expires_at = None
+            return Outcome()
+
+        return await self._many(ids, reason, apply, "key.revoke", actor, check)
+
+    async def _many(
+        self,
+        ids: Sequence[str],
+        reason: str,
+        apply: Callable[[VirtualKey], Outcome],
+        action: str,
+        actor: Actor,
+        check: KeyCheck | None,
+    ) -> BulkChange:
+        result = await change_many(self._sessions, ids, reason, apply, action, actor, check)
+        if result.hashes:
+            await self._invalidator.publish(result.hashes)
+        return result
 
     async def update(
         self,

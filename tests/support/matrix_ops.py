@@ -413,6 +413,27 @@ _KEYS = (
         check=_admitted,
     ),
     Op(
+        "keyHygiene",
+        "{ keyHygiene(first: 100) { edges { node { key { orgId } } } } }",
+        seen=_labels("keyHygiene.edges.node.key.orgId"),
+    ),
+    Op(
+        "blockKeys",
+        """mutation($k: [ID!]!) { blockKeys(keyIds: $k, reason: "matrix") {
+        keys { blocked } errors { code } } }""",
+        lambda t, f: {"k": [f]},
+        targets=KEY,
+        fresh=_key,
+    ),
+    Op(
+        "revokeKeys",
+        """mutation($k: [ID!]!) { revokeKeys(keyIds: $k, reason: "matrix") {
+        keys { revoked } errors { code } } }""",
+        lambda t, f: {"k": [f]},
+        targets=KEY,
+        fresh=_key,
+    ),
+    Op(
         "regenerateKey",
         "mutation($k: ID!) { regenerateKey(keyId: $k) { errors { code } } }",
         lambda t, f: {"k": f},
