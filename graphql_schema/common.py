@@ -19,6 +19,7 @@ __all__ = [
     "Connection",
     "Edge",
     "PageInfo",
+    "SortDirection",
     "SortOrder",
     "asks_for_total",
     "connection",
@@ -63,6 +64,12 @@ class Connection(Generic[T]):
         if self.total is None:  # the resolver chose not to count: a bug if asked
             raise RuntimeError("totalCount was asked for but not counted")
         return self.total
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
 
 
 @strawberry.enum

@@ -146,7 +146,9 @@ class KeyHygiene:
                 session, query, conditions, now, wanted, first, after
             )
             total = None
-            if count:  # an admin report: counting means reading every candidate
+            if count and after is None and not more:
+                total = len(found)  # this page holds them all
+            elif count:  # an admin report: counting means reading every candidate
                 every = await self._scan(session, query, conditions, now, wanted, None, None)
                 total = len(every[0])
         return Page(items=found, total=total, has_next=more, cursors=cursors)
@@ -165,7 +167,9 @@ class KeyHygiene:
         found: list[HygieneFinding] = []
         cursors: list[str] = []
         while True:
-            batch = await paginate(session, query, VirtualKey, first=MAX_PAGE, after=after)
+            batch = await paginate(
+                session, query, VirtualKey, first=MAX_PAGE, after=after, count=False
+            )
             flags = await self._flags(session, conditions, [k.id for k in batch.items])
             for key, cursor in zip(batch.items, batch.cursors, strict=True):
                 finding = _finding(key, flags[key.id], now)
