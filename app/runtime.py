@@ -26,6 +26,7 @@ from app.deployments.reload import (
     ReloadNotifier,
 )
 from app.deployments.service import DeploymentService
+from app.deployments.testing import DeploymentTester
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
 from app.gateway.explain import AdmissionExplainer
@@ -245,6 +246,11 @@ class Runtime:
             await self.redis.aclose(close_connection_pool=True)  # the pool is ours
         await self.engine.dispose()
         gc.unfreeze()  # what start froze may be garbage now; let the collector see it
+
+    @property
+    def deployment_tester(self) -> DeploymentTester:
+        """Sends one request to one deployment of the router serving now."""
+        return DeploymentTester(lambda: self.router, self.sessions)
 
     @property
     def admission(self) -> AdmissionExplainer:

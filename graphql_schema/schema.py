@@ -24,6 +24,7 @@ from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
+from graphql_schema.deployments.testing import DeploymentTestMutations, RouterDeploymentQueries
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
@@ -55,6 +56,7 @@ class Query(
     SpendQueries,
     IdentityQueries,
     DeploymentQueries,
+    RouterDeploymentQueries,
     SettingsQueries,
 ):
     @strawberry.field(extensions=signed_in())
@@ -71,6 +73,7 @@ class Mutation(
     KeyHygieneMutations,
     IdentityMutations,
     DeploymentMutations,
+    DeploymentTestMutations,
     SettingsMutations,
 ):
     """Every change to the gateway; each one is audited."""

@@ -130,6 +130,8 @@ MATRIX = {
     "createModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
     "updateModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
     "deleteModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
+    "routerDeployments":         "Y    Y    N    N    N    N    N    N    N    N",
+    "testModelDeployment":       "Y    N    N    N    N    N    N    N    N    N",
     "gatewaySettings":           "Y    R    R    R    R    R    R    R    R    R",
     "updateRouterSettings":      "Y    N    N    N    N    N    N    N    N    N",
     "updateHealthCheckSettings": "Y    N    N    N    N    N    N    N    N    N",
