@@ -42,6 +42,7 @@ from app.keys.invalidation import (
     LocalFirst,
     RedisInvalidator,
 )
+from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
 from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
@@ -251,6 +252,11 @@ class Runtime:
     def deployment_tester(self) -> DeploymentTester:
         """Sends one request to one deployment of the router serving now."""
         return DeploymentTester(lambda: self.router, self.sessions)
+
+    @property
+    def playground_keys(self) -> PlaygroundKeys:
+        """Mints short-lived keys for the console's playground."""
+        return PlaygroundKeys(self.keys)
 
     @property
     def admission(self) -> AdmissionExplainer:

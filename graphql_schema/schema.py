@@ -33,6 +33,7 @@ from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.admission import AdmissionQueries
 from graphql_schema.keys.hygiene import KeyHygieneMutations, KeyHygieneQueries
 from graphql_schema.keys.mutations import KeyMutations
+from graphql_schema.keys.playground import PlaygroundMutations
 from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.members import MemberMutations, MemberQueries
 from graphql_schema.orgs.mutations import OrgMutations
@@ -71,6 +72,7 @@ class Mutation(
     BudgetMutations,
     KeyMutations,
     KeyHygieneMutations,
+    PlaygroundMutations,
     IdentityMutations,
     DeploymentMutations,
     DeploymentTestMutations,

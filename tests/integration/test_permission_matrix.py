@@ -100,6 +100,7 @@ MATRIX = {
     "regenerateKey":             "Y    N    O    O    N    N    N    T    M    N",
     "keyAdmission":              "Y    Y    O    O    O    O    O    O    O    O",
     "keyHygiene":                "Y    Y    O    O    O    O    O    O    O    O",
+    "createPlaygroundKey":       "Y    N    O    O    N    N    N    T    T    T",
     "blockKeys":                 "Y    N    O    O    N    N    N    T    N    N",
     "revokeKeys":                "Y    N    O    O    N    N    N    T    M    N",
     "users":                     "Y    Y    N    N    N    N    N    N    N    N",

@@ -414,6 +414,13 @@ _KEYS = (
         check=_dry_run,
     ),
     Op(
+        "createPlaygroundKey",
+        """mutation($t: ID!) { createPlaygroundKey(teamId: $t, minutes: 5) {
+        key { tags } errors { code } } }""",
+        lambda t, f: {"t": t.team_id},
+        targets=TEAM,
+    ),
+    Op(
         "keyHygiene",
         "{ keyHygiene(first: 100) { edges { node { key { orgId } } } } }",
         seen=_labels("keyHygiene.edges.node.key.orgId"),
