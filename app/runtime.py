@@ -28,19 +28,23 @@ from app.deployments.reload import (
     ReloadNotifier,
 )
 from app.deployments.service import DeploymentService
+from app.deployments.testing import DeploymentTester
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
+from app.gateway.explain import AdmissionExplainer
 from app.gateway.pipeline import Gateway
 from app.gateway.settlement import Settler
 from app.gateway_settings.sections import EffectiveSettings
 from app.gateway_settings.service import SettingsService
 from app.keys.cache import KeyCache
+from app.keys.hygiene import KeyHygiene
 from app.keys.invalidation import (
     DatabaseInvalidator,
     Invalidator,
     LocalFirst,
     RedisInvalidator,
 )
+from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
 from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
@@ -102,6 +106,7 @@ class Runtime:
     deployments: DeploymentService
     reloader: DeploymentReloader
     gateway_settings: SettingsService
+    key_hygiene: KeyHygiene
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -204,6 +209,7 @@ class Runtime:
             gateway_settings=SettingsService(
                 sessions, settings.config, salt.get_secret_value(), reloader, urls
             ),
+            key_hygiene=KeyHygiene(sessions),
             alerts=alerts,
             retention=retention,
         )
@@ -246,6 +252,21 @@ class Runtime:
             await self.redis.aclose(close_connection_pool=True)  # the pool is ours
         await self.engine.dispose()
         gc.unfreeze()  # what start froze may be garbage now; let the collector see it
+
+    @property
+    def deployment_tester(self) -> DeploymentTester:
+        """Sends one request to one deployment of the router serving now."""
+        return DeploymentTester(lambda: self.router, self.sessions)
+
+    @property
+    def playground_keys(self) -> PlaygroundKeys:
+        """Mints short-lived keys for the console's playground."""
+        return PlaygroundKeys(self.keys)
+
+    @property
+    def admission(self) -> AdmissionExplainer:
+        """Explains the admission of a key's calls with the data plane's own rules."""
+        return AdmissionExplainer(self.gateway, self.sessions)
 
     @property
     def effective_settings(self) -> EffectiveSettings:

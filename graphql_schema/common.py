@@ -19,6 +19,7 @@ __all__ = [
     "Connection",
     "Edge",
     "PageInfo",
+    "SortDirection",
     "SortOrder",
     "asks_for_total",
     "connection",
@@ -66,6 +67,12 @@ class Connection(Generic[T]):
 
 
 @strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.enum
 class SortOrder(Enum):
     NEWEST_FIRST = "newest_first"
     OLDEST_FIRST = "oldest_first"
@@ -83,7 +90,7 @@ def asks_for_total(info: Info[Any, Any]) -> bool:
     return any(selects(field.selections) for field in info.selected_fields)
 
 
-def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:  # type: ignore[type-var]
+def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
     edges = [
         Edge(cursor=c, node=convert(item)) for item, c in zip(page.items, page.cursors, strict=True)
     ]

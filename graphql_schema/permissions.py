@@ -4,11 +4,12 @@
 platform role. ``@requiresOrgRole(roles: [...], of: "...", teamRoles: [...])``: one of
 ``roles`` in the organization that the named argument (an org id, or a team or key id)
 belongs to, or one of ``teamRoles`` in the team it belongs to (``teamId``: that team;
-``keyId``: the key's team). ``@requiresAnyOrgRole(roles: [...])``: one of ``roles`` in
-at least one organization, for lists that show each caller the organizations where they
-hold it. Platform admins always pass, co-admins for reads. Rules about
-whose key it is (a team_developer changes only their own keys) are checked by the
-resolver with :meth:`Principal.require_key_change`, inside the change's transaction.
+``keyId``: the key's team; ``keyIds``: every listed key must pass).
+``@requiresAnyOrgRole(roles: [...])``: one of ``roles`` in at least one organization, for
+lists that show each caller the organizations where they hold it. Platform admins always
+pass, co-admins for reads. Rules about whose key it is (a team_developer changes only
+their own keys) are checked by the resolver with :meth:`Principal.require_key_change`,
+inside the change's transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from sqlmodel import col, select
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
@@ -146,6 +148,26 @@ class HasOrgRole(BasePermission):
             return row.org_id, row.id
         return row.org_id, row.team_id
 
+    async def _each_key(self, info: Info[GraphQLContext, Any], ids: list[Any]) -> None:
+        """Every listed key passes (unknown ids are left to the resolver to report)."""
+        query = select(VirtualKey.org_id, VirtualKey.team_id).where(
+            col(VirtualKey.id).in_([str(i) for i in ids])
+        )
+        async with info.context.runtime.sessions() as session:
+            targets = (await session.exec(query)).all()
+        for org_id, team_id in targets:
+            self._check(_principal(info), org_id, team_id)
+
+    def _check(self, principal: Principal, org_id: str | None, team_id: str | None) -> None:
+        reading = OrgRole.ORG_AUDITOR in self.roles
+        if principal.sees_everything and reading:
+            return
+        if org_id is not None and principal.org_roles.get(org_id) in self.roles:
+            return
+        if principal.team_role(team_id) in self.team_roles:
+            return
+        raise PermissionDeniedError(self.message, code="forbidden")
+
     async def has_permission(
         self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any
     ) -> bool:
@@ -153,19 +175,16 @@ class HasOrgRole(BasePermission):
         if principal.is_platform_admin:
             return True
         value = kwargs.get(_snake(self.of))
+        if isinstance(value, list):
+            await self._each_key(info, value)
+            return True
         if value is None and "input" in kwargs:
             value = getattr(kwargs["input"], _snake(self.of), None)
         org_id, team_id = (
             await self._target(info, str(value)) if value is not None else (None, None)
         )
-        reading = OrgRole.ORG_AUDITOR in self.roles
-        if principal.sees_everything and reading:
-            return True
-        if org_id is not None and principal.org_roles.get(org_id) in self.roles:
-            return True
-        if principal.team_role(team_id) in self.team_roles:
-            return True
-        raise PermissionDeniedError(self.message, code="forbidden")
+        self._check(principal, org_id, team_id)
+        return True
 
 
 class HasAnyOrgRole(BasePermission):

@@ -21,13 +21,17 @@ from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
+from graphql_schema.deployments.testing import DeploymentTestMutations, RouterDeploymentQueries
 from graphql_schema.document_limits import BoundedValidation
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.identity.types import Viewer
+from graphql_schema.keys.admission import AdmissionQueries
+from graphql_schema.keys.hygiene import KeyHygieneMutations, KeyHygieneQueries
 from graphql_schema.keys.mutations import KeyMutations
+from graphql_schema.keys.playground import PlaygroundMutations
 from graphql_schema.keys.queries import KeyQueries
 from graphql_schema.orgs.members import MemberMutations, MemberQueries
 from graphql_schema.orgs.mutations import OrgMutations
@@ -46,9 +50,12 @@ class Query(
     MemberQueries,
     BudgetQueries,
     KeyQueries,
+    AdmissionQueries,
+    KeyHygieneQueries,
     SpendQueries,
     IdentityQueries,
     DeploymentQueries,
+    RouterDeploymentQueries,
     SettingsQueries,
 ):
     @strawberry.field(extensions=signed_in())
@@ -62,8 +69,11 @@ class Mutation(
     MemberMutations,
     BudgetMutations,
     KeyMutations,
+    KeyHygieneMutations,
+    PlaygroundMutations,
     IdentityMutations,
     DeploymentMutations,
+    DeploymentTestMutations,
     SettingsMutations,
 ):
     """Every change to the gateway; each one is audited."""

@@ -48,6 +48,8 @@ class AuditLog(Entity, table=True):
     before: dict[str, Any] | None = json_field()
     after: dict[str, Any] | None = json_field()
     request_id: str | None = Field(default=None, sa_type=String(128))
+    reason: str | None = Field(default=None, sa_type=String(500))
+    """Why, when the administrator said (bulk blocks and revocations ask)."""
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
     )

@@ -43,6 +43,7 @@ def record(
     org_id: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> None:
     """Add the audit row to ``session``: it commits (or rolls back) with the change itself."""
     session.add(
@@ -56,6 +57,7 @@ def record(
             before=before,
             after=after,
             request_id=actor.request_id,
+            reason=reason,
         )
     )
 

@@ -19,9 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import PermissionDeniedError, RateLimitError
 from app.keys.identity import KeyIdentity, ScopeLimits
 from app.keys.lookup import load_end_user
-from app.limits.counters import Admission, AdmissionResult, CounterStore, LimitLevel
+from app.limits.counters import Admission, AdmissionResult, CounterStore, LimitLevel, Peek
 
-__all__ = ["Admitter", "end_user_token", "rate_limit_headers"]
+__all__ = ["Admitter", "end_user_token", "key_levels", "rate_limit_headers", "refusal"]
 
 _END_USER_TTL = 30.0
 _END_USER_PREFIX = "end-user:"
@@ -124,9 +124,7 @@ class Admitter:
         reserve: Decimal,
     ) -> AdmissionResult | None:
         """Charge every level at once, or raise a 429 naming the limit that refused."""
-        levels: list[ScopeLimits] = list(identity.levels) if identity else []
-        if identity is not None and model_group in identity.model_levels:
-            levels.append(identity.model_levels[model_group])
+        levels = key_levels(identity, model_group)
         if end_user:
             level = await self._end_user_level(end_user)
             if level is not None:
@@ -145,11 +143,33 @@ class Admitter:
             )
         )
         if not result.admitted:
-            raise _denied(result)
+            raise refusal(result)
         return result
 
+    async def peek(
+        self, levels: Iterable[ScopeLimits], *, tokens: int, reserve: Decimal
+    ) -> tuple[list[LimitLevel], Peek]:
+        """What :meth:`admit` would answer for these levels now, charging nothing; a budget
+        whose counter is missing counts the spend :meth:`seed` would restore."""
+        now = self.clock()
+        moment = datetime.fromtimestamp(now, UTC)
+        levels = list(levels)
+        limits = [_limit_level(level, moment) for level in levels]
+        seeds = [level.budget.seed(moment) if level.budget else Decimal(0) for level in levels]
+        admission = Admission("peek", limits, tokens=tokens, reserve=reserve, now=now)
+        return limits, await self.counters.peek(admission, seeds)
 
-def _denied(result: AdmissionResult) -> RateLimitError:
+
+def key_levels(identity: KeyIdentity | None, model_group: str) -> list[ScopeLimits]:
+    """The levels a key's call to ``model_group`` is admitted at (before its end user)."""
+    levels: list[ScopeLimits] = list(identity.levels) if identity else []
+    if identity is not None and model_group in identity.model_levels:
+        levels.append(identity.model_levels[model_group])
+    return levels
+
+
+def refusal(result: AdmissionResult) -> RateLimitError:
+    """The 429 the data plane answers for a refused admission."""
     scope = (result.scope or "").split(":")[0].replace("keymodel", "key's model")
     scope = {"enduser": "end user"}.get(scope, scope)
     headers = rate_limit_headers(result)

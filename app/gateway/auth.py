@@ -23,7 +23,7 @@ from app.keys.identity import KeyIdentity
 from app.keys.lookup import load_identity
 from app.keys.secrets import hash_key
 
-__all__ = ["Authenticator", "Caller", "KeyAuthenticator", "extract_key"]
+__all__ = ["Authenticator", "Caller", "KeyAuthenticator", "check_usable", "extract_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +93,20 @@ class KeyAuthenticator:
         return Caller(kind="key", id=identity.key_id, identity=identity)
 
     def _check(self, identity: KeyIdentity) -> None:
-        now = self._clock()
-        if identity.revoked:
-            raise AuthenticationError("This API key has been revoked.", code="key_revoked")
-        if identity.expires_at is not None and identity.expires_at <= now:
-            raise AuthenticationError("This API key has expired.", code="key_expired")
-        if identity.grace_expires_at is not None and identity.grace_expires_at <= now:
-            raise AuthenticationError(
-                "This API key was replaced and its grace period is over.", code="key_rotated"
-            )
-        if identity.blocked_reason is not None:
-            raise PermissionDeniedError(
-                f"This API key cannot be used: {identity.blocked_reason}.", code="key_blocked"
-            )
+        check_usable(identity, self._clock())
+
+
+def check_usable(identity: KeyIdentity, now: datetime) -> None:
+    """Refuse a revoked, expired, rotated-out or blocked key (or one whose owner is blocked)."""
+    if identity.revoked:
+        raise AuthenticationError("This API key has been revoked.", code="key_revoked")
+    if identity.expires_at is not None and identity.expires_at <= now:
+        raise AuthenticationError("This API key has expired.", code="key_expired")
+    if identity.grace_expires_at is not None and identity.grace_expires_at <= now:
+        raise AuthenticationError(
+            "This API key was replaced and its grace period is over.", code="key_rotated"
+        )
+    if identity.blocked_reason is not None:
+        raise PermissionDeniedError(
+            f"This API key cannot be used: {identity.blocked_reason}.", code="key_blocked"
+        )

@@ -21,6 +21,7 @@ from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
 from app.gateway.metering import BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
+from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
 from app.providers.base import FilePart, Operation, Usage
 from app.router.deployment import Deployment
@@ -29,7 +30,7 @@ from app.spend.models import SpendStatus
 from app.spend.pricing import max_cost
 from app.tokens import estimate_prompt_tokens
 
-__all__ = ["Gateway", "RequestContext"]
+__all__ = ["Estimate", "Gateway", "RequestContext"]
 
 T = TypeVar("T")
 _END_USER_HEADER = "x-deltallm-end-user-id"
@@ -62,6 +63,17 @@ class RequestContext:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)
 
 
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What admission reserves for a call: its model group, the output tokens it may
+    produce, the most it can cost, and the highest output price among the deployments."""
+
+    model_group: str
+    output_tokens: int
+    reserve: Decimal
+    output_price: Decimal
+
+
 class Gateway:
     """Serves authenticated, admitted, routed and settled calls. One per process."""
 
@@ -90,12 +102,9 @@ class Gateway:
         ctx.caller = await self.authenticator.authenticate(extract_key(headers))
         return ctx.caller
 
-    def _authorize(self, ctx: RequestContext, body: dict[str, Any]) -> str:
-        """The model group the caller may use, after the key's own aliases."""
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise BadRequestError("`model` is required.", param="model", code="missing_model")
-        identity = ctx.caller.identity if ctx.caller else None
+    def authorize_model(self, identity: KeyIdentity | None, model: str) -> str:
+        """The model the key asks for after its aliases, if the key may use it and the
+        router knows it (403 or 404 otherwise)."""
         if identity is not None:
             model = identity.aliases.get(model, model)
             if not identity.allows(model):
@@ -104,8 +113,18 @@ class Gateway:
                     param="model",
                     code="model_not_allowed",
                 )
-            body["model"] = model
         self.router.resolve(model)
+        return model
+
+    def _authorize(self, ctx: RequestContext, body: dict[str, Any]) -> str:
+        """The model group the caller may use, after the key's own aliases."""
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise BadRequestError("`model` is required.", param="model", code="missing_model")
+        identity = ctx.caller.identity if ctx.caller else None
+        model = self.authorize_model(identity, model)
+        if identity is not None:
+            body["model"] = model
         user = body.get("user")
         if ctx.end_user is None and isinstance(user, str) and user:
             ctx.end_user = user
@@ -126,16 +145,25 @@ class Gateway:
         caps = [d.info.max_output_tokens for d in deployments if d.info.max_output_tokens]
         return min([self._max_output, *caps])
 
+    def estimate(
+        self, model: str, op: Operation, body: Mapping[str, Any], prompt_tokens: int
+    ) -> Estimate:
+        """What admitting a call of ``op`` to ``model`` with this body would reserve."""
+        group, deployments = self.router.resolve(model)
+        output = self._output_cap(body, deployments) if op in _GENERATES else 0
+        prices = [self.settler.price(d, group) for d in deployments]
+        reserve = max((max_cost(prompt_tokens, output, p) for p in prices), default=Decimal(0))
+        output_price = max((p.output for p in prices if p is not None), default=Decimal(0))
+        return Estimate(group, output, reserve, output_price)
+
     async def _admit(
         self, ctx: RequestContext, model: str, body: dict[str, Any]
     ) -> tuple[CallFacts, int, int, Decimal]:
         identity = ctx.caller.identity if ctx.caller else None
-        group, deployments = self.router.resolve(model)
         prompt = estimate_prompt_tokens(body)
-        output = self._output_cap(body, deployments) if ctx.op in _GENERATES else 0
-        prices = [self.settler.price(d, group) for d in deployments]
-        reserve = max((max_cost(prompt, output, p) for p in prices), default=Decimal(0))
-        output_price = max((p.output for p in prices if p is not None), default=Decimal(0))
+        estimate = self.estimate(model, ctx.op, body, prompt)
+        group, output, reserve = estimate.model_group, estimate.output_tokens, estimate.reserve
+        output_price = estimate.output_price
         tags = (
             body.get("metadata", {}).get("tags") if isinstance(body.get("metadata"), dict) else None
         )

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field
 
 from app.db.columns import (
@@ -41,7 +41,11 @@ class VirtualKey(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     """
 
     __tablename__ = "virtual_keys"
-    __table_args__ = (page_order("virtual_keys"),)
+    __table_args__ = (
+        page_order("virtual_keys"),
+        Index("ix_virtual_keys_spend_id", "spend", "id"),
+        Index("ix_virtual_keys_expires_at_id", "expires_at", "id"),
+    )
 
     key_hash: str = Field(sa_type=String(64), unique=True)
     previous_key_hash: str | None = Field(default=None, sa_type=String(64), index=True)

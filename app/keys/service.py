@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,10 +22,12 @@ from app.audit.service import Actor, record, snapshot
 from app.db.pagination import Page, paginate
 from app.db.types import utcnow
 from app.errors import BadRequestError, NotFoundError
+from app.keys.bulk import BulkChange, BulkFailure, Outcome, change_many
 from app.keys.caps import CAPPED_FIELDS, check_caps
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
 from app.keys.secrets import display_parts, generate_secret, hash_key
+from app.keys.status import KeySort, KeyStatus, status_condition
 from app.limits.periods import parse_duration
 from app.orgs.models import Team
 from app.users.models import User
@@ -229,28 +232,53 @@ class KeyService:
         self,
         *,
         org_ids: frozenset[str] | None,
+        org_id: str | None = None,
         team_id: str | None = None,
         user_id: str | None = None,
         search: str | None = None,
         include_revoked: bool = False,
+        status: KeyStatus | None = None,
+        sort: KeySort = KeySort.CREATED,
+        descending: bool = False,
         first: int = 50,
         after: str | None = None,
+        count: bool = True,
     ) -> Page[VirtualKey]:
-        """Keys inside ``org_ids`` (all keys when None), newest last, one page; ``search``
-        matches part of the alias."""
+        """Keys inside ``org_ids`` (all keys when None), one page in ``sort`` order (then
+        by id); ``search`` matches part of the alias or the start of the key's prefix;
+        ``status`` keeps keys in that status (revoked ones only when asked for, by
+        ``status`` or ``include_revoked``). Keys without expiry sort as expiring last."""
         query = select(VirtualKey)
         if org_ids is not None:
             query = query.where(col(VirtualKey.org_id).in_(org_ids))
+        if org_id is not None:
+            query = query.where(VirtualKey.org_id == org_id)
         if team_id is not None:
             query = query.where(VirtualKey.team_id == team_id)
         if user_id is not None:
             query = query.where(VirtualKey.user_id == user_id)
         if search:
-            query = query.where(col(VirtualKey.alias).icontains(search, autoescape=True))
-        if not include_revoked:
+            query = query.where(
+                or_(
+                    col(VirtualKey.alias).icontains(search, autoescape=True),
+                    col(VirtualKey.key_prefix).startswith(search, autoescape=True),
+                )
+            )
+        if status is not None:
+            query = query.where(status_condition(status, self._clock()))
+        elif not include_revoked:
             query = query.where(col(VirtualKey.revoked_at).is_(None))
         async with self._sessions() as session:
-            return await paginate(session, query, VirtualKey, first=first, after=after)
+            return await paginate(
+                session,
+                query,
+                VirtualKey,
+                first=first,
+                after=after,
+                order_by=sort.value,
+                newest_first=descending,
+                count=count,
+            )
 
     async def _change(
         self,
@@ -311,6 +339,49 @@ class KeyService:
 
         action = "key.block" if blocked else "key.unblock"
         return await self._change(key_id, apply, action, actor, check)
+
+    async def block_many(
+        self, ids: Sequence[str], reason: str, *, actor: Actor, check: KeyCheck | None = None
+    ) -> BulkChange:
+        """Block these keys (a revoked key cannot be blocked: a per-key failure)."""
+
+        def apply(key: VirtualKey) -> Outcome:
+            if key.revoked_at is not None:
+                return Outcome(failure=BulkFailure(key.id, "key_revoked", "the key is revoked"))
+            if key.blocked:
+                return Outcome(changed=False)
+            key.blocked = True
+            return Outcome()
+
+        return await self._many(ids, reason, apply, "key.block", actor, check)
+
+    async def revoke_many(
+        self, ids: Sequence[str], reason: str, *, actor: Actor, check: KeyCheck | None = None
+    ) -> BulkChange:
+        """Revoke these keys (those already revoked stay as they were)."""
+
+        def apply(key: VirtualKey) -> Outcome:
+            if key.revoked_at is not None:
+                return Outcome(changed=False)
+            key.revoked_at = self._clock()
+            key.previous_key_expires_at = None
+            return Outcome()
+
+        return await self._many(ids, reason, apply, "key.revoke", actor, check)
+
+    async def _many(
+        self,
+        ids: Sequence[str],
+        reason: str,
+        apply: Callable[[VirtualKey], Outcome],
+        action: str,
+        actor: Actor,
+        check: KeyCheck | None,
+    ) -> BulkChange:
+        result = await change_many(self._sessions, ids, reason, apply, action, actor, check)
+        if result.hashes:
+            await self._invalidator.publish(result.hashes)
+        return result
 
     async def update(
         self,

@@ -7,7 +7,7 @@ settled once. Money is counted in integer units of 1e-10 USD so both stores agre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal, Protocol
 
@@ -19,10 +19,13 @@ __all__ = [
     "AdmissionResult",
     "CounterStore",
     "Denial",
+    "LevelUsage",
     "LimitLevel",
+    "Peek",
     "Reason",
     "Reservation",
     "budget_expiry",
+    "build_peek",
     "build_result",
     "from_units",
     "minute_of",
@@ -128,11 +131,39 @@ class AdmissionResult:
     reservation: Reservation | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LevelUsage:
+    """What one level holds now: this minute's requests and tokens, requests in flight,
+    settled spend of the budget period (None: no counter yet) and live reservations."""
+
+    requests: int = 0
+    tokens: int = 0
+    in_flight: int = 0
+    spent: Decimal | None = None
+    reserved: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Peek:
+    """What :meth:`CounterStore.admit` would answer now (never with a reservation), and
+    each level's usage, in the order of the admission's levels."""
+
+    result: AdmissionResult
+    usage: tuple[LevelUsage, ...]
+
+
 class CounterStore(Protocol):
     """Rate-limit windows, parallel leases and budget reservations shared by the gateway."""
 
     async def admit(self, a: Admission) -> AdmissionResult:
         """Check every level and, only if all pass, charge all of them in one atomic step."""
+        ...
+
+    async def peek(self, a: Admission, seeds: Sequence[Decimal] = ()) -> Peek:
+        """Judge ``a`` by the rules of :meth:`admit` without charging or reserving anything.
+
+        ``seeds[i]`` is the spend to assume for level ``i`` whose budget counter does not
+        exist yet (what :meth:`seed_spent` would restore before a real request)."""
         ...
 
     async def settle(self, r: Reservation, *, cost: Decimal, tokens: int, now: float) -> None:
@@ -219,6 +250,13 @@ def build_result(
         reset_tokens_s=reset if tpm else None,
         reservation=reservation,
     )
+
+
+def build_peek(a: Admission, usage: Sequence[LevelUsage], denial: Denial | None) -> Peek:
+    """The verdict :func:`build_result` would give, without a reservation, and the usage."""
+    used = [(u.requests, u.tokens) for u in usage]
+    result = build_result(a, used, denial, 0)
+    return Peek(replace(result, reservation=None), tuple(usage))
 
 
 def _tightest(pairs: Sequence[tuple[int | None, int]]) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ Every check-and-charge runs without awaiting, so on one event loop it is atomic.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -18,9 +19,12 @@ from app.limits.counters import (
     Admission,
     AdmissionResult,
     Denial,
+    LevelUsage,
     LimitLevel,
+    Peek,
     Reservation,
     budget_expiry,
+    build_peek,
     build_result,
     from_units,
     minute_of,
@@ -113,6 +117,29 @@ class MemoryCounterStore:
             used = [self._used(level.scope, minute) for level in a.levels]
         return build_result(a, used, denial, reserve)
 
+    async def peek(self, a: Admission, seeds: Sequence[Decimal] = ()) -> Peek:
+        """The verdict :meth:`admit` would give now; charges nothing (expired leases and
+        holds are dropped on the way, as any call does)."""
+        minute = minute_of(a.now)
+        reserve = to_units(a.reserve, ROUND_CEILING)
+        units = [to_units(s) for s in seeds]
+        used = [self._used(level.scope, minute) for level in a.levels]
+        denial = self._check(a, used, reserve, units)
+        usage = []
+        for level, (requests, tokens) in zip(a.levels, used, strict=True):
+            budget = self._budgets.get(_key(level))
+            spent = budget.spent if budget is not None else None
+            usage.append(
+                LevelUsage(
+                    requests=requests,
+                    tokens=tokens,
+                    in_flight=self._in_flight(level.scope, a.now),
+                    spent=from_units(spent) if spent is not None else None,
+                    reserved=from_units(budget.reserved) if budget is not None else Decimal(0),
+                )
+            )
+        return build_peek(a, usage, denial)
+
     async def settle(self, r: Reservation, *, cost: Decimal, tokens: int, now: float) -> None:
         """Release leases and holds, add the cost to spend, correct TPM; once per request."""
         if cost < 0 or tokens < 0:
@@ -177,7 +204,14 @@ class MemoryCounterStore:
         window = self._windows.get((scope, minute))
         return (window.requests, window.tokens) if window is not None else (0, 0)
 
-    def _check(self, a: Admission, used: list[tuple[int, int]], reserve: int) -> Denial | None:
+    def _check(
+        self,
+        a: Admission,
+        used: list[tuple[int, int]],
+        reserve: int,
+        seeds: Sequence[int] = (),
+    ) -> Denial | None:
+        """The first refusal; ``seeds[i]``: level ``i``'s spend when it has no counter."""
         for index, (level, (requests, tokens)) in enumerate(zip(a.levels, used, strict=True)):
             if level.rpm is not None and requests + 1 > level.rpm:
                 return Denial(index, "rpm")
@@ -187,7 +221,8 @@ class MemoryCounterStore:
             if cap is not None and self._in_flight(level.scope, a.now) >= cap:
                 return Denial(index, "parallel")
             if level.max_budget is not None:
-                budget_denial = self._budget_denial(index, level, a.now, reserve)
+                seed = seeds[index] if index < len(seeds) else 0
+                budget_denial = self._budget_denial(index, level, a.now, reserve, seed)
                 if budget_denial is not None:
                     return budget_denial
         return None
@@ -200,14 +235,15 @@ class MemoryCounterStore:
         return len(leases.deadlines)
 
     def _budget_denial(
-        self, index: int, level: LimitLevel, now: float, reserve: int
+        self, index: int, level: LimitLevel, now: float, reserve: int, seed: int = 0
     ) -> Denial | None:
         budget = self._budgets.get(_key(level)) or _Budget(None)
         budget.purge(now)
         limit = _limit(level.max_budget)
-        if budget.fits(reserve, limit):
+        spent = budget.spent if budget.spent is not None else seed
+        if spent + budget.reserved + reserve <= limit:
             return None
-        return Denial(index, "budget", (budget.spent or 0) + reserve <= limit)
+        return Denial(index, "budget", spent + reserve <= limit)
 
     def _charge(self, level: LimitLevel, a: Admission, minute: int, reserve: int) -> None:
         if level.rpm is not None or level.tpm is not None:

@@ -33,10 +33,13 @@ from app.limits.counters import (
     Admission,
     AdmissionResult,
     Denial,
+    LevelUsage,
     LimitLevel,
+    Peek,
     Reason,
     Reservation,
     budget_expiry,
+    build_peek,
     build_result,
     from_units,
     minute_of,
@@ -76,6 +79,7 @@ class RedisCounterStore:
         self._settle = client.register_script(_script("settle"))
         self._extend = client.register_script(_script("extend"))
         self._seed = client.register_script(_script("seed"))
+        self._peek = client.register_script(_script("peek"))
 
     async def admit(self, a: Admission) -> AdmissionResult:
         """Check and charge every level in one script (one round trip)."""
@@ -108,6 +112,36 @@ class RedisCounterStore:
         if not values[0]:
             denial = Denial(values[1] - 1, _REASONS[values[2]], bool(values[3]))
         return build_result(a, used, denial, reserve)
+
+    async def peek(self, a: Admission, seeds: Sequence[Decimal] = ()) -> Peek:
+        """The verdict :meth:`admit` would give now, from one read-only script."""
+        reserve = to_units(a.reserve, ROUND_CEILING)
+        args: list[Any] = [repr(a.now), a.tokens, reserve, len(a.levels)]
+        for index, level in enumerate(a.levels):
+            seed = to_units(seeds[index]) if index < len(seeds) else 0
+            args += [
+                _limit(level.rpm),
+                _limit(level.tpm),
+                _limit(level.max_parallel),
+                _budget_limit(level),
+                seed,
+            ]
+        keys = self._keys(a.request_id, a.levels, minute_of(a.now))[1:]
+        values = [int(v) for v in await self._peek(keys=keys, args=args)]
+        usage = []
+        for i in range(len(a.levels)):
+            requests, tokens, in_flight, spent, reserved = values[3 + 5 * i : 8 + 5 * i]
+            usage.append(
+                LevelUsage(
+                    requests=requests,
+                    tokens=tokens,
+                    in_flight=in_flight,
+                    spent=from_units(spent) if spent >= 0 else None,
+                    reserved=from_units(reserved),
+                )
+            )
+        denial = Denial(values[0] - 1, _REASONS[values[1]], bool(values[2])) if values[0] else None
+        return build_peek(a, usage, denial)
 
     async def settle(self, r: Reservation, *, cost: Decimal, tokens: int, now: float) -> None:
         """Release leases and holds, add the cost, correct TPM: once per request id."""

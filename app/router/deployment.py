@@ -44,6 +44,8 @@ class Deployment:
     cooldown_until: float = 0.0
     healthy: bool = True
     health_error: str | None = None
+    probed_at: float | None = None
+    """Wall-clock time (epoch seconds) of the last health probe; None: never probed."""
     failures: deque[float] = field(default_factory=deque)
     window: MinuteWindow = field(default_factory=MinuteWindow)
 
@@ -72,6 +74,10 @@ class Deployment:
 
     def cooling_down(self) -> bool:
         return self.cooldown_until > self.clock()
+
+    def cooldown_left(self) -> float:
+        """Seconds until the cooldown ends (0: not cooling down)."""
+        return max(0.0, self.cooldown_until - self.clock())
 
     def has_capacity(self, tokens: int) -> bool:
         limit = self.params.max_parallel_requests

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,7 @@ class HealthChecker:
             return DeploymentHealth(deployment, None, "not probed for this mode")
         op, body = probe
         call = ProviderCall(op, {**body, "model": deployment.params.upstream_model})
+        deployment.probed_at = time.time()
         try:
             await deployment.provider.call(call, self.timeout)
         except DeltaLLMError as exc:

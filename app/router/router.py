@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from app.config import GatewayConfig, ModelMode
 from app.errors import (
+    BadRequestError,
     ContentPolicyError,
     ContextWindowExceededError,
     DeltaLLMError,
@@ -153,6 +154,46 @@ class Router:
         return deployments[0].info.mode
 
     # --- calls ----------------------------------------------------------------
+
+    def deployment(self, deployment_id: str) -> Deployment:
+        for deployment in self.deployments:
+            if deployment.id == deployment_id:
+                return deployment
+        raise NotFoundError(
+            f"No deployment {deployment_id} is being served.",
+            param="id",
+            code="deployment_not_found",
+        )
+
+    async def call_deployment(
+        self, deployment_id: str, op: Operation, body: dict[str, Any]
+    ) -> RoutedResult:
+        """One call to exactly this deployment: through its rate and parallel gate, with
+        its defaults and timeout, but no retries, fallbacks or cooldown bookkeeping."""
+        deployment = self.deployment(deployment_id)
+        if deployment.is_wildcard:
+            raise BadRequestError(
+                "A wildcard deployment serves many models; it cannot be called as one.",
+                param="id",
+                code="wildcard_deployment",
+            )
+        group = deployment.model_name
+        gate_pass = await self.gate.enter(deployment, 0)
+        if gate_pass is None:
+            raise RateLimitError(
+                f"Deployment {deployment_id} is at its rate or parallel-request limit.",
+                code="rate_limit_exceeded",
+            )
+        call = self._provider_call(deployment, group, op, body, False, False, None)
+        started = time.perf_counter()
+        used = None
+        try:
+            result = await deployment.provider.call(call, self._timeout(deployment, False))
+            used = result.usage.total_tokens if result.usage is not None else None
+        finally:
+            await self.gate.leave(gate_pass, used)
+        deployment.record_latency(time.perf_counter() - started)
+        return RoutedResult(result, deployment, group)
 
     async def call(
         self,

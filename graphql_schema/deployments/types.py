@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from app.deployments.service import DeploymentView
+from app.errors import NotFoundError
+from graphql_schema.context import GraphQLContext
+from graphql_schema.deployments.testing import DeploymentHealth
 from graphql_schema.keys.types import UserError
 
 __all__ = ["DeleteModelDeploymentPayload", "ModelDeployment", "ModelDeploymentPayload"]
@@ -25,6 +30,15 @@ class ModelDeployment:
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field
+    def health(self, info: Info[GraphQLContext, Any]) -> DeploymentHealth | None:
+        """As the router serving now sees it; null while the router has not loaded it."""
+        try:
+            deployment = info.context.runtime.router.deployment(str(self.id))
+        except NotFoundError:
+            return None
+        return DeploymentHealth.of(deployment)
 
     @classmethod
     def of(cls, view: DeploymentView) -> ModelDeployment:

@@ -9,12 +9,17 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from app.db.types import utcnow
 from app.keys.models import VirtualKey as KeyRow
+from app.keys.status import KeyStatus as Status
+from app.keys.status import status_of
 from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.errors import UserError, user_errors
 from graphql_schema.orgs.types import Organization, Team
 
-__all__ = ["UserError", "VirtualKey", "user_errors"]
+__all__ = ["KeyStatus", "UserError", "VirtualKey", "user_errors"]
+
+KeyStatus = strawberry.enum(Status, name="KeyStatus")
 
 
 @strawberry.type
@@ -39,6 +44,7 @@ class VirtualKey:
     tags: list[str]
     created_at: datetime
     last_used_at: datetime | None
+    status: KeyStatus  # type: ignore[valid-type]
 
     @strawberry.field
     async def team(self, info: Info[GraphQLContext, Any]) -> Team | None:
@@ -80,4 +86,5 @@ class VirtualKey:
             tags=list(row.tags),
             created_at=row.created_at,
             last_used_at=row.last_used_at,
+            status=status_of(row, utcnow()),
         )

@@ -123,6 +123,7 @@ class AuditEntry:
     before: JSON | None
     after: JSON | None
     request_id: str | None
+    reason: str | None
     created_at: datetime
 
     @classmethod
@@ -138,5 +139,6 @@ class AuditEntry:
             before=cast(JSON | None, row.before),
             after=cast(JSON | None, row.after),
             request_id=row.request_id,
+            reason=row.reason,
             created_at=row.created_at,
         )

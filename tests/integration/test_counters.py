@@ -328,3 +328,71 @@ async def test_concurrent_admits_fill_a_budget_exactly(backend: Backend, instanc
     ]
     await asyncio.gather(*settles)
     assert await stores[-1].spent("team:t", P1) == sum(costs) == Decimal("0.2100000140")
+
+
+@pytest.mark.parametrize(
+    ("org", "reason"),
+    [
+        (LimitLevel("org:o", rpm=1), "rpm"),
+        (LimitLevel("org:o", tpm=15), "tpm"),
+        (LimitLevel("org:o", max_parallel=1), "parallel"),
+        (budget("org:o", "1.5"), "budget"),
+    ],
+)
+async def test_peek_refuses_where_admit_would_and_charges_nothing(
+    store: CounterStore, org: LimitLevel, reason: str
+) -> None:
+    key = LimitLevel("key:k", rpm=10, tpm=100, max_parallel=5)
+    held(await store.admit(admission(key, org, tokens=10, reserve="1", at=1)))
+    looked = await store.peek(admission(key, org, tokens=10, reserve="1", at=2))
+    assert (looked.result.admitted, looked.result.scope, looked.result.reason) == (
+        False,
+        "org:o",
+        reason,
+    )
+    assert looked.result.reservation is None
+    assert (looked.usage[0].requests, looked.usage[0].tokens, looked.usage[0].in_flight) == (
+        1,
+        10,
+        1,
+    )
+    for _ in range(3):  # peeking again and again leaves every counter as it was
+        again = await store.peek(admission(key, org, tokens=10, reserve="1", at=3))
+        assert again.usage == looked.usage and again.result.reason == reason
+    denied = await store.admit(admission(key, org, tokens=10, reserve="1", at=4))
+    assert (denied.scope, denied.reason) == ("org:o", reason)
+
+
+async def test_peek_reports_usage_and_admits_what_fits(store: CounterStore) -> None:
+    key = LimitLevel("key:k", rpm=3, tpm=100, max_parallel=2)
+    team = budget("team:t", "2")
+    first = held(await store.admit(admission(key, team, tokens=30, reserve="0.5", at=1)))
+    await settle(store, first, cost="0.25", tokens=40)
+    held(await store.admit(admission(key, team, tokens=20, reserve="0.5", at=2)))
+    looked = await store.peek(admission(key, team, tokens=10, reserve="1", at=3))
+    assert looked.result.admitted and looked.result.reservation is None
+    assert looked.result.remaining_requests == 1 and looked.result.remaining_tokens == 40
+    assert looked.usage[0].requests == 2 and looked.usage[0].tokens == 60
+    assert looked.usage[0].in_flight == 1
+    assert looked.usage[1].spent == Decimal("0.25") and looked.usage[1].reserved == Decimal("0.5")
+    assert (await store.peek(admission(key, team, reserve="1.26", at=3))).result.reason == "budget"
+    assert await store.spent("team:t", P1) == Decimal("0.25")
+
+
+async def test_peek_drops_expired_holds_and_leases_without_writing(store: CounterStore) -> None:
+    key = LimitLevel("key:k", max_parallel=1, max_budget=ONE, budget_period=P1)
+    held(await store.admit(admission(key, reserve="1")))
+    assert (await store.peek(admission(key, reserve="0.1", at=10))).result.reason == "parallel"
+    late = await store.peek(admission(key, reserve="1", at=901))  # lease and hold expired
+    assert late.result.admitted
+    assert (late.usage[0].in_flight, late.usage[0].reserved) == (0, 0)
+
+
+async def test_peek_assumes_the_seed_where_no_counter_exists(store: CounterStore) -> None:
+    key = budget("key:s", "1")
+    fresh = await store.peek(admission(key, reserve="0.5"), seeds=[Decimal("0.6")])
+    assert fresh.result.reason == "budget" and fresh.usage[0].spent is None
+    assert (await store.peek(admission(key, reserve="0.5"))).result.admitted
+    await store.seed_spent("key:s", P1, Decimal("0.2"))
+    seeded = await store.peek(admission(key, reserve="0.5"), seeds=[Decimal("0.6")])
+    assert seeded.result.admitted and seeded.usage[0].spent == Decimal("0.2")

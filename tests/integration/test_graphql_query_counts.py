@@ -85,7 +85,17 @@ KEYS = """{ keys(first: 100) { totalCount edges { node { alias team { name }
     organization { name } } } } }"""
 
 
-@pytest.mark.parametrize("query", [ORGS, KEYS], ids=["organizations.teams", "keys.team.org"])
+KEYS_SORTED = """{ keys(first: 100, sort: SPEND, direction: DESC, status: ACTIVE) { totalCount
+    edges { node { alias status team { name } organization { name } } } } }"""
+KEY_HYGIENE = """{ keyHygiene(first: 100) { totalCount edges { node { issues
+    key { alias team { name } organization { name } } } } } }"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [ORGS, KEYS, KEYS_SORTED, KEY_HYGIENE],
+    ids=["organizations.teams", "keys.team.org", "keys.sorted", "keyHygiene.key"],
+)
 async def test_lists_cost_the_same_for_1_and_50_rows(gateway: RunningGateway, query: str) -> None:
     await add_orgs(gateway, 1)
     one = await statements_for(gateway, query)

@@ -335,6 +335,12 @@ _TEAMS = (
     _grant("ORG_OWNER", "Owner"),
 )
 
+
+def _dry_run(world: World, caller: str, data: dict[str, Any]) -> None:
+    """A dry run answered (other cells may have blocked the key: it need not admit)."""
+    assert isinstance(data["keyAdmission"]["dryRun"]["admitted"], bool), data
+
+
 _KEYS = (
     Op(
         "keys",
@@ -398,6 +404,42 @@ _KEYS = (
         "mutation($k: ID!) { setKeyBlocked(keyId: $k, blocked: true) { blocked } }",
         lambda t, f: {"k": t.key_id},
         targets=KEY,
+    ),
+    Op(
+        "keyAdmission",
+        """query($k: ID!) { keyAdmission(keyId: $k, model: "echo", estimatedTokens: 1)
+        { keyId dryRun { admitted } } }""",
+        lambda t, f: {"k": t.key_id},
+        targets=KEY,
+        check=_dry_run,
+    ),
+    Op(
+        "createPlaygroundKey",
+        """mutation($t: ID!) { createPlaygroundKey(teamId: $t, minutes: 5) {
+        key { tags } errors { code } } }""",
+        lambda t, f: {"t": t.team_id},
+        targets=TEAM,
+    ),
+    Op(
+        "keyHygiene",
+        "{ keyHygiene(first: 100) { edges { node { key { orgId } } } } }",
+        seen=_labels("keyHygiene.edges.node.key.orgId"),
+    ),
+    Op(
+        "blockKeys",
+        """mutation($k: [ID!]!) { blockKeys(keyIds: $k, reason: "matrix") {
+        keys { blocked } errors { code } } }""",
+        lambda t, f: {"k": [f]},
+        targets=KEY,
+        fresh=_key,
+    ),
+    Op(
+        "revokeKeys",
+        """mutation($k: [ID!]!) { revokeKeys(keyIds: $k, reason: "matrix") {
+        keys { revoked } errors { code } } }""",
+        lambda t, f: {"k": [f]},
+        targets=KEY,
+        fresh=_key,
     ),
     Op(
         "regenerateKey",
@@ -482,6 +524,12 @@ _SPEND = (
 )
 
 _GATEWAY = (
+    Op("routerDeployments", "{ routerDeployments { id health { inFlight } } }"),
+    Op(
+        "testModelDeployment",
+        """mutation { testModelDeployment(id: "echo-0") { answer error { code }
+        errors { code } } }""",
+    ),
     Op("modelDeployments", "{ modelDeployments { totalCount edges { node { id } } } }"),
     Op(
         "createModelDeployment",
