@@ -119,8 +119,7 @@ def error_from_upstream(
     retry_after = retry_after_seconds(headers)
     if status in (401, 403):
         return UpstreamError(
-            f"{provider} rejected the gateway's credentials for this deployment; the "
-            "gateway's log has the upstream's answer.",
+            f"{provider} rejected the gateway's credentials: {message}",
             status_code=502,
             retryable=False,
             code="upstream_auth_error",
