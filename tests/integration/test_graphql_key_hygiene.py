@@ -46,8 +46,7 @@ async def make_key(gw: RunningGateway, alias: str, team_id: str | None, **state:
     """A key created through the service, then given ``state`` (columns) directly."""
     fields = {"models": ["echo"], "expires_at": NOW + 10 * DAY, "last_used_at": NOW - DAY}
     fields |= {"created_at": NOW - 60 * DAY} | state
-    spec_fields = {k: fields.pop(k) for k in ("models", "expires_at", "max_budget") if k in fields}
-    spec_fields.setdefault("expires_at", None)
+    spec_fields = {k: fields.pop(k) for k in ("models", "max_budget") if k in fields}
     key = (await gw.runtime.keys.create(KeySpec(alias=alias, team_id=team_id, **spec_fields))).key
     async with gw.runtime.sessions() as session, session.begin():
         row = await session.get(VirtualKey, key.id)
