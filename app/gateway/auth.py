@@ -81,10 +81,11 @@ class KeyAuthenticator:
         key_hash = hash_key(secret, self._salt)
         cached = self.cache.get(key_hash)
         if cached is MISSING:
+            generation = self.cache.generation
             identity = await load_identity(self._sessions, key_hash, self._clock())
             if identity is not None and self._on_load is not None:
                 await self._on_load(identity)
-            self.cache.put(key_hash, identity)
+            self.cache.put(key_hash, identity, generation=generation)
         else:
             identity = cached if isinstance(cached, KeyIdentity) else None
         if identity is None:

@@ -32,6 +32,8 @@ class KeyCache:
         self._max = max_entries
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, KeyIdentity | None]] = OrderedDict()
+        self.generation = 0
+        """Counts invalidations: a lookup that began before one may not be cached."""
 
     def get(self, key_hash: str) -> KeyIdentity | object | None:
         """The cached identity, None for a known-bad hash, or ``MISSING``."""
@@ -44,7 +46,14 @@ class KeyCache:
             return _MISSING
         return identity
 
-    def put(self, key_hash: str, identity: KeyIdentity | None) -> None:
+    def put(
+        self, key_hash: str, identity: KeyIdentity | None, *, generation: int | None = None
+    ) -> None:
+        """Cache ``identity``; with ``generation`` (read before the lookup began), only if
+        nothing was invalidated meanwhile: the lookup may have read the row before the
+        change that the invalidation announced."""
+        if generation is not None and generation != self.generation:
+            return
         ttl = self._ttl if identity is not None else self._negative_ttl
         self._entries[key_hash] = (self._clock() + ttl, identity)
         self._entries.move_to_end(key_hash)
@@ -53,6 +62,7 @@ class KeyCache:
 
     def invalidate(self, key_hashes: Iterable[str] | None) -> None:
         """Forget these hashes (every entry when ``None``)."""
+        self.generation += 1
         if key_hashes is None:
             self._entries.clear()
             return

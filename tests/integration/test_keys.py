@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from app.db.types import utcnow
-from app.errors import BadRequestError, NotFoundError
+from app.errors import AuthenticationError, BadRequestError, NotFoundError
+from app.gateway.auth import KeyAuthenticator
+from app.keys.identity import KeyIdentity
 from app.keys.models import VirtualKey
 from app.keys.service import KeySpec
 from tests.support.fake_openai import FakeOpenAI
@@ -150,3 +152,32 @@ async def test_regenerate_with_and_without_grace(gateway: RunningGateway) -> Non
 async def test_unknown_owner_is_refused(gateway: RunningGateway) -> None:
     with pytest.raises(NotFoundError):
         await gateway.runtime.keys.create(KeySpec(team_id="no-such-team"))
+
+
+async def test_a_lookup_overtaken_by_a_revocation_is_not_cached(gateway: RunningGateway) -> None:
+    """A request that read the key before it was revoked must not cache what it read."""
+    runtime = gateway.runtime
+    created = await runtime.keys.create(KeySpec())
+    loaded, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_seed(identity: KeyIdentity) -> None:
+        loaded.set()
+        await release.wait()
+
+    authenticator = KeyAuthenticator(
+        runtime.settings.master_key,
+        runtime.settings.salt_key,
+        runtime.sessions,
+        runtime.cache,
+        on_load=slow_seed,
+    )
+    in_flight = asyncio.create_task(authenticator.authenticate(created.secret))
+    await loaded.wait()  # the row is read: not revoked yet
+    await runtime.keys.revoke(created.key.id)
+    release.set()
+    assert (await in_flight).id == created.key.id  # it began before the revocation
+    with pytest.raises(AuthenticationError) as caught:
+        await runtime.gateway.authenticator.authenticate(created.secret)
+    assert caught.value.code == "key_revoked"
+    with pytest.raises(openai.AuthenticationError):
+        await ask(gateway, created.secret)
