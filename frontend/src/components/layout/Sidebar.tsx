@@ -1,0 +1,47 @@
+import { NavLink } from "react-router";
+
+import { useViewer } from "../../features/auth/viewer";
+import { canSee } from "../../lib/permissions";
+import { cn } from "../ui/cn";
+import { NAV_ITEMS } from "./nav";
+
+export function Sidebar() {
+  const viewer = useViewer();
+  const items = NAV_ITEMS.filter((item) => canSee(viewer, item.page));
+  return (
+    <nav
+      aria-label="Main"
+      className="flex w-52 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-4 max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900"
+    >
+      <p className="mb-6 px-2 text-lg font-semibold text-slate-900 dark:text-slate-50">
+        Delta<span className="text-indigo-700 dark:text-indigo-300">LLM</span>
+      </p>
+      <ul className="space-y-1">
+        {items.map((item) => (
+          <li key={item.to}>
+            <NavLink
+              to={item.to}
+              end={item.to === "/"}
+              className={({ isActive }) =>
+                cn(
+                  "block rounded-md px-2 py-1.5 text-sm font-medium",
+                  isActive
+                    ? "bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200"
+                    : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
+                )
+              }
+            >
+              {item.label}
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+      <a
+        href="/graphql"
+        className="mt-auto block rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+      >
+        GraphiQL <span aria-hidden>↗</span>
+      </a>
+    </nav>
+  );
+}

@@ -1,0 +1,44 @@
+// How the console proves who it is to /graphql. A browser session is the HttpOnly cookie the
+// `login` mutation sets (plus the CSRF header on every request); a master key lives in
+// sessionStorage only, so it dies with the tab.
+
+const MASTER_KEY = "deltallm.masterKey";
+const HAD_SESSION = "deltallm.hadSession";
+
+export const masterKey = {
+  get(): string | null {
+    return sessionStorage.getItem(MASTER_KEY);
+  },
+  set(value: string): void {
+    sessionStorage.setItem(MASTER_KEY, value);
+  },
+  clear(): void {
+    sessionStorage.removeItem(MASTER_KEY);
+  },
+};
+
+/** Remembers that this browser was signed in, so a later refusal reads as "session ended". */
+export const signedInBefore = {
+  get(): boolean {
+    return localStorage.getItem(HAD_SESSION) === "1";
+  },
+  set(value: boolean): void {
+    if (value) localStorage.setItem(HAD_SESSION, "1");
+    else localStorage.removeItem(HAD_SESSION);
+  },
+};
+
+type Listener = (message: string) => void;
+const listeners = new Set<Listener>();
+
+/** Called when the API refuses the caller (UNAUTHENTICATED) after sign-in. */
+export function onSessionEnded(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+export function reportSessionEnded(message: string): void {
+  for (const listener of listeners) listener(message);
+}
