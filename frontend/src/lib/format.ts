@@ -37,3 +37,10 @@ export function formatDateTime(iso: string | null | undefined, utc = false): str
     ...(utc ? { timeZone: "UTC" } : {}),
   }).format(date) + (utc ? " UTC" : "");
 }
+
+/** A DateTime scalar as a day in the viewer's zone. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat("en-GB", { dateStyle: "medium" }).format(date);
+}

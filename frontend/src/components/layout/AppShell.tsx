@@ -7,11 +7,11 @@ import { TopBar } from "./TopBar";
 
 export function AppShell() {
   return (
-    <div className="flex h-screen min-w-[768px] bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+    <div className="flex min-h-screen min-w-[768px] bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <TopBar />
-        <main className="min-w-0 flex-1 overflow-y-auto p-6 max-[900px]:p-4">
+        <main className="min-w-0 flex-1 p-6 max-[900px]:p-4">
           <Suspense fallback={<LoadingState />}>
             <Outlet />
           </Suspense>

@@ -11,7 +11,7 @@ export function Sidebar() {
   return (
     <nav
       aria-label="Main"
-      className="flex w-52 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-4 max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900"
+      className="sticky top-0 flex h-screen w-52 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-4 max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900"
     >
       <p className="mb-6 px-2 text-lg font-semibold text-slate-900 dark:text-slate-50">
         Delta<span className="text-indigo-700 dark:text-indigo-300">LLM</span>

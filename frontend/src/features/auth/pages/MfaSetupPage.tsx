@@ -91,10 +91,15 @@ export default function MfaSetupPage() {
               </div>
             </li>
             <li>
-              Or type the secret:{" "}
-              <code aria-label="Authenticator secret" className="break-all rounded bg-slate-100 px-1 py-0.5 font-mono dark:bg-slate-800">
-                {enrollment.secret}
-              </code>
+              Or type the secret into it:
+              <TextField
+                label="Authenticator secret"
+                className="mt-2"
+                readOnly
+                value={enrollment.secret}
+                onFocus={(e) => e.target.select()}
+                style={{ fontFamily: "ui-monospace, monospace" }}
+              />
             </li>
             <li>Enter the code the app shows.</li>
           </ol>

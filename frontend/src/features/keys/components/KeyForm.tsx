@@ -28,7 +28,11 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
   function field(name: KeyFormField) {
     return {
       value: values[name],
-      onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [name]: e.target.value })),
+      onChange: (e: { target: { value: string } }) => {
+        setValues((v) => ({ ...v, [name]: e.target.value }));
+        // A corrected field loses its complaint; the rest wait for the next submit.
+        setErrors(({ [name]: _fixed, ...rest }) => rest);
+      },
       error: errors[name],
     };
   }

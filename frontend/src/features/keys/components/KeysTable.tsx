@@ -3,7 +3,7 @@ import { useMemo } from "react";
 
 import { Button } from "../../../components/ui/Button";
 import { MenuContent, MenuItem, MenuRoot, MenuSeparator, MenuTrigger } from "../../../components/ui/Menu";
-import { formatDateTime, formatMoney } from "../../../lib/format";
+import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
 import type { KeyFieldsFragment } from "../../../gql/graphql";
 import { KeyStatus } from "./KeyStatus";
 
@@ -70,7 +70,11 @@ export function KeysTable({
       column.display({ id: "status", header: "Status", cell: ({ row }) => <KeyStatus keyRow={row.original} /> }),
       column.accessor("createdAt", {
         header: "Created",
-        cell: (info) => <span className="whitespace-nowrap">{formatDateTime(info.getValue()).replace(/:\d\d$/, "")}</span>,
+        cell: (info) => (
+          <span className="block truncate" title={formatDateTime(info.getValue())}>
+            {formatDate(info.getValue())}
+          </span>
+        ),
       }),
       column.display({
         id: "actions",
@@ -106,14 +110,14 @@ export function KeysTable({
   );
   const table = useReactTable({ data: keys, columns, getCoreRowModel: getCoreRowModel(), getRowId: (k) => k.id });
   const widths: Record<string, string> = {
-    key: "w-[22%]",
+    key: "w-[21%]",
     team: "w-[12%]",
     models: "w-[18%]",
     spend: "w-[15%]",
     limits: "w-[12%]",
     status: "w-[8%]",
-    createdAt: "w-[10%]",
-    actions: "w-12",
+    createdAt: "w-[11%]",
+    actions: "w-14",
   };
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">

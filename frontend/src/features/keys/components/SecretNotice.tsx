@@ -1,4 +1,5 @@
 import { Button } from "../../../components/ui/Button";
+import { TextField } from "../../../components/ui/Field";
 import { CopyButton } from "../../../components/ui/CopyButton";
 import { Alert } from "../../../components/ui/States";
 
@@ -7,13 +8,15 @@ export function SecretNotice({ secret, onDone }: { secret: string; onDone: () =>
   return (
     <div className="space-y-4">
       <Alert tone="warning">Copy the key now: it is shown only once and cannot be retrieved later.</Alert>
-      <div className="flex items-center gap-2">
-        <code
-          aria-label="New key secret"
-          className="min-w-0 flex-1 rounded-md bg-slate-100 px-3 py-2 font-mono text-sm break-all dark:bg-slate-800"
-        >
-          {secret}
-        </code>
+      <div className="flex items-end gap-2">
+        <TextField
+          label="New key secret"
+          className="min-w-0 flex-1"
+          readOnly
+          value={secret}
+          onFocus={(e) => e.target.select()}
+          style={{ fontFamily: "ui-monospace, monospace" }}
+        />
         <CopyButton text={secret} />
       </div>
       <div className="flex justify-end">

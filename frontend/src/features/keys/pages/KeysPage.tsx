@@ -245,7 +245,7 @@ export default function KeysPage() {
             {formatCount(data.keys.totalCount)} {data.keys.totalCount === 1 ? "key" : "keys"} · page {cursors.length}
           </span>
           <div className="flex items-center gap-2">
-            <label htmlFor="page-size">Per page</label>
+            <label htmlFor="page-size" className="whitespace-nowrap">Per page</label>
             <select
               id="page-size"
               className={cn(inputClass, "w-20 py-1")}

@@ -1,0 +1,122 @@
+import { expect, test } from "@playwright/test";
+
+import { expectAccessible, shot, signInWithMasterKey } from "./support";
+
+test.describe.configure({ mode: "serial" });
+
+test("an admin signs in with the master key and lands on the dashboard", async ({ page }) => {
+  await signInWithMasterKey(page);
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" })).toBeVisible();
+  await expect(page.getByRole("link", { name: /GraphiQL/ })).toHaveAttribute("href", "/graphql");
+  // The key lives in this tab only.
+  expect(await page.evaluate(() => sessionStorage.getItem("deltallm.masterKey"))).toBe("sk-e2e");
+  expect(await page.evaluate(() => localStorage.getItem("deltallm.masterKey"))).toBeNull();
+});
+
+test("a key made in the console works on /v1, shows on the dashboard, then is regenerated and revoked", async ({
+  page,
+  request,
+}) => {
+  const alias = `e2e-${Date.now()}-a-rather-long-alias-that-must-not-break-the-table-layout-at-all`;
+  await signInWithMasterKey(page, "/ui/keys");
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole("button", { name: "Create key" }).click();
+  const form = page.getByRole("dialog", { name: "Create a key" });
+  await form.getByLabel("Alias").fill(alias);
+  // Validation runs before anything is sent.
+  await form.getByLabel("Requests / minute").fill("ten");
+  await form.getByRole("button", { name: "Create key" }).click();
+  await expect(form.getByText("A whole number, 0 or more.")).toBeVisible();
+  await form.getByLabel("Requests / minute").fill("60");
+  await form.getByLabel("Models").fill("demo");
+  await form.getByLabel("Budget ($)", { exact: true }).fill("5");
+  await form.getByLabel("Budget period").fill("30d");
+  await form.getByLabel("Tags").fill("e2e, console");
+  await shot(page, "keys-create");
+  await expectAccessible(page);
+  await form.getByRole("button", { name: "Create key" }).click();
+
+  const secretDialog = page.getByRole("dialog", { name: "Your new key" });
+  const secret = (await secretDialog.getByRole("textbox", { name: "New key secret" }).inputValue()).trim();
+  expect(secret).toMatch(/^sk-/);
+  await expect(secretDialog.getByRole("button", { name: "Copy" })).toBeVisible();
+  await expectAccessible(page);
+  await shot(page, "keys-secret");
+  await secretDialog.getByRole("button", { name: "Done" }).click();
+
+  // The new key is in the table at once, without a reload.
+  const table = page.getByRole("table", { name: "API keys" });
+  const row = table.getByRole("row").filter({ hasText: alias });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText("demo");
+  await shot(page, "keys");
+
+  // The key works on the OpenAI API.
+  const completion = await request.post("/v1/chat/completions", {
+    headers: { authorization: `Bearer ${secret}` },
+    data: { model: "demo", messages: [{ role: "user", content: "Hello from the console test" }] },
+  });
+  expect(completion.status(), await completion.text()).toBe(200);
+
+  // Its spend and request reach the dashboard (spend is written in batches: poll).
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("table", { name: "Top keys" })).toContainText(alias.slice(0, 20), { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole("table", { name: "Spend by model" })).toContainText("demo");
+  await expectAccessible(page);
+  await shot(page, "dashboard");
+
+  // Regenerate: a new secret, shown once; the old one stops at once.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Regenerate" }).click();
+  const regenerate = page.getByRole("dialog", { name: "Regenerate the key?" });
+  await regenerate.getByRole("button", { name: "Regenerate" }).click();
+  const renewed = page.getByRole("dialog", { name: "The key's new secret" });
+  const newSecret = (await renewed.getByRole("textbox", { name: "New key secret" }).inputValue()).trim();
+  expect(newSecret).toMatch(/^sk-/);
+  expect(newSecret).not.toBe(secret);
+  await renewed.getByRole("button", { name: "Done" }).click();
+  const old = await request.post("/v1/chat/completions", {
+    headers: { authorization: `Bearer ${secret}` },
+    data: { model: "demo", messages: [{ role: "user", content: "old secret" }] },
+  });
+  expect(old.status()).toBe(401);
+
+  // Block, then unblock.
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Block" }).click();
+  await expect(row.getByText("blocked")).toBeVisible();
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Unblock" }).click();
+  await expect(row.getByText("active")).toBeVisible();
+
+  // Revoke, after a confirmation.
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Revoke" }).click();
+  const confirm = page.getByRole("dialog", { name: "Revoke the key?" });
+  await expectAccessible(page);
+  await confirm.getByRole("button", { name: "Revoke key" }).click();
+  await expect(table.getByRole("row").filter({ hasText: alias })).toHaveCount(0);
+  const revoked = await request.post("/v1/chat/completions", {
+    headers: { authorization: `Bearer ${newSecret}` },
+    data: { model: "demo", messages: [{ role: "user", content: "revoked" }] },
+  });
+  expect(revoked.status()).toBe(401);
+  await page.getByLabel("Show revoked keys").check();
+  await expect(table.getByRole("row").filter({ hasText: alias })).toContainText("revoked");
+});
+
+test("a deep link reloads into the console", async ({ page }) => {
+  await signInWithMasterKey(page, "/ui/keys");
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await page.goto("/ui/no-such-page");
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
