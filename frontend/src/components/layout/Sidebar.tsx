@@ -9,10 +9,8 @@ export function Sidebar() {
   const viewer = useViewer();
   const items = NAV_ITEMS.filter((item) => canSee(viewer, item.page));
   return (
-    <nav
-      aria-label="Main"
-      className="sticky top-0 flex h-screen w-52 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-4 max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900"
-    >
+    <div className="w-52 shrink-0 border-r border-slate-200 bg-white max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900">
+    <nav aria-label="Main" className="sticky top-0 flex h-screen flex-col px-3 py-4">
       <p className="mb-6 px-2 text-lg font-semibold text-slate-900 dark:text-slate-50">
         Delta<span className="text-indigo-700 dark:text-indigo-300">LLM</span>
       </p>
@@ -43,5 +41,6 @@ export function Sidebar() {
         GraphiQL <span aria-hidden>↗</span>
       </a>
     </nav>
+    </div>
   );
 }

@@ -1,6 +1,8 @@
+import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { formatMoney } from "../../../lib/format";
+import { cn } from "../../../components/ui/cn";
+import { formatCount, formatMoney } from "../../../lib/format";
 
 export interface DailyPoint {
   label: string | null;
@@ -8,28 +10,54 @@ export interface DailyPoint {
   requests: number;
 }
 
-/** Spend per UTC day; the table beside it carries the same numbers for screen readers. */
+type Metric = "cost" | "requests";
+
+/** Spend (or requests) per UTC day. */
 export function DailySpendChart({ days }: { days: DailyPoint[] }) {
+  const [metric, setMetric] = useState<Metric>("cost");
   const points = days.map((d) => ({ day: (d.label ?? "").slice(5), cost: Number(d.cost), requests: d.requests }));
+  const format = (v: number): string => (metric === "cost" ? formatMoney(v) : formatCount(v));
   return (
-    <figure aria-label="Daily spend chart" className="h-64 w-full text-slate-600 dark:text-slate-400">
-      <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
-          <XAxis dataKey="day" tick={{ fill: "currentColor", fontSize: 12 }} stroke="currentColor" />
-          <YAxis
-            width={64}
-            tick={{ fill: "currentColor", fontSize: 12 }}
-            stroke="currentColor"
-            tickFormatter={(v: number) => formatMoney(v)}
-          />
-          <Tooltip
-            formatter={(value) => [formatMoney(Number(value)), "Spend"]}
-            contentStyle={{ background: "var(--color-slate-900)", border: "none", color: "white", borderRadius: 6 }}
-          />
-          <Bar dataKey="cost" name="Spend" fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
-    </figure>
+    <div>
+      <div role="group" aria-label="Chart metric" className="mb-2 flex justify-end gap-1">
+        {(["cost", "requests"] as const).map((m) => (
+          <button
+            key={m}
+            type="button"
+            aria-pressed={metric === m}
+            onClick={() => setMetric(m)}
+            className={cn(
+              "rounded px-2 py-0.5 text-xs",
+              metric === m
+                ? "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100"
+                : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
+            )}
+          >
+            {m === "cost" ? "Spend" : "Requests"}
+          </button>
+        ))}
+      </div>
+      <figure aria-label={metric === "cost" ? "Spend per day" : "Requests per day"} className="h-64 w-full text-slate-600 dark:text-slate-400">
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
+            <XAxis dataKey="day" tick={{ fill: "currentColor", fontSize: 12 }} stroke="currentColor" />
+            <YAxis
+              width={64}
+              allowDecimals={metric === "cost"}
+              tick={{ fill: "currentColor", fontSize: 12 }}
+              stroke="currentColor"
+              tickFormatter={format}
+            />
+            <Tooltip
+              formatter={(value) => [format(Number(value)), metric === "cost" ? "Spend" : "Requests"]}
+              contentStyle={{ background: "#0f172a", border: "none", color: "white", borderRadius: 6 }}
+              labelStyle={{ color: "white" }}
+            />
+            <Bar dataKey={metric} fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </figure>
+    </div>
   );
 }
