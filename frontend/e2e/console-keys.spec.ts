@@ -18,6 +18,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   page,
   request,
 }) => {
+  test.setTimeout(180_000);
   const alias = `e2e-${Date.now()}-a-rather-long-alias-that-must-not-break-the-table-layout-at-all`;
   await signInWithMasterKey(page, "/ui/keys");
   await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
@@ -71,6 +72,26 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expectAccessible(page);
   await shot(page, "dashboard");
 
+  // The same period on Usage: the call is in the request log, with its details.
+  await page.getByRole("button", { name: "30 days" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }).click();
+  await expect(page).toHaveURL(/\/ui\/usage\?period=30d$/);
+  await expect(page.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
+  const log = page.getByRole("table", { name: "Request log" });
+  await expect(log.getByRole("row").filter({ hasText: "demo" }).first()).toBeVisible();
+  await expect(page.getByRole("table", { name: "Spend by model" })).toContainText("demo");
+  await expectAccessible(page);
+  await shot(page, "usage");
+  await page.getByLabel("Show times in UTC").check();
+  await expect(log.getByRole("columnheader", { name: "Time (UTC)" })).toBeVisible();
+  await log.getByRole("button", { name: /details of request/ }).first().click();
+  const drawer = page.getByRole("dialog", { name: "Request details" });
+  await expect(drawer).toContainText("Time to first token");
+  await expect(drawer).toContainText("UTC");
+  await expectAccessible(page);
+  await shot(page, "usage-request");
+  await drawer.getByRole("button", { name: "Close" }).click();
+
   // Regenerate: a new secret, shown once; the old one stops at once.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
   await page.getByRole("button", { name: `Actions for ${alias}` }).click();
@@ -107,9 +128,34 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
     headers: { authorization: `Bearer ${newSecret}` },
     data: { model: "demo", messages: [{ role: "user", content: "revoked" }] },
   });
-  expect(revoked.status()).toBe(401);
+  // Key identities are cached in-process with a 60 s TTL as a safety net behind invalidation:
+  // a refusal must come within that bound.
+  const t0 = Date.now();
+  let code = revoked.status();
+  while (code !== 401 && Date.now() - t0 < 70_000) {
+    await page.waitForTimeout(2000);
+    code = (await request.post("/v1/chat/completions", {
+      headers: { authorization: `Bearer ${newSecret}` },
+      data: { model: "demo", messages: [{ role: "user", content: "revoked" }] },
+    })).status();
+  }
+  expect(code).toBe(401);
   await page.getByLabel("Show revoked keys").check();
   await expect(table.getByRole("row").filter({ hasText: alias })).toContainText("revoked");
+
+  // The audit log shows what was done, with the fields each change touched.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+  await page.getByLabel("Action").selectOption({ label: "Keys" });
+  const audit = page.getByRole("table", { name: "Audit entries" });
+  for (const action of ["key.create", "key.regenerate", "key.block", "key.revoke"]) {
+    await expect(audit.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
+  }
+  await expectAccessible(page);
+  await shot(page, "audit");
+  await audit.getByRole("button", { name: /^Changes of key\.revoke/ }).first().click();
+  const changes = page.getByRole("dialog", { name: "key.revoke" });
+  await expect(changes.getByRole("table", { name: "Changed fields" })).toContainText("revoked");
+  await shot(page, "audit-changes");
 });
 
 test("a deep link reloads into the console", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { NavLink } from "react-router";
+import { NavLink, useLocation } from "react-router";
 
 import { useViewer } from "../../features/auth/viewer";
 import { canSee } from "../../lib/permissions";
@@ -8,6 +8,13 @@ import { NAV_ITEMS } from "./nav";
 export function Sidebar() {
   const viewer = useViewer();
   const items = NAV_ITEMS.filter((item) => canSee(viewer, item.page));
+  const current = new URLSearchParams(useLocation().search);
+  const period = new URLSearchParams();
+  for (const name of ["period", "from", "to"]) {
+    const value = current.get(name);
+    if (value !== null) period.set(name, value);
+  }
+  const periodSearch = period.toString() ? `?${period.toString()}` : "";
   return (
     <div className="w-52 shrink-0 border-r border-slate-200 bg-white max-[900px]:w-44 dark:border-slate-800 dark:bg-slate-900">
     <nav aria-label="Main" className="sticky top-0 flex h-screen flex-col px-3 py-4">
@@ -18,7 +25,7 @@ export function Sidebar() {
         {items.map((item) => (
           <li key={item.to}>
             <NavLink
-              to={item.to}
+              to={item.keepsPeriod ? `${item.to}${periodSearch}` : item.to}
               end={item.to === "/"}
               className={({ isActive }) =>
                 cn(
