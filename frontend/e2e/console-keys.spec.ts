@@ -36,7 +36,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await form.getByLabel("Budget ($)", { exact: true }).fill("5");
   await form.getByLabel("Budget period").fill("30d");
   await form.getByLabel("Tags").fill("e2e, console");
-  await shot(page, "keys-create");
+  await shot(page, "keys-create", { fullPage: false });
   await expectAccessible(page);
   await form.getByRole("button", { name: "Create key" }).click();
 
@@ -45,7 +45,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   expect(secret).toMatch(/^sk-/);
   await expect(secretDialog.getByRole("button", { name: "Copy" })).toBeVisible();
   await expectAccessible(page);
-  await shot(page, "keys-secret");
+  await shot(page, "keys-secret", { fullPage: false });
   await secretDialog.getByRole("button", { name: "Done" }).click();
 
   // The new key is in the table at once, without a reload.
@@ -89,7 +89,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expect(drawer).toContainText("Time to first token");
   await expect(drawer).toContainText("UTC");
   await expectAccessible(page);
-  await shot(page, "usage-request");
+  await shot(page, "usage-request", { fullPage: false });
   await drawer.getByRole("button", { name: "Close" }).click();
 
   // Regenerate: a new secret, shown once; the old one stops at once.
@@ -155,7 +155,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await audit.getByRole("button", { name: /^Changes of key\.revoke/ }).first().click();
   const changes = page.getByRole("dialog", { name: "key.revoke" });
   await expect(changes.getByRole("table", { name: "Changed fields" })).toContainText("revoked");
-  await shot(page, "audit-changes");
+  await shot(page, "audit-changes", { fullPage: false });
 });
 
 test("a deep link reloads into the console", async ({ page }) => {
@@ -163,6 +163,26 @@ test("a deep link reloads into the console", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
   await page.reload();
   await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await page.goto("/ui/usage?period=custom&from=2026-01-01&to=2026-01-31");
+  await expect(page.getByRole("button", { name: "Custom" })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByText("2026-01-01 → 2026-01-31 (UTC days)")).toBeVisible();
   await page.goto("/ui/no-such-page");
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+test("pages fit a 768 px wide window", async ({ page }) => {
+  await page.setViewportSize({ width: 768, height: 900 });
+  await signInWithMasterKey(page, "/ui/keys");
+  for (const [path, heading] of [
+    ["/ui/keys", "API keys"],
+    ["/ui/", "Dashboard"],
+    ["/ui/usage", "Usage"],
+    ["/ui/audit", "Audit log"],
+  ] as const) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+    await shot(page, `narrow-${heading.toLowerCase().replace(/ /g, "-")}`);
+  }
 });

@@ -81,8 +81,8 @@ export async function expectAccessible(page: Page): Promise<void> {
 }
 
 /** A full-page screenshot in frontend/test-results/ (ignored by git), to look at. */
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${SHOTS}console-${name}.png`, fullPage: true });
+export async function shot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}console-${name}.png`, fullPage });
 }
 
 /** Sign in on the master-key tab. */

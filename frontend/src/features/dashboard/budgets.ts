@@ -23,6 +23,7 @@ function use(kind: BudgetUse["kind"], id: string, name: string, spend: string, b
 export function budgetsNearLimit(data: DashboardBudgetsQuery): BudgetUse[] {
   const all: Array<BudgetUse | null> = [];
   for (const { node } of data.keys.edges) {
+    if (node.revoked) continue;
     all.push(use("Key", node.id, node.alias ?? node.keyDisplay, node.spend, node.maxBudget));
   }
   for (const { node: org } of data.organizations.edges) {

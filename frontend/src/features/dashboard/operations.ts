@@ -40,7 +40,7 @@ export const DashboardQuery = graphql(`
 // Budgets are per key, team and organization; the dashboard calls out those past 80 %.
 export const BudgetsQuery = graphql(`
   query DashboardBudgets {
-    keys(first: 100) {
+    keys(first: 100, includeRevoked: true) {
       edges {
         node {
           id
@@ -48,6 +48,7 @@ export const BudgetsQuery = graphql(`
           keyDisplay
           maxBudget
           spend
+          revoked
         }
       }
     }
