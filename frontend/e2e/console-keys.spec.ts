@@ -55,6 +55,16 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expect(row).toContainText("demo");
   await shot(page, "keys");
 
+  // Server-side search by alias.
+  await page.getByRole("searchbox", { name: "Search" }).fill("no-key-is-called-this");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByText("No key matches")).toBeVisible();
+  await page.getByRole("searchbox", { name: "Search" }).fill(alias.slice(0, 18));
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(row).toBeVisible();
+  await page.getByRole("searchbox", { name: "Search" }).fill("");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+
   // The key works on the OpenAI API.
   const completion = await request.post("/v1/chat/completions", {
     headers: { authorization: `Bearer ${secret}` },

@@ -8,7 +8,7 @@ import { KeyFieldsFragment, KeysQuery } from "./operations";
 function page(variables: Record<string, unknown>, ids: string[]) {
   return {
     query: KeysQuery,
-    variables: { first: 20, after: null, search: null, teamId: null, includeRevoked: false, ...variables },
+    variables: { first: 20, after: null, search: null, teamId: null, userId: null, includeRevoked: false, ...variables },
     data: {
       keys: {
         __typename: "VirtualKeyConnection" as const,

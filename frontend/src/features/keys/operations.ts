@@ -30,8 +30,15 @@ export const KeyFieldsFragment = graphql(`
 `);
 
 export const KeysQuery = graphql(`
-  query Keys($first: Int!, $after: String, $search: String, $teamId: ID, $includeRevoked: Boolean!) {
-    keys(first: $first, after: $after, search: $search, teamId: $teamId, includeRevoked: $includeRevoked) {
+  query Keys($first: Int!, $after: String, $search: String, $teamId: ID, $userId: ID, $includeRevoked: Boolean!) {
+    keys(
+      first: $first
+      after: $after
+      search: $search
+      teamId: $teamId
+      userId: $userId
+      includeRevoked: $includeRevoked
+    ) {
       totalCount
       pageInfo {
         hasNextPage

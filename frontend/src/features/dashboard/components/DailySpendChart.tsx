@@ -53,6 +53,7 @@ export function DailySpendChart({ days }: { days: DailyPoint[] }) {
               formatter={(value) => [format(Number(value)), metric === "cost" ? "Spend" : "Requests"]}
               contentStyle={{ background: "#0f172a", border: "none", color: "white", borderRadius: 6 }}
               labelStyle={{ color: "white" }}
+              itemStyle={{ color: "white" }}
             />
             <Bar dataKey={metric} fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
           </BarChart>

@@ -1,4 +1,5 @@
 import { useQuery } from "@apollo/client/react";
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 
 import { PeriodPicker } from "../../../components/PeriodPicker";
@@ -8,10 +9,14 @@ import { formatCompact, formatCount, formatMoney, formatPercent } from "../../..
 import { usePeriod } from "../../../lib/period";
 import { BudgetAlerts } from "../components/BudgetAlerts";
 import { BreakdownList } from "../components/BreakdownList";
-import { DailySpendChart } from "../components/DailySpendChart";
 import { StatCard } from "../components/StatCard";
 import { budgetsNearLimit } from "../budgets";
 import { BudgetsQuery, DashboardQuery } from "../operations";
+
+// The chart library is the largest dependency: the totals render without waiting for it.
+const DailySpendChart = lazy(() =>
+  import("../components/DailySpendChart").then((m) => ({ default: m.DailySpendChart })),
+);
 
 export default function DashboardPage() {
   const { period } = usePeriod();
@@ -56,7 +61,9 @@ export default function DashboardPage() {
             />
           </dl>
           <Card title="Daily spend">
-            <DailySpendChart days={data.dailySpend} />
+            <Suspense fallback={<LoadingState label="Loading the chart" />}>
+              <DailySpendChart days={data.dailySpend} />
+            </Suspense>
           </Card>
           <div className="grid grid-cols-3 gap-4 max-[1100px]:grid-cols-1">
             <Card title="Spend by model">

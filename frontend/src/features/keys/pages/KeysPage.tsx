@@ -51,6 +51,7 @@ export default function KeysPage() {
   const [searchText, setSearchText] = useState("");
   const [search, setSearch] = useState("");
   const [teamId, setTeamId] = useState("");
+  const [userId, setUserId] = useState("");
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const [pageSize, setPageSize] = useState(20);
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
@@ -60,7 +61,14 @@ export default function KeysPage() {
   const after = cursors[cursors.length - 1] ?? null;
 
   const { data, error, loading, refetch } = useQuery(KeysQuery, {
-    variables: { first: pageSize, after, search: search || null, teamId: teamId || null, includeRevoked },
+    variables: {
+      first: pageSize,
+      after,
+      search: search || null,
+      teamId: teamId || null,
+      userId: userId || null,
+      includeRevoked,
+    },
   });
   const optionsQuery = useQuery(KeyFormOptionsQuery);
   const usersQuery = useQuery(KeyUsersQuery, { skip: !isPlatformAdmin(viewer) });
@@ -215,6 +223,24 @@ export default function KeysPage() {
             </option>
           ))}
         </SelectField>
+        {options.users && (
+          <SelectField
+            label="User"
+            className="w-56"
+            value={userId}
+            onChange={(e) => {
+              setUserId(e.target.value);
+              resetPages();
+            }}
+          >
+            <option value="">All users</option>
+            {options.users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.email}
+              </option>
+            ))}
+          </SelectField>
+        )}
         <label className="flex items-center gap-2 pb-2 text-sm">
           <input
             type="checkbox"
@@ -234,8 +260,8 @@ export default function KeysPage() {
       {error && <ErrorState message={errorMessage(error)} onRetry={() => void refetch()} />}
       {loading && !data && <LoadingState label="Loading keys" />}
       {data && keys.length === 0 && (
-        <EmptyState title={search || teamId ? "No key matches" : "No keys yet"}>
-          {search || teamId ? "Change the search or the filters." : "Create a key to call the gateway's OpenAI API."}
+        <EmptyState title={search || teamId || userId ? "No key matches" : "No keys yet"}>
+          {search || teamId || userId ? "Change the search or the filters." : "Create a key to call the gateway's OpenAI API."}
         </EmptyState>
       )}
       {data && keys.length > 0 && <KeysTable keys={keys} onAction={onAction} />}

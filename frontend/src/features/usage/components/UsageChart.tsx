@@ -29,7 +29,7 @@ export function UsageCharts({ days }: { days: UsageDay[] }) {
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
             <XAxis dataKey="day" tick={AXIS} stroke="currentColor" />
             <YAxis width={64} tick={AXIS} stroke="currentColor" tickFormatter={(v: number) => formatMoney(v)} />
-            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} formatter={(v) => [formatMoney(Number(v)), "Spend"]} />
+            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} itemStyle={{ color: "white" }} formatter={(v) => [formatMoney(Number(v)), "Spend"]} />
             <Bar dataKey="cost" fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
@@ -41,7 +41,7 @@ export function UsageCharts({ days }: { days: UsageDay[] }) {
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
             <XAxis dataKey="day" tick={AXIS} stroke="currentColor" />
             <YAxis width={48} tick={AXIS} stroke="currentColor" tickFormatter={(v: number) => formatCompact(v)} />
-            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} />
+            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} itemStyle={{ color: "white" }} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Bar dataKey="input" name="Input" stackId="t" fill="#0ea5e9" isAnimationActive={false} />
             <Bar dataKey="output" name="Output" stackId="t" fill="#a855f7" radius={[3, 3, 0, 0]} isAnimationActive={false} />

@@ -1,5 +1,5 @@
 import { useQuery } from "@apollo/client/react";
-import { useCallback, useState } from "react";
+import { lazy, Suspense, useCallback, useState } from "react";
 
 import { PeriodPicker } from "../../../components/PeriodPicker";
 import { BreakdownTable } from "../components/BreakdownTable";
@@ -15,8 +15,9 @@ import { formatCount, formatMoney } from "../../../lib/format";
 import { usePeriod } from "../../../lib/period";
 import { RequestDetail } from "../components/RequestDetail";
 import { RequestLogTable, type RequestLogRow } from "../components/RequestLogTable";
-import { UsageCharts } from "../components/UsageChart";
 import { RequestLogsQuery, UsageQuery } from "../operations";
+
+const UsageCharts = lazy(() => import("../components/UsageChart").then((m) => ({ default: m.UsageCharts })));
 
 const DIMENSIONS: Array<{ value: SpendDimension; label: string }> = [
   { value: SpendDimension.Model, label: "Model" },
@@ -77,7 +78,11 @@ export default function UsagePage() {
       >
         {usage.error && <ErrorState message={errorMessage(usage.error)} onRetry={() => void usage.refetch()} />}
         {usage.loading && !usage.data && <LoadingState />}
-        {usage.data && <UsageCharts days={days} />}
+        {usage.data && (
+          <Suspense fallback={<LoadingState label="Loading the charts" />}>
+            <UsageCharts days={days} />
+          </Suspense>
+        )}
       </Card>
       <Card title="Breakdown">
         <TabsRoot value={by} onValueChange={(v) => setBy(v as SpendDimension)}>
