@@ -8,6 +8,7 @@ import { AuthCard } from "../components/AuthCard";
 import { MasterKeyForm } from "../components/MasterKeyForm";
 import { PasswordSignInForm } from "../components/PasswordSignInForm";
 import { safeNext } from "../next";
+import { SSO_LOGIN, useSsoAvailable } from "../sso";
 
 export default function SignInPage() {
   const client = useApolloClient();
@@ -16,6 +17,7 @@ export default function SignInPage() {
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
   const notice = (location.state as { message?: string } | null)?.message;
+  const sso = useSsoAvailable();
 
   async function signedIn(): Promise<void> {
     signedInBefore.set(true);
@@ -43,6 +45,16 @@ export default function SignInPage() {
           <MasterKeyForm onSignedIn={signedIn} />
         </TabPanel>
       </TabsRoot>
+      {sso && (
+        <div className="mt-5 border-t border-slate-200 pt-5 dark:border-slate-700">
+          <a
+            href={SSO_LOGIN}
+            className="block w-full rounded-md border border-slate-300 px-3.5 py-2 text-center text-sm font-medium text-slate-800 hover:bg-slate-50 dark:border-slate-600 dark:text-slate-100 dark:hover:bg-slate-800"
+          >
+            Sign in with single sign-on
+          </a>
+        </div>
+      )}
     </AuthCard>
   );
 }
