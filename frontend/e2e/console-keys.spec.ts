@@ -33,11 +33,17 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expect(form.getByText("A whole number, 0 or more.")).toBeVisible();
   await form.getByLabel("Requests / minute").fill("60");
   await form.getByLabel("Models").fill("demo");
-  await form.getByLabel("Budget ($)", { exact: true }).fill("5");
   await form.getByLabel("Budget period").fill("30d");
   await form.getByLabel("Tags").fill("e2e, console");
+  // The API's own refusal lands on the field it names.
+  const budget = form.getByLabel("Budget ($)", { exact: true });
+  await budget.fill("1000000000");
+  await form.getByRole("button", { name: "Create key" }).click();
+  await expect(budget).toHaveAttribute("aria-invalid", "true");
+  await expect(budget).toHaveAccessibleDescription(/between 0 and/);
   await shot(page, "keys-create", { fullPage: false });
   await expectAccessible(page);
+  await budget.fill("5");
   await form.getByRole("button", { name: "Create key" }).click();
 
   const secretDialog = page.getByRole("dialog", { name: "Your new key" });
@@ -54,6 +60,16 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expect(row).toBeVisible();
   await expect(row).toContainText("demo");
   await shot(page, "keys");
+
+  // Edit: the change shows in the row.
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Edit" }).click();
+  const edit = page.getByRole("dialog", { name: /^Edit / });
+  await expect(edit.getByLabel("Alias")).toHaveValue(alias);
+  await edit.getByLabel("Tokens / minute").fill("10000");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(row).toContainText("10000 tpm");
 
   // Server-side search by alias.
   await page.getByRole("searchbox", { name: "Search" }).fill("no-key-is-called-this");
