@@ -2,7 +2,7 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/clien
 import { CombinedGraphQLErrors } from "@apollo/client/errors";
 import { ErrorLink } from "@apollo/client/link/error";
 
-import { masterKey, reportSessionEnded } from "./credentials";
+import { masterKey, reportRefusal, type Refusal } from "./credentials";
 
 export const CSRF_HEADER = "x-deltallm-csrf";
 
@@ -22,6 +22,11 @@ export function errorMessage(error: unknown): string {
 
 // Operations that run before anyone is signed in: their refusals are not "session ended".
 const SIGN_IN_OPERATIONS = new Set(["Viewer", "Login"]);
+const REFUSALS: Record<string, Refusal> = {
+  UNAUTHENTICATED: "session-ended",
+  PASSWORD_CHANGE_REQUIRED: "password-change",
+  MFA_REQUIRED: "mfa",
+};
 
 export function createApolloClient(uri = "/graphql"): ApolloClient {
   const auth = new ApolloLink((operation, forward) => {
@@ -37,7 +42,8 @@ export function createApolloClient(uri = "/graphql"): ApolloClient {
   });
   const expired = new ErrorLink(({ error, operation }) => {
     if (SIGN_IN_OPERATIONS.has(operation.operationName ?? "")) return;
-    if (errorCode(error) === "UNAUTHENTICATED") reportSessionEnded(errorMessage(error));
+    const refusal = REFUSALS[errorCode(error) ?? ""];
+    if (refusal) reportRefusal(refusal);
   });
   return new ApolloClient({
     link: ApolloLink.from([expired, auth, new HttpLink({ uri, credentials: "same-origin" })]),

@@ -28,17 +28,21 @@ export const signedInBefore = {
   },
 };
 
-type Listener = (message: string) => void;
+/**
+ * Why the API turned the signed-in caller away: the session ended (UNAUTHENTICATED), or the
+ * account must change its password or finish MFA first.
+ */
+export type Refusal = "session-ended" | "password-change" | "mfa";
+type Listener = (refusal: Refusal) => void;
 const listeners = new Set<Listener>();
 
-/** Called when the API refuses the caller (UNAUTHENTICATED) after sign-in. */
-export function onSessionEnded(listener: Listener): () => void {
+export function onRefusal(listener: Listener): () => void {
   listeners.add(listener);
   return () => {
     listeners.delete(listener);
   };
 }
 
-export function reportSessionEnded(message: string): void {
-  for (const listener of listeners) listener(message);
+export function reportRefusal(refusal: Refusal): void {
+  for (const listener of listeners) listener(refusal);
 }

@@ -1,9 +1,9 @@
 import { MockedProvider, type MockedProviderProps } from "@apollo/client/testing/react";
-import { render, screen } from "@testing-library/react";
+import { act, render, screen } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider, useLocation } from "react-router";
 import { describe, expect, it } from "vitest";
 
-import { signedInBefore } from "../../lib/credentials";
+import { reportRefusal, signedInBefore } from "../../lib/credentials";
 import { PlatformRole } from "../../gql/graphql";
 import { ViewerQuery } from "./operations";
 import { RequireSignIn } from "./RequireSignIn";
@@ -85,6 +85,20 @@ describe("RequireSignIn", () => {
 
   it("sends a user with a temporary password to change it first", async () => {
     app([me({ mustChangePassword: true })]);
+    expect(await screen.findByText("change password page")).toBeInTheDocument();
+  });
+
+  it("leaves a page when a later request finds the session ended", async () => {
+    app([me()]);
+    await screen.findByText("hello ada@example.com");
+    act(() => reportRefusal("session-ended"));
+    expect(await screen.findByText(/sign-in page \?next=%2Fkeys Your session has ended/)).toBeInTheDocument();
+  });
+
+  it("goes to the password change when a later request demands it", async () => {
+    app([me()]);
+    await screen.findByText("hello ada@example.com");
+    act(() => reportRefusal("password-change"));
     expect(await screen.findByText("change password page")).toBeInTheDocument();
   });
 });

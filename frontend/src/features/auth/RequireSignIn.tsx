@@ -4,7 +4,7 @@ import { Navigate, useLocation, useNavigate } from "react-router";
 
 import { LoadingState, ErrorState } from "../../components/ui/States";
 import { errorCode, errorMessage } from "../../lib/apollo";
-import { masterKey, onSessionEnded, signedInBefore } from "../../lib/credentials";
+import { masterKey, onRefusal, signedInBefore } from "../../lib/credentials";
 import { withNext } from "./next";
 import { ViewerQuery } from "./operations";
 import { ViewerProvider } from "./viewer";
@@ -26,7 +26,15 @@ export function RequireSignIn({ children }: { children: ReactNode }) {
 
   useEffect(
     () =>
-      onSessionEnded(() => {
+      onRefusal((refusal) => {
+        if (refusal === "password-change") {
+          void navigate(withNext("/change-password", here), { replace: true });
+          return;
+        }
+        if (refusal === "mfa") {
+          void navigate(withNext("/mfa-setup", here), { replace: true });
+          return;
+        }
         masterKey.clear();
         signedInBefore.set(false);
         void client.clearStore();

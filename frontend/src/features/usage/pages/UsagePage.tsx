@@ -71,7 +71,7 @@ export default function UsagePage() {
         actions={
           usage.data && (
             <span className="text-sm text-slate-700 dark:text-slate-300">
-              {formatMoney(spend)} · {formatCount(requests)} requests
+              {formatMoney(spend)} · {formatCount(requests)} {requests === 1 ? "request" : "requests"}
             </span>
           )
         }
