@@ -107,6 +107,15 @@ test("a new admin changes the temporary password, enrolls MFA, then signs in wit
   await expect(page.locator("html")).toHaveClass(/dark/);
   await expectAccessible(page);
   await shot(page, "dashboard-dark");
+  // The choice is remembered across pages and reloads.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
+  await page.reload();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByRole("dialog", { name: "Create a key" })).toBeVisible();
+  await expectAccessible(page);
+  await shot(page, "keys-create-dark", { fullPage: false });
+  await page.keyboard.press("Escape");
   await page.getByRole("button", { name: "Use light theme" }).click();
   await expect(page.locator("html")).not.toHaveClass(/dark/);
 });
