@@ -14,6 +14,7 @@ import { isPlatformAdmin } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
 import { prependKey } from "../cache";
 import { KeyForm, type KeyFormOptions } from "../components/KeyForm";
+import { RegenerateDialog, RevokeDialog } from "../components/KeyConfirmDialogs";
 import { KeysTable, type KeyAction } from "../components/KeysTable";
 import { SecretNotice } from "../components/SecretNotice";
 import { createInput, EMPTY_KEY_FORM, payloadErrors, updateInput, valuesOf, type KeyFormValues } from "../keyForm";
@@ -37,12 +38,6 @@ type Open =
   | null;
 
 const PAGE_SIZES = [20, 50, 100];
-const GRACE = [
-  { seconds: 0, label: "None: the old secret stops now" },
-  { seconds: 300, label: "5 minutes" },
-  { seconds: 3600, label: "1 hour" },
-  { seconds: 86_400, label: "24 hours" },
-];
 
 export default function KeysPage() {
   const viewer = useViewer();
@@ -56,7 +51,6 @@ export default function KeysPage() {
   const [pageSize, setPageSize] = useState(20);
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [open, setOpen] = useState<Open>(null);
-  const [grace, setGrace] = useState(0);
   const [actionError, setActionError] = useState<string | undefined>();
   const after = cursors[cursors.length - 1] ?? null;
 
@@ -110,10 +104,8 @@ export default function KeysPage() {
           setActionError(errorMessage(e)),
         );
       } else if (action === "edit") setOpen({ kind: "edit", key });
-      else if (action === "regenerate") {
-        setGrace(0);
-        setOpen({ kind: "regenerate", key });
-      } else setOpen({ kind: "revoke", key });
+      else if (action === "regenerate") setOpen({ kind: "regenerate", key });
+      else setOpen({ kind: "revoke", key });
     },
     [setKeyBlocked],
   );
@@ -148,7 +140,7 @@ export default function KeysPage() {
     }
   }
 
-  async function regenerate(key: KeyFieldsFragment): Promise<void> {
+  async function regenerate(key: KeyFieldsFragment, grace: number): Promise<void> {
     try {
       const { data: result } = await regenerateKey({
         variables: { keyId: key.id, graceSeconds: grace > 0 ? grace : null },
@@ -318,50 +310,19 @@ export default function KeysPage() {
       <Dialog open={open?.kind === "secret"} onOpenChange={(o) => !o && close()} title={open?.kind === "secret" ? open.title : ""}>
         {open?.kind === "secret" && <SecretNotice secret={open.secret} onDone={close} />}
       </Dialog>
-      <Dialog
-        open={open?.kind === "regenerate"}
-        onOpenChange={(o) => !o && close()}
-        title="Regenerate the key?"
-        description="Callers must switch to the new secret. The old one can keep working for a grace period."
-      >
-        {open?.kind === "regenerate" && (
-          <div className="space-y-4">
-            <SelectField label="Grace period for the old secret" value={String(grace)} onChange={(e) => setGrace(Number(e.target.value))}>
-              {GRACE.map((g) => (
-                <option key={g.seconds} value={g.seconds}>
-                  {g.label}
-                </option>
-              ))}
-            </SelectField>
-            <div className="flex justify-end gap-2">
-              <Button variant="secondary" onClick={close}>Cancel</Button>
-              <Button onClick={() => void regenerate(open.key)} disabled={regenerating.loading}>
-                {regenerating.loading ? "Regenerating…" : "Regenerate"}
-              </Button>
-            </div>
-          </div>
-        )}
-      </Dialog>
-      <Dialog
-        open={open?.kind === "revoke"}
-        onOpenChange={(o) => !o && close()}
-        title="Revoke the key?"
-        description="Requests with this key fail from now on. This cannot be undone."
-      >
-        {open?.kind === "revoke" && (
-          <div className="space-y-4">
-            <p className="text-sm break-all">
-              <strong>{open.key.alias ?? "Key"}</strong> <code className="font-mono">{open.key.keyDisplay}</code>
-            </p>
-            <div className="flex justify-end gap-2">
-              <Button variant="secondary" onClick={close}>Cancel</Button>
-              <Button variant="danger" onClick={() => void revoke(open.key)} disabled={revoking.loading}>
-                {revoking.loading ? "Revoking…" : "Revoke key"}
-              </Button>
-            </div>
-          </div>
-        )}
-      </Dialog>
+      <RegenerateDialog
+        key={open?.kind === "regenerate" ? open.key.id : "none"}
+        keyRow={open?.kind === "regenerate" ? open.key : null}
+        busy={regenerating.loading}
+        onCancel={close}
+        onConfirm={(grace) => open?.kind === "regenerate" && void regenerate(open.key, grace)}
+      />
+      <RevokeDialog
+        keyRow={open?.kind === "revoke" ? open.key : null}
+        busy={revoking.loading}
+        onCancel={close}
+        onConfirm={() => open?.kind === "revoke" && void revoke(open.key)}
+      />
     </div>
   );
 }
