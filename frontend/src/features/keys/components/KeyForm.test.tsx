@@ -41,3 +41,19 @@ describe("KeyForm", () => {
     expect(screen.getByRole("button", { name: "Save changes" })).toBeInTheDocument();
   });
 });
+
+describe("KeyForm for a viewer who may not list users", () => {
+  it("asks for no owner: the key belongs to the viewer", () => {
+    render(
+      <KeyForm
+        mode="create"
+        initial={EMPTY_KEY_FORM}
+        options={{ ...OPTIONS, users: null }}
+        onSubmit={async () => null}
+        onCancel={() => {}}
+      />,
+    );
+    expect(screen.getByLabelText("Team")).toBeInTheDocument();
+    expect(screen.queryByLabelText(/User/)).not.toBeInTheDocument();
+  });
+});

@@ -7,6 +7,7 @@ import { validateKeyForm, type KeyFormErrors, type KeyFormField, type KeyFormVal
 
 export interface KeyFormOptions {
   teams: Array<{ id: string; name: string; orgName: string }>;
+  /** Accounts a key may belong to; null when the viewer may not list users (the key is theirs). */
   users: Array<{ id: string; email: string }> | null;
   models: string[];
 }
@@ -65,7 +66,7 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
               </option>
             ))}
           </SelectField>
-          {options.users ? (
+          {options.users && (
             <SelectField label="User" {...field("userId")}>
               <option value="">No user</option>
               {options.users.map((u) => (
@@ -74,8 +75,6 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
                 </option>
               ))}
             </SelectField>
-          ) : (
-            <TextField label="User id" hint="Empty: the key belongs to no user." {...field("userId")} />
           )}
         </div>
       )}
