@@ -98,14 +98,23 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expectAccessible(page);
   await shot(page, "dashboard");
 
-  // The same period on Usage: the call is in the request log, with its details.
+  // The same period on Usage: the same totals, and the call is in the request log.
   await page.getByRole("button", { name: "30 days" }).click();
+  await expect(page.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
+  const requestsCard = page.locator("dl div").filter({ has: page.getByText("Requests", { exact: true }) });
+  const dashboardRequests = (await requestsCard.locator("dd").first().textContent())?.trim() ?? "";
+  const dashboardSpend = (
+    await page.locator("dl div").filter({ has: page.getByText("Spend", { exact: true }) }).locator("dd").first().textContent()
+  )?.trim();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }).click();
   await expect(page).toHaveURL(/\/ui\/usage\?period=30d$/);
   await expect(page.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
   const log = page.getByRole("table", { name: "Request log" });
   await expect(log.getByRole("row").filter({ hasText: "demo" }).first()).toBeVisible();
   await expect(page.getByRole("table", { name: "Spend by model" })).toContainText("demo");
+  await expect(
+    page.getByText(`${dashboardSpend} · ${dashboardRequests} ${dashboardRequests === "1" ? "request" : "requests"}`),
+  ).toBeVisible();
   await expectAccessible(page);
   await shot(page, "usage");
   await page.getByLabel("Show times in UTC").check();
