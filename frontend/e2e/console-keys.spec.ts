@@ -5,6 +5,10 @@ import { expectAccessible, shot, signInWithMasterKey } from "./support";
 test.describe.configure({ mode: "serial" });
 
 test("an admin signs in with the master key and lands on the dashboard", async ({ page }) => {
+  const scripts: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+  });
   await signInWithMasterKey(page);
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" })).toBeVisible();
@@ -12,6 +16,9 @@ test("an admin signs in with the master key and lands on the dashboard", async (
   // The key lives in this tab only.
   expect(await page.evaluate(() => sessionStorage.getItem("deltallm.masterKey"))).toBe("sk-e2e");
   expect(await page.evaluate(() => localStorage.getItem("deltallm.masterKey"))).toBeNull();
+  // The console's own bundle only: never GraphiQL's editor.
+  expect(scripts.length).toBeGreaterThan(0);
+  expect(scripts.filter((path) => !path.startsWith("/ui/assets/"))).toEqual([]);
 });
 
 test("a key made in the console works on /v1, shows on the dashboard, then is regenerated and revoked", async ({
