@@ -10,8 +10,7 @@ redis_url := env_var_or_default("DELTALLM_TEST_REDIS", "redis://127.0.0.1:6379/0
 setup: && frontend
     uv sync --frozen --inexact --quiet --compile-bytecode
 
-# Build frontend/dist from the lockfile: GraphiQL (served offline at GET /graphql) and the
-# web console (dist/ui, served at GET /ui).
+# Build frontend/dist from the lockfile: GraphiQL (GET /graphql) and the web console (GET /ui).
 frontend:
     cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build -- --logLevel warn
 
