@@ -28,6 +28,7 @@ function app(mocks: NonNullable<MockedProviderProps["mocks"]>) {
     [
       { path: "/sign-in", element: <SignIn /> },
       { path: "/change-password", element: <p>change password {"page"}</p> },
+      { path: "/mfa-setup", element: <p>mfa setup {"page"}</p> },
       { path: "/keys", element: <RequireSignIn><Page /></RequireSignIn> },
     ],
     { initialEntries: ["/keys"] },
@@ -86,6 +87,11 @@ describe("RequireSignIn", () => {
   it("sends a user with a temporary password to change it first", async () => {
     app([me({ mustChangePassword: true })]);
     expect(await screen.findByText("change password page")).toBeInTheDocument();
+  });
+
+  it("sends an administrator who must use MFA to enroll first", async () => {
+    app([me({ platformRole: PlatformRole.PlatformAdmin, mfaSetupRequired: true })]);
+    expect(await screen.findByText("mfa setup page")).toBeInTheDocument();
   });
 
   it("leaves a page when a later request finds the session ended", async () => {
