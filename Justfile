@@ -10,9 +10,13 @@ redis_url := env_var_or_default("DELTALLM_TEST_REDIS", "redis://127.0.0.1:6379/0
 setup: && frontend
     uv sync --frozen --inexact --quiet --compile-bytecode
 
-# Build frontend/dist from the lockfile (GraphiQL, served offline at GET /graphql).
+# Build frontend/dist from the lockfile: GraphiQL (GET /graphql) and the web console (GET /ui).
 frontend:
     cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build -- --logLevel warn
+
+# The console's generated GraphQL types are current, and its unit tests (Vitest, jsdom) pass.
+frontend-test: setup
+    cd frontend && npm run --silent codegen:check && npm test
 
 # Browser tests (Playwright + Debian's /usr/bin/chromium) against a gateway they start.
 e2e *ARGS: setup
@@ -34,6 +38,8 @@ test *ARGS: setup lint
     else \
         echo "== PostgreSQL or Redis not reachable here: skipped the second run"; \
     fi
+    @echo "== console: generated types and unit tests"
+    cd frontend && npm run --silent codegen:check && npm test
     @if [ -x /usr/bin/chromium ]; then \
         echo "== browser tests (Chromium)"; \
         cd frontend && npx playwright test; \

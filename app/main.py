@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.logging import LoggingConfig
 
 from app.proxy.auth_routes import AUTH_ROUTES
+from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> Litestar:
             *HEALTH_ROUTES,
             *AUTH_ROUTES,
             *with_graphiql(GraphQLController),
+            *CONSOLE_ROUTES,
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

@@ -1,0 +1,16 @@
+import type { Page } from "../../lib/permissions";
+
+export interface NavItem {
+  page: Page;
+  to: string;
+  label: string;
+  /** Pages with the period picker carry the chosen period along. */
+  keepsPeriod?: boolean;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { page: "dashboard", to: "/", label: "Dashboard", keepsPeriod: true },
+  { page: "keys", to: "/keys", label: "API keys" },
+  { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
+  { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
+];

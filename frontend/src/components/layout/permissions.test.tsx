@@ -1,0 +1,49 @@
+import { render, screen } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { describe, expect, it } from "vitest";
+
+import { ViewerProvider } from "../../features/auth/viewer";
+import { OrgRole, PlatformRole } from "../../gql/graphql";
+import { viewer } from "../../test/fixtures";
+import { RequirePage } from "./RequirePage";
+import { Sidebar } from "./Sidebar";
+
+function renderAs(v: ReturnType<typeof viewer>, ui: React.ReactNode) {
+  return render(
+    <MemoryRouter>
+      <ViewerProvider viewer={v}>{ui}</ViewerProvider>
+    </MemoryRouter>,
+  );
+}
+
+describe("navigation gated by role", () => {
+  it("shows a plain organization member no audit log", () => {
+    renderAs(viewer({ orgRoles: [{ __typename: "OrgRoleGrant", orgId: "o1", role: OrgRole.OrgMember }] } as never), <Sidebar />);
+    expect(screen.getByRole("link", { name: "API keys" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Audit log" })).not.toBeInTheDocument();
+  });
+
+  it("shows an organization auditor the audit log", () => {
+    renderAs(viewer({ orgRoles: [{ orgId: "o1", role: OrgRole.OrgAuditor }] }), <Sidebar />);
+    expect(screen.getByRole("link", { name: "Audit log" })).toBeInTheDocument();
+  });
+
+  it.each([PlatformRole.PlatformAdmin, PlatformRole.PlatformCoAdmin])("shows %s every page", (role) => {
+    renderAs(viewer({ platformRole: role }), <Sidebar />);
+    for (const name of ["Dashboard", "API keys", "Usage", "Audit log"]) {
+      expect(screen.getByRole("link", { name })).toBeInTheDocument();
+    }
+    expect(screen.getByRole("link", { name: /GraphiQL/ })).toHaveAttribute("href", "/graphql");
+  });
+
+  it("answers direct navigation to a forbidden page with 'not allowed'", () => {
+    renderAs(viewer(), <RequirePage page="audit"><p>secret audit</p></RequirePage>);
+    expect(screen.getByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
+    expect(screen.queryByText("secret audit")).not.toBeInTheDocument();
+  });
+
+  it("renders an allowed page", () => {
+    renderAs(viewer({ platformRole: PlatformRole.PlatformAdmin }), <RequirePage page="audit"><p>audit page</p></RequirePage>);
+    expect(screen.getByText("audit page")).toBeInTheDocument();
+  });
+});

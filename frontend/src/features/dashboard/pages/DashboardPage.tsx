@@ -1,0 +1,107 @@
+import { useQuery } from "@apollo/client/react";
+import { lazy, Suspense } from "react";
+import { Link } from "react-router";
+
+import { PeriodPicker } from "../../../components/PeriodPicker";
+import { Card, ErrorState, LoadingState } from "../../../components/ui/States";
+import { errorMessage } from "../../../lib/apollo";
+import { formatCompact, formatCount, formatMoney, formatPercent } from "../../../lib/format";
+import { usePeriod } from "../../../lib/period";
+import { BudgetAlerts } from "../components/BudgetAlerts";
+import { BreakdownList } from "../components/BreakdownList";
+import { StatCard } from "../components/StatCard";
+import { budgetsNearLimit } from "../budgets";
+import { BudgetsQuery, DashboardQuery } from "../operations";
+
+// The chart library is the largest dependency: the totals render without waiting for it.
+const DailySpendChart = lazy(() =>
+  import("../components/DailySpendChart").then((m) => ({ default: m.DailySpendChart })),
+);
+
+export default function DashboardPage() {
+  const { period } = usePeriod();
+  const { data, error, loading, refetch } = useQuery(DashboardQuery, {
+    variables: { start: period.start, end: period.end, startAt: period.startAt, endAt: period.endAt },
+  });
+  const budgets = useQuery(BudgetsQuery);
+
+  const keyNames = new Map<string, string>();
+  const teamNames = new Map<string, string>();
+  for (const { node } of budgets.data?.keys.edges ?? []) keyNames.set(node.id, node.alias ?? node.keyDisplay);
+  for (const { node } of budgets.data?.organizations.edges ?? []) {
+    for (const team of node.teams) teamNames.set(team.id, team.name);
+  }
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Dashboard</h1>
+        <PeriodPicker />
+      </div>
+      {error && <ErrorState message={errorMessage(error)} onRetry={() => void refetch()} />}
+      {loading && !data && <LoadingState label="Loading totals" />}
+      {data && (
+        <>
+          <dl className="grid grid-cols-4 gap-4 max-[1100px]:grid-cols-2">
+            <StatCard label="Spend" value={formatMoney(data.spendTotals.cost)} />
+            <StatCard label="Requests" value={formatCount(data.spendTotals.requests)} />
+            <StatCard
+              label="Tokens"
+              value={formatCompact(data.spendTotals.promptTokens + data.spendTotals.completionTokens)}
+              detail={`${formatCount(data.spendTotals.promptTokens)} in · ${formatCount(data.spendTotals.completionTokens)} out`}
+            />
+            <StatCard
+              label="Error rate"
+              value={
+                data.loggedRequests.totalCount > 0
+                  ? formatPercent(data.failedRequests.totalCount / data.loggedRequests.totalCount)
+                  : "—"
+              }
+              detail={`${formatCount(data.failedRequests.totalCount)} failed of ${formatCount(data.loggedRequests.totalCount)} logged`}
+            />
+          </dl>
+          <Card title="Daily spend">
+            <Suspense fallback={<LoadingState label="Loading the chart" />}>
+              <DailySpendChart days={data.dailySpend} />
+            </Suspense>
+          </Card>
+          <div className="grid grid-cols-3 gap-4 max-[1100px]:grid-cols-1">
+            <Card title="Spend by model">
+              <BreakdownList
+                label="Spend by model"
+                rows={data.byModel.map((r) => ({ key: r.label ?? "?", name: r.label ?? "—", cost: r.cost, requests: r.requests }))}
+              />
+            </Card>
+            <Card title="Top keys">
+              <BreakdownList
+                label="Top keys"
+                rows={data.byKey.map((r) => ({
+                  key: r.label ?? "?",
+                  name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{keyNames.get(r.label) ?? r.label}</Link> : "—",
+                  cost: r.cost,
+                  requests: r.requests,
+                }))}
+              />
+            </Card>
+            <Card title="Top teams">
+              <BreakdownList
+                label="Top teams"
+                rows={data.byTeam.map((r) => ({
+                  key: r.label ?? "none",
+                  name: r.label ? (teamNames.get(r.label) ?? r.label) : "No team",
+                  cost: r.cost,
+                  requests: r.requests,
+                }))}
+              />
+            </Card>
+          </div>
+        </>
+      )}
+      <Card title="Budgets above 80 %">
+        {budgets.error && <ErrorState message={errorMessage(budgets.error)} />}
+        {budgets.loading && !budgets.data && <LoadingState />}
+        {budgets.data && <BudgetAlerts budgets={budgetsNearLimit(budgets.data)} />}
+      </Card>
+    </div>
+  );
+}

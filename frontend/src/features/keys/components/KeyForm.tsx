@@ -1,0 +1,121 @@
+import { useState, type FormEvent } from "react";
+
+import { Button } from "../../../components/ui/Button";
+import { SelectField, TextField } from "../../../components/ui/Field";
+import { Alert } from "../../../components/ui/States";
+import { validateKeyForm, type KeyFormErrors, type KeyFormField, type KeyFormValues } from "../keyForm";
+
+export interface KeyFormOptions {
+  teams: Array<{ id: string; name: string; orgName: string }>;
+  /** Accounts a key may belong to; null when the viewer may not list users (the key is theirs). */
+  users: Array<{ id: string; email: string }> | null;
+  models: string[];
+}
+
+interface Props {
+  mode: "create" | "edit";
+  initial: KeyFormValues;
+  options: KeyFormOptions;
+  /** Saves; answers the API's refusals by field, or null on success. */
+  onSubmit: (values: KeyFormValues) => Promise<KeyFormErrors | null>;
+  onCancel: () => void;
+}
+
+export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
+  const [values, setValues] = useState(initial);
+  const [errors, setErrors] = useState<KeyFormErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  function field(name: KeyFormField) {
+    return {
+      value: values[name],
+      onChange: (e: { target: { value: string } }) => {
+        setValues((v) => ({ ...v, [name]: e.target.value }));
+        // A corrected field loses its complaint; the rest wait for the next submit.
+        setErrors(({ [name]: _fixed, ...rest }) => rest);
+      },
+      error: errors[name],
+    };
+  }
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    const found = validateKeyForm(values);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      const refused = await onSubmit(values);
+      if (refused) setErrors(refused);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form noValidate onSubmit={(e) => void submit(e)} className="space-y-4" aria-label={mode === "create" ? "New key" : "Edit key"}>
+      {errors.form && <Alert tone="error">{errors.form}</Alert>}
+      <TextField label="Alias" placeholder="billing-service" {...field("alias")} />
+      {mode === "create" && (
+        <div className="grid grid-cols-2 gap-3">
+          <SelectField label="Team" {...field("teamId")}>
+            <option value="">No team</option>
+            {options.teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.orgName} / {t.name}
+              </option>
+            ))}
+          </SelectField>
+          {options.users && (
+            <SelectField label="User" {...field("userId")}>
+              <option value="">No user</option>
+              {options.users.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.email}
+                </option>
+              ))}
+            </SelectField>
+          )}
+        </div>
+      )}
+      <TextField
+        label="Models"
+        placeholder="gpt-4o, demo"
+        hint={
+          options.models.length > 0
+            ? `Comma-separated; empty allows every model. Known: ${options.models.join(", ")}.`
+            : "Comma-separated model groups; empty allows every model."
+        }
+        list="key-model-names"
+        {...field("models")}
+      />
+      <datalist id="key-model-names">
+        {options.models.map((m) => (
+          <option key={m} value={m} />
+        ))}
+      </datalist>
+      <div className="grid grid-cols-3 gap-3">
+        <TextField label="Budget ($)" inputMode="decimal" {...field("maxBudget")} />
+        <TextField label="Soft budget ($)" inputMode="decimal" {...field("softBudget")} />
+        <TextField label="Budget period" placeholder="30d" hint="e.g. 1d, 7d, 1mo" {...field("budgetDuration")} />
+      </div>
+      <div className="grid grid-cols-3 gap-3">
+        <TextField label="Requests / minute" inputMode="numeric" {...field("rpmLimit")} />
+        <TextField label="Tokens / minute" inputMode="numeric" {...field("tpmLimit")} />
+        <TextField label="Parallel requests" inputMode="numeric" {...field("maxParallelRequests")} />
+      </div>
+      <div className="grid grid-cols-2 gap-3">
+        <TextField label="Expires" type="datetime-local" hint="Your local time. Empty: never." {...field("expiresAt")} />
+        <TextField label="Tags" placeholder="prod, billing" hint="Comma-separated." {...field("tags")} />
+      </div>
+      <div className="flex justify-end gap-2 pt-2">
+        <Button variant="secondary" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" disabled={busy}>
+          {busy ? "Saving…" : mode === "create" ? "Create key" : "Save changes"}
+        </Button>
+      </div>
+    </form>
+  );
+}

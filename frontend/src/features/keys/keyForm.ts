@@ -1,0 +1,143 @@
+import type { CreateKeyInput, KeyFieldsFragment, UpdateKeyInput } from "../../gql/graphql";
+
+// The key form's values are what the inputs hold (strings); these functions check them and
+// turn them into the mutation's input. Field names match the API's UserError.field values.
+
+export interface KeyFormValues {
+  alias: string;
+  teamId: string;
+  userId: string;
+  models: string;
+  maxBudget: string;
+  softBudget: string;
+  budgetDuration: string;
+  rpmLimit: string;
+  tpmLimit: string;
+  maxParallelRequests: string;
+  expiresAt: string;
+  tags: string;
+}
+
+export type KeyFormField = keyof KeyFormValues;
+export type KeyFormErrors = Partial<Record<KeyFormField | "form", string>>;
+
+export const EMPTY_KEY_FORM: KeyFormValues = {
+  alias: "",
+  teamId: "",
+  userId: "",
+  models: "",
+  maxBudget: "",
+  softBudget: "",
+  budgetDuration: "",
+  rpmLimit: "",
+  tpmLimit: "",
+  maxParallelRequests: "",
+  expiresAt: "",
+  tags: "",
+};
+
+const DURATION = /^[1-9]\d*(s|m|h|d|mo)$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+const WHOLE = /^\d+$/;
+export const MAX_ALIAS = 200;
+
+function list(text: string): string[] {
+  return [...new Set(text.split(",").map((s) => s.trim()).filter(Boolean))];
+}
+
+function localInput(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const offset = date.getTimezoneOffset() * 60_000;
+  return new Date(date.getTime() - offset).toISOString().slice(0, 16);
+}
+
+export function valuesOf(key: KeyFieldsFragment): KeyFormValues {
+  return {
+    alias: key.alias ?? "",
+    teamId: key.teamId ?? "",
+    userId: key.userId ?? "",
+    models: key.models.join(", "),
+    maxBudget: key.maxBudget ?? "",
+    softBudget: key.softBudget ?? "",
+    budgetDuration: key.budgetDuration ?? "",
+    rpmLimit: key.rpmLimit?.toString() ?? "",
+    tpmLimit: key.tpmLimit?.toString() ?? "",
+    maxParallelRequests: key.maxParallelRequests?.toString() ?? "",
+    expiresAt: localInput(key.expiresAt),
+    tags: key.tags.join(", "),
+  };
+}
+
+export function validateKeyForm(values: KeyFormValues, now: Date = new Date()): KeyFormErrors {
+  const errors: KeyFormErrors = {};
+  if (values.alias.trim().length > MAX_ALIAS) errors.alias = `At most ${MAX_ALIAS} characters.`;
+  for (const field of ["maxBudget", "softBudget"] as const) {
+    const v = values[field].trim();
+    if (v !== "" && !DECIMAL.test(v)) errors[field] = "A non-negative amount in dollars, like 25 or 12.50.";
+  }
+  if (!errors.maxBudget && !errors.softBudget && values.softBudget.trim() && values.maxBudget.trim()) {
+    if (Number(values.softBudget) > Number(values.maxBudget)) errors.softBudget = "The soft budget exceeds the budget.";
+  }
+  const duration = values.budgetDuration.trim();
+  if (duration !== "" && !DURATION.test(duration)) {
+    errors.budgetDuration = "A number and a unit: 30m, 1h, 1d, 7d or 1mo.";
+  }
+  if (duration !== "" && values.maxBudget.trim() === "" && !errors.budgetDuration) {
+    errors.budgetDuration = "A budget period needs a budget.";
+  }
+  for (const field of ["rpmLimit", "tpmLimit", "maxParallelRequests"] as const) {
+    const v = values[field].trim();
+    if (v !== "" && !WHOLE.test(v)) errors[field] = "A whole number, 0 or more.";
+  }
+  if (values.expiresAt !== "") {
+    const at = new Date(values.expiresAt);
+    if (Number.isNaN(at.getTime())) errors.expiresAt = "Not a date.";
+    else if (at <= now) errors.expiresAt = "The expiry must be in the future.";
+  }
+  return errors;
+}
+
+function optional(text: string): string | null {
+  const v = text.trim();
+  return v === "" ? null : v;
+}
+
+function whole(text: string): number | null {
+  const v = text.trim();
+  return v === "" ? null : Number.parseInt(v, 10);
+}
+
+function limits(values: KeyFormValues) {
+  return {
+    alias: optional(values.alias),
+    models: list(values.models),
+    maxBudget: optional(values.maxBudget),
+    softBudget: optional(values.softBudget),
+    budgetDuration: optional(values.budgetDuration),
+    rpmLimit: whole(values.rpmLimit),
+    tpmLimit: whole(values.tpmLimit),
+    maxParallelRequests: whole(values.maxParallelRequests),
+    expiresAt: values.expiresAt ? new Date(values.expiresAt).toISOString() : null,
+    tags: list(values.tags),
+  };
+}
+
+export function createInput(values: KeyFormValues): CreateKeyInput {
+  return { ...limits(values), teamId: optional(values.teamId), userId: optional(values.userId) };
+}
+
+export function updateInput(values: KeyFormValues): UpdateKeyInput {
+  return limits(values);
+}
+
+/** The API's payload errors, placed on the form's fields (the rest above the form). */
+export function payloadErrors(errors: ReadonlyArray<{ field: string | null; message: string }>): KeyFormErrors {
+  const found: KeyFormErrors = {};
+  for (const error of errors) {
+    const field = error.field as KeyFormField | null;
+    if (field !== null && field in EMPTY_KEY_FORM) found[field] = error.message;
+    else found.form = found.form ? `${found.form} ${error.message}` : error.message;
+  }
+  return found;
+}

@@ -1,0 +1,56 @@
+import { graphql } from "../../gql";
+
+export const UsageQuery = graphql(`
+  query Usage($start: Date!, $end: Date!, $by: SpendDimension!) {
+    dailySpend(start: $start, end: $end) {
+      label
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+    breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) {
+      label
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+  }
+`);
+
+export const RequestLogsQuery = graphql(`
+  query RequestLogs($first: Int!, $after: String, $filter: RequestLogFilter) {
+    requestLogs(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          requestId
+          keyId
+          userId
+          teamId
+          orgId
+          endUser
+          modelGroup
+          deploymentId
+          provider
+          callType
+          promptTokens
+          completionTokens
+          cachedTokens
+          cost
+          latencyMs
+          ttftMs
+          status
+          statusCode
+          tags
+          startedAt
+        }
+      }
+    }
+  }
+`);

@@ -1,0 +1,33 @@
+import { OrgRole, PlatformRole } from "../gql/graphql";
+import type { Viewer } from "../features/auth/viewer";
+
+// What each page needs, mirroring the schema's permission directives. Gating hides what the
+// API would refuse anyway; the API stays the authority.
+
+export type Page = "dashboard" | "keys" | "usage" | "audit";
+
+const ADMINS: ReadonlySet<PlatformRole> = new Set([
+  PlatformRole.PlatformAdmin,
+  PlatformRole.PlatformCoAdmin,
+]);
+// auditLog: @requiresAnyOrgRole(roles: [ORG_OWNER, ORG_ADMIN, ORG_AUDITOR])
+const AUDIT_ORG_ROLES: ReadonlySet<OrgRole> = new Set([
+  OrgRole.OrgOwner,
+  OrgRole.OrgAdmin,
+  OrgRole.OrgAuditor,
+]);
+
+export function isPlatformAdmin(viewer: Viewer): boolean {
+  return ADMINS.has(viewer.platformRole);
+}
+
+export function canSee(viewer: Viewer, page: Page): boolean {
+  switch (page) {
+    case "dashboard":
+    case "keys":
+    case "usage":
+      return true;
+    case "audit":
+      return isPlatformAdmin(viewer) || viewer.orgRoles.some((grant) => AUDIT_ORG_ROLES.has(grant.role));
+  }
+}

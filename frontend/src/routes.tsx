@@ -1,0 +1,41 @@
+import { lazy } from "react";
+import { createBrowserRouter, type RouteObject } from "react-router";
+
+import { AppShell } from "./components/layout/AppShell";
+import { RequirePage } from "./components/layout/RequirePage";
+import { RequireSignIn } from "./features/auth/RequireSignIn";
+import { NotFoundPage } from "./features/errors/pages/NotAllowedPage";
+
+// Every page is its own chunk: the first paint loads only the shell and the page shown.
+const SignInPage = lazy(() => import("./features/auth/pages/SignInPage"));
+const ChangePasswordPage = lazy(() => import("./features/auth/pages/ChangePasswordPage"));
+const MfaSetupPage = lazy(() => import("./features/auth/pages/MfaSetupPage"));
+const DashboardPage = lazy(() => import("./features/dashboard/pages/DashboardPage"));
+const KeysPage = lazy(() => import("./features/keys/pages/KeysPage"));
+const UsagePage = lazy(() => import("./features/usage/pages/UsagePage"));
+const AuditPage = lazy(() => import("./features/audit/pages/AuditPage"));
+
+export const routes: RouteObject[] = [
+  { path: "/sign-in", element: <SignInPage /> },
+  { path: "/change-password", element: <ChangePasswordPage /> },
+  { path: "/mfa-setup", element: <MfaSetupPage /> },
+  {
+    element: (
+      <RequireSignIn>
+        <AppShell />
+      </RequireSignIn>
+    ),
+    children: [
+      { index: true, element: <RequirePage page="dashboard"><DashboardPage /></RequirePage> },
+      { path: "keys", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
+      { path: "keys/:keyId", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
+      { path: "usage", element: <RequirePage page="usage"><UsagePage /></RequirePage> },
+      { path: "audit", element: <RequirePage page="audit"><AuditPage /></RequirePage> },
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes, { basename: "/ui" });
+}
