@@ -59,6 +59,7 @@ from app.spend.analytics import SpendAnalytics
 from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
 from app.spend.retention import RetentionTask
+from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
 
 __all__ = ["Runtime"]
@@ -107,6 +108,7 @@ class Runtime:
     reloader: DeploymentReloader
     gateway_settings: SettingsService
     key_hygiene: KeyHygiene
+    request_tail: RequestTail
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -210,6 +212,7 @@ class Runtime:
                 sessions, settings.config, salt.get_secret_value(), reloader, urls
             ),
             key_hygiene=KeyHygiene(sessions),
+            request_tail=RequestTail(sessions),
             alerts=alerts,
             retention=retention,
         )

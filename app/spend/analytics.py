@@ -17,12 +17,13 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.pagination import Page, paginate
 from app.errors import BadRequestError
 from app.spend.models import DailySpend, SpendLog, SpendStatus
 
-__all__ = ["Dimension", "LogFilter", "SpendAnalytics", "Totals"]
+__all__ = ["Dimension", "LogFilter", "SpendAnalytics", "Totals", "log_query"]
 
 MAX_DAYS = 366
 
@@ -53,6 +54,22 @@ class LogFilter:
     team_id: str | None = None
     model_group: str | None = None
     status: SpendStatus | None = None
+
+
+def log_query(org_ids: frozenset[str] | None, where: LogFilter) -> SelectOfScalar[SpendLog]:
+    """Request logs inside ``org_ids`` (all when None) that match ``where``."""
+    query = select(SpendLog)
+    if org_ids is not None:
+        query = query.where(col(SpendLog.org_id).in_(org_ids))
+    if where.start is not None:
+        query = query.where(col(SpendLog.started_at) >= where.start)
+    if where.end is not None:
+        query = query.where(col(SpendLog.started_at) < where.end)
+    for name in ("key_id", "team_id", "model_group", "status"):
+        value = getattr(where, name)
+        if value is not None:
+            query = query.where(getattr(SpendLog, name) == value)
+    return query
 
 
 def _sums() -> tuple[Any, ...]:
@@ -137,17 +154,7 @@ class SpendAnalytics:
         count: bool = True,
     ) -> Page[SpendLog]:
         """Request logs in scope matching ``where``, newest first unless asked otherwise."""
-        query = select(SpendLog)
-        if org_ids is not None:
-            query = query.where(col(SpendLog.org_id).in_(org_ids))
-        if where.start is not None:
-            query = query.where(col(SpendLog.started_at) >= where.start)
-        if where.end is not None:
-            query = query.where(col(SpendLog.started_at) < where.end)
-        for name in ("key_id", "team_id", "model_group", "status"):
-            value = getattr(where, name)
-            if value is not None:
-                query = query.where(getattr(SpendLog, name) == value)
+        query = log_query(org_ids, where)
         async with self._sessions() as session:
             return await paginate(
                 session,

@@ -63,6 +63,7 @@ class SpendLog(Entity, table=True):
         Index("ix_spend_logs_team_id_started_at", "team_id", "started_at"),
         Index("ix_spend_logs_org_id_started_at", "org_id", "started_at"),
         Index("ix_spend_logs_model_group_started_at", "model_group", "started_at"),
+        Index("ix_spend_logs_written_at_id", "written_at", "id"),
     )
 
     request_id: str = Field(sa_type=String(128), unique=True)
@@ -87,6 +88,8 @@ class SpendLog(Entity, table=True):
     tags: list[str] = json_field(list)
     started_at: datetime = time_field(nullable=False, index=True)
     ended_at: datetime = time_field(nullable=False)
+    written_at: datetime | None = time_field()
+    """When the spend writer stored the row (what the live tail follows)."""
 
 
 def daily_spend_dims(

@@ -80,7 +80,7 @@ class SpendWriter:
         now = self._clock()
         states: list[BudgetState] = []
         async with self._sessions() as session, session.begin():
-            fresh = await _insert_logs(session, batch)
+            fresh = await _insert_logs(session, batch, now)
             if fresh:
                 await _upsert_daily(session, fresh, now)
                 states = await _charge_budgets(session, fresh, now)
@@ -89,14 +89,18 @@ class SpendWriter:
         return len(fresh)
 
 
-def _log_row(record: SpendRecord) -> dict[str, Any]:
+def _log_row(record: SpendRecord, now: datetime) -> dict[str, Any]:
     row = {name: getattr(record, name) for name in record.__struct_fields__}
     del row["key_model"]
-    row.update(id=new_id(), status=SpendStatus(record.status), tags=list(record.tags))
+    row.update(
+        id=new_id(), status=SpendStatus(record.status), tags=list(record.tags), written_at=now
+    )
     return row
 
 
-async def _insert_logs(session: AsyncSession, batch: Sequence[SpendRecord]) -> list[SpendRecord]:
+async def _insert_logs(
+    session: AsyncSession, batch: Sequence[SpendRecord], now: datetime
+) -> list[SpendRecord]:
     """Insert the log rows; the records whose rows were new (not seen before).
 
     One cached statement executed over the batch (SQLAlchemy's "insertmanyvalues"),
@@ -108,7 +112,7 @@ async def _insert_logs(session: AsyncSession, batch: Sequence[SpendRecord]) -> l
         .on_conflict_do_nothing(index_elements=["request_id"])
         .returning(request_id)
     )
-    rows = [_log_row(record) for record in batch]
+    rows = [_log_row(record, now) for record in batch]
     inserted = set((await session.exec(statement, params=rows)).scalars().all())
     return [record for record in batch if record.request_id in inserted]
 

@@ -39,6 +39,29 @@ def _status(value: str | None) -> SpendStatus | None:
         raise BadRequestError(f"status is one of {allowed}", param="status") from None
 
 
+def _where(filter: RequestLogFilter | None) -> LogFilter:
+    if filter is None:
+        return LogFilter()
+    return LogFilter(
+        start=filter.start,
+        end=filter.end,
+        key_id=str(filter.key_id) if filter.key_id else None,
+        team_id=str(filter.team_id) if filter.team_id else None,
+        model_group=filter.model_group,
+        status=_status(filter.status),
+    )
+
+
+@strawberry.type
+class RequestLogTail:
+    """One poll of the live tail: ``logs`` oldest to newest; pass ``cursor`` as ``after``
+    next time. ``hasMore``: rows already written did not fit, poll again at once."""
+
+    logs: list[RequestLog]
+    cursor: str
+    has_more: bool
+
+
 @strawberry.type
 class SpendQueries:
     @strawberry.field(extensions=signed_in())
@@ -77,25 +100,38 @@ class SpendQueries:
         order: SortOrder = SortOrder.NEWEST_FIRST,
     ) -> Connection[RequestLog]:
         scope = info.context.require_principal().visible_org_ids()
-        where = LogFilter()
-        if filter is not None:
-            where = LogFilter(
-                start=filter.start,
-                end=filter.end,
-                key_id=str(filter.key_id) if filter.key_id else None,
-                team_id=str(filter.team_id) if filter.team_id else None,
-                model_group=filter.model_group,
-                status=_status(filter.status),
-            )
         page = await info.context.runtime.analytics.logs(
             scope,
-            where,
+            _where(filter),
             first=first,
             after=after,
             newest_first=order is SortOrder.NEWEST_FIRST,
             count=asks_for_total(info),
         )
         return connection(page, RequestLog.of)
+
+    @strawberry.field(extensions=signed_in())
+    async def request_log_tail(
+        self,
+        info: Ctx,
+        after: str | None = None,
+        filter: RequestLogFilter | None = None,
+        first: int = 100,
+    ) -> RequestLogTail:
+        """The request log as it is written, for polling every few seconds, filtered and
+        scoped like ``requestLogs``. Without ``after``: the newest ``first`` rows and a
+        cursor; with the last poll's ``cursor``: the rows written since, including long
+        requests that started before rows already shown. Rows appear about two seconds
+        after they are written (so none is skipped while a batch commits)."""
+        scope = info.context.require_principal().visible_org_ids()
+        tail = await info.context.runtime.request_tail.poll(
+            scope, _where(filter), after=after, first=first
+        )
+        return RequestLogTail(
+            logs=[RequestLog.of(row) for row in tail.logs],
+            cursor=tail.cursor,
+            has_more=tail.has_more,
+        )
 
     @strawberry.field(extensions=any_org_role(*AUDITORS))
     async def audit_log(

@@ -153,7 +153,8 @@ def _log_row(record: SpendRecord) -> dict[str, Any]:
     """The spend_logs row of a record, as the spend writer stores it."""
     row = {name: getattr(record, name) for name in record.__struct_fields__}
     del row["key_model"]
-    return row | {"id": new_id(), "status": SpendStatus(record.status), "tags": []}
+    extra = {"status": SpendStatus(record.status), "tags": [], "written_at": record.ended_at}
+    return row | {"id": new_id(), **extra}
 
 
 def _entity_rows(plan: _Plan, rng: random.Random, now: datetime) -> dict[str, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -200,6 +200,10 @@ FLAT_LISTS = {
         "{ modelDeployments(first: 100) { totalCount edges { node { modelName hasApiKey } } } }",
         add_deployments,
     ),
+    "requestLogTail": (
+        "{ requestLogTail(first: 100) { cursor logs { requestId keyId cost } } }",
+        add_traffic,
+    ),
 }
 
 
@@ -208,6 +212,7 @@ async def test_flat_lists_cost_the_same_for_1_and_50_rows(
     serving: RunningGateway, name: str
 ) -> None:
     query, add = FLAT_LISTS[name]
+    serving.runtime.request_tail.settle = timedelta(0)  # show rows the moment they are written
     await add(serving, 1)
     one = await statements_for(serving, query)
     await add(serving, 49)

@@ -126,6 +126,7 @@ MATRIX = {
     "dailySpend":                "Y    Y    O    O    O    O    O    O    O    O",
     "spendBreakdown":            "Y    Y    O    O    O    O    O    O    O    O",
     "requestLogs":               "Y    Y    O    O    O    O    O    O    O    O",
+    "requestLogTail":            "Y    Y    O    O    O    O    O    O    O    O",
     "auditLog":                  "Y    Y    O    O    N    N    O    N    N    N",
     "modelDeployments":          "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
     "createModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",

@@ -517,6 +517,11 @@ _SPEND = (
         seen=_labels("requestLogs.edges.node.orgId"),
     ),
     Op(
+        "requestLogTail",
+        "{ requestLogTail(first: 100) { logs { orgId } } }",
+        seen=_labels("requestLogTail.logs.orgId"),
+    ),
+    Op(
         "auditLog",
         "{ auditLog(first: 100) { edges { node { orgId } } } }",
         seen=_labels("auditLog.edges.node.orgId"),
