@@ -78,6 +78,12 @@ class IdentityService:
         self._signin = SignIn(sessions_factory, salt, clock, session_ttl, locking, self._passwords)
         self._mfa = MfaEnrollment(sessions_factory, salt, clock, issuer, locking)
         self._accounts = AccountAdmin(sessions_factory)
+        self._session_ttl = session_ttl
+
+    @property
+    def session_ttl(self) -> timedelta:
+        """How long a session lives after sign-in (the cookie's ``Max-Age``)."""
+        return self._session_ttl
 
     async def create_user(
         self,

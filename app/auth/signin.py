@@ -123,6 +123,7 @@ class SignIn:
             token=token,
             session_id=row.id,
             expires_at=row.expires_at,
+            lifetime=self._session_ttl,
         )
 
     async def _failed(
@@ -171,6 +172,7 @@ class SignIn:
             token=token,
             session_id=row.id,
             expires_at=row.expires_at,
+            lifetime=self._session_ttl,
         )
 
     async def _open_session(

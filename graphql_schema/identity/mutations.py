@@ -7,7 +7,7 @@ account (``FORBIDDEN`` otherwise); expected mistakes come back in the payload's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import strawberry
@@ -46,11 +46,11 @@ def _user_id(info: Ctx) -> str:
     return principal.id
 
 
-def _set_cookie(info: Ctx, token: str | None, expires_at: datetime | None = None) -> None:
+def _set_cookie(info: Ctx, token: str | None, lifetime: timedelta | None = None) -> None:
     response, request = info.context.response, info.context.request
     assert response is not None and request is not None
     secure = request.url.scheme == "https"
-    response.set_cookie(session_cookie(token, secure=secure, expires_at=expires_at))
+    response.set_cookie(session_cookie(token, secure=secure, lifetime=lifetime))
 
 
 @strawberry.type
@@ -80,8 +80,8 @@ class IdentityMutations:
             )
         if result.outcome is LoginOutcome.MFA_REQUIRED:
             return LoginPayload(ok=False, mfa_required=True, must_change_password=False, errors=[])
-        assert result.token is not None and result.expires_at is not None
-        _set_cookie(info, result.token, result.expires_at)
+        assert result.token is not None and result.lifetime is not None
+        _set_cookie(info, result.token, result.lifetime)
         return LoginPayload(
             ok=True, mfa_required=False, must_change_password=result.must_change_password, errors=[]
         )
