@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from ipaddress import ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -254,6 +255,26 @@ class OidcSettings(_Section):
         return self
 
 
+class SignInSettings(_Section):
+    """Password sign-in limits that hold before any account is looked at."""
+
+    max_attempts_per_minute: int = Field(default=20, ge=0)
+    """Sign-in attempts one client address may make per calendar minute (0: no limit)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the
+    client; from any other peer the header is ignored and the socket peer is the client."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR block: {value!r}") from None
+        return values
+
+
 class GeneralSettings(_Section):
     master_key: SecretStr | None = None
     salt_key: SecretStr | None = None
@@ -273,6 +294,7 @@ class GeneralSettings(_Section):
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    signin: SignInSettings = Field(default_factory=SignInSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
     first_admin_email: str | None = None

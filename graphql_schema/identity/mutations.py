@@ -18,7 +18,13 @@ from app.auth.accounts import LastAdminError
 from app.auth.errors import InvalidMfaCodeError, UserNotFoundError
 from app.auth.passwords import generate_password
 from app.auth.results import LoginOutcome
-from app.errors import AuthenticationError, BadRequestError, DeltaLLMError, PermissionDeniedError
+from app.errors import (
+    AuthenticationError,
+    BadRequestError,
+    DeltaLLMError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from app.proxy.cookies import session_cookie
 from app.users.models import PlatformRole
 from app.users.models import User as UserRow
@@ -65,16 +71,17 @@ class IdentityMutations:
         """
         identity = info.context.runtime.identity
         request = info.context.request
+        peer = request.client.host if request and request.client else None
         try:
             result = await identity.login(
                 email,
                 password,
                 totp_code,
                 user_agent=request.headers.get("user-agent") if request else None,
-                ip=request.client.host if request and request.client else None,
+                ip=identity.client_address(peer, request.headers) if request else None,
                 request_id=info.context.request_id,
             )
-        except AuthenticationError as exc:
+        except (AuthenticationError, RateLimitError) as exc:
             return LoginPayload(
                 ok=False, mfa_required=False, must_change_password=False, errors=user_errors(exc)
             )
