@@ -25,6 +25,7 @@ from pydantic import (
 from app.auth.errors import WeakPasswordError
 from app.auth.passwords import check_policy
 from app.providers.naming import PROVIDERS, split_provider_model
+from app.users.emails import normalise_email
 
 __all__ = [
     "BudgetAlertSettings",
@@ -236,6 +237,11 @@ class OidcSettings(_Section):
     default_role: str = "org_user"
     audience: str | None = None
     """Also accepted as a bearer token's ``aud`` at ``/graphql`` (besides ``client_id``)."""
+    allow_unverified_email: bool = False
+    """Accept tokens whose ``email_verified`` is not ``true``. Off by default: with it on,
+    whoever can get a token for an address from this provider becomes that account,
+    including an existing local one. Turn it on only for a provider that verifies every
+    address it issues (and says so nowhere in its tokens)."""
 
     @field_validator("issuer")
     @classmethod
@@ -308,7 +314,7 @@ class GeneralSettings(_Section):
     def _an_address(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip().lower()
+        value = normalise_email(value)
         local, _, domain = value.partition("@")
         if not local or not domain or any(ch.isspace() for ch in value):
             raise ValueError(f"not an e-mail address: {value!r}")

@@ -35,9 +35,10 @@ from app.auth.models import UserSession
 from app.auth.passwords import Passwords, check_policy, generate_password
 from app.auth.principal import Principal
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
-from app.auth.signin import LAST_SEEN_RESOLUTION, SignIn, normalise_email
+from app.auth.signin import LAST_SEEN_RESOLUTION, SignIn
 from app.auth.throttle import SignInThrottle
 from app.db.types import utcnow
+from app.users.emails import normalise_email
 from app.users.models import PlatformRole, User
 
 __all__ = [

@@ -28,17 +28,13 @@ from app.auth.passwords import Passwords
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
 from app.auth.secrets import SecretBox, generate_session_token, keyed_hash
 from app.db.statements import get_for_update, lock_for_change
+from app.users.emails import normalise_email
 from app.users.models import User
 
 __all__ = ["LAST_SEEN_RESOLUTION", "SignIn", "normalise_email"]
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often, so reads rarely cost a write."""
-
-
-def normalise_email(email: str) -> str:
-    """The stored form of an address: trimmed and lowercased."""
-    return email.strip().lower()
 
 
 class SignIn:

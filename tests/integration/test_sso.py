@@ -103,3 +103,19 @@ async def test_sso_is_off_unless_configured() -> None:
     async with running_gateway({"model_list": []}) as gw, httpx.AsyncClient() as http:
         response = await http.get(f"{gw.root}/auth/login")
     assert response.status_code == 404
+
+
+async def test_an_id_token_without_email_verified_signs_no_one_in(
+    gateway: RunningGateway, provider: FakeOidcProvider
+) -> None:
+    provider.email_verified = None
+    http = await sign_in(gateway)
+    try:
+        response = http.last_response  # type: ignore[attr-defined]
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "sso_failed"
+        assert "deltallm_session" not in http.cookies
+    finally:
+        await http.aclose()
+    async with gateway.runtime.sessions() as session:
+        assert (await session.exec(select(User))).all() == []
