@@ -318,3 +318,26 @@ async def test_first_admin_never_takes_over_an_existing_account(
     assert stored.platform_role is PlatformRole.ORG_USER
     assert stored.password_hash is not None
     assert Passwords().verify(stored.password_hash, PASSWORD)
+
+
+async def test_concurrent_wrong_codes_to_turn_mfa_off_stop_at_the_limit(
+    database_url: str, identity: IdentityService, sessions: Sessions, clock: Clock
+) -> None:
+    """A wrong code is counted under the lock that checked it: 12 at once, on separate
+    engines, get 3 checks (the limit) and 9 refusals as locked; MFA stays on."""
+    user, totp = await _mfa_user(identity, clock)
+    valid = {totp.at(clock.now + timedelta(seconds=s)) for s in (-30, 0, 30)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+    engines = [create_engine(database_url) for _ in range(12)]
+    try:
+        services = [service(session_factory(e), clock) for e in engines]
+        results = await asyncio.gather(
+            *(s.disable_mfa(user.id, wrong) for s in services), return_exceptions=True
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds == ["AccountLockedError"] * 9 + ["InvalidMfaCodeError"] * 3
+    stored = await _load(sessions, user.id)
+    assert (stored.mfa_enabled, stored.failed_login_count) == (True, 3)
