@@ -13,12 +13,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from app.errors import RateLimitError
 from app.limits.counters import Admission, CounterStore, LimitLevel
 
-__all__ = ["SignInThrottle", "SignInThrottledError", "client_address", "trusted_networks"]
+__all__ = [
+    "SignInThrottle",
+    "SignInThrottledError",
+    "bucket",
+    "client_address",
+    "trusted_networks",
+]
 
 Network = IPv4Network | IPv6Network
 
@@ -75,6 +81,20 @@ def _is_address(value: str) -> bool:
     return True
 
 
+def bucket(address: str) -> str:
+    """What one source is charged as: an IPv4 address, or the /64 of an IPv6 one (a
+    single host is usually given a whole /64, so counting /128s would let it rotate)."""
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 class SignInThrottle:
     """At most ``per_minute`` attempts per client address and calendar minute."""
 
@@ -101,7 +121,7 @@ class SignInThrottle:
         if address is None or self._per_minute == 0:
             return
         now = self._clock()
-        level = LimitLevel(scope=f"signin:{address}", rpm=self._per_minute)
+        level = LimitLevel(scope=f"signin:{bucket(address)}", rpm=self._per_minute)
         admission = Admission(uuid.uuid4().hex, (level,), 0, Decimal(0), now)
         result = await self._counters.admit(admission)
         if not result.admitted:

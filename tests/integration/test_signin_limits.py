@@ -116,3 +116,26 @@ async def test_a_trusted_proxy_names_each_client() -> None:
             for i in range(3 * per_minute)
         ]
         assert set(outcomes) == {"invalid_credentials"}
+
+
+async def test_one_aliased_request_cannot_try_many_accounts() -> None:
+    """Aliased ``login`` fields in one request are attempts like any other."""
+    per_minute = 5
+    aliases = 2 * per_minute + 1  # at most one minute boundary inside one request
+    document = (
+        "mutation {"
+        + " ".join(
+            f'a{i}: login(email: "user{i}@example.com", password: "guess") {{ errors {{ code }} }}'
+            for i in range(aliases)
+        )
+        + "}"
+    )
+    async with (
+        running_gateway(_config(per_minute)) as gw,
+        httpx.AsyncClient(base_url=gw.root, timeout=60) as http,
+    ):
+        response = await http.post("/graphql", headers=CSRF, json={"query": document})
+        data = response.json()["data"]
+        outcomes = [data[f"a{i}"]["errors"][0]["code"] for i in range(aliases)]
+        assert outcomes.count("too_many_attempts") >= 1
+        assert set(outcomes) <= {"invalid_credentials", "too_many_attempts"}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth.throttle import SignInThrottle, SignInThrottledError, client_address, trusted_networks
+from app.auth.throttle import (
+    SignInThrottle,
+    SignInThrottledError,
+    bucket,
+    client_address,
+    trusted_networks,
+)
 from app.limits.memory import MemoryCounterStore
 
 PROXIES = trusted_networks(["10.0.0.0/8", "fd00::1"])
@@ -68,3 +74,18 @@ async def test_a_limit_of_zero_or_an_unknown_address_is_not_throttled() -> None:
     for _ in range(5):
         await off.check("203.0.113.7")
         await on.check(None)
+
+
+def test_an_ipv6_host_is_charged_by_its_64_block() -> None:
+    assert bucket("2001:db8:1:2:aaaa::1") == bucket("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert bucket("2001:db8:1:3::1") != bucket("2001:db8:1:2::1")
+    assert bucket("::ffff:203.0.113.7") == bucket("203.0.113.7") == "203.0.113.7"
+    assert bucket("testclient") == "testclient"
+
+
+async def test_rotating_ipv6_addresses_in_one_block_share_a_count() -> None:
+    throttle = SignInThrottle(MemoryCounterStore(), 2, clock=FixedClock(1_800_000_000.0))
+    await throttle.check("2001:db8::1")
+    await throttle.check("2001:db8::2")
+    with pytest.raises(SignInThrottledError):
+        await throttle.check("2001:db8::3")
