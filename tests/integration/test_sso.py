@@ -55,6 +55,10 @@ async def test_sign_in_provisions_the_user(
     try:
         assert http.last_response.status_code == 302  # type: ignore[attr-defined]
         assert "deltallm_session" in http.cookies
+        cookies = http.last_response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+        [session_cookie] = [c for c in cookies if c.startswith("deltallm_session=")]
+        lifetime = int(gateway.runtime.identity.session_ttl.total_seconds())
+        assert f"Max-Age={lifetime}" in session_cookie and "expires" not in session_cookie.lower()
         assert (await me(http))["data"]["me"] == {
             "email": "ada@example.com",
             "platformRole": "ORG_USER",
