@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from ipaddress import ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from pydantic import (
 from app.auth.errors import WeakPasswordError
 from app.auth.passwords import check_policy
 from app.providers.naming import PROVIDERS, split_provider_model
+from app.users.emails import normalise_email
 
 __all__ = [
     "BudgetAlertSettings",
@@ -235,6 +237,11 @@ class OidcSettings(_Section):
     default_role: str = "org_user"
     audience: str | None = None
     """Also accepted as a bearer token's ``aud`` at ``/graphql`` (besides ``client_id``)."""
+    allow_unverified_email: bool = False
+    """Accept tokens whose ``email_verified`` is not ``true``. Off by default: with it on,
+    whoever can get a token for an address from this provider becomes that account,
+    including an existing local one. Turn it on only for a provider that verifies every
+    address it issues (and says so nowhere in its tokens)."""
 
     @field_validator("issuer")
     @classmethod
@@ -252,6 +259,26 @@ class OidcSettings(_Section):
         if self.default_role not in ("org_user", "platform_co_admin", "platform_admin"):
             raise ValueError(f"unknown default_role {self.default_role!r}")
         return self
+
+
+class SignInSettings(_Section):
+    """Password sign-in limits that hold before any account is looked at."""
+
+    max_attempts_per_minute: int = Field(default=20, ge=0)
+    """Sign-in attempts one client address may make per calendar minute (0: no limit)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the
+    client; from any other peer the header is ignored and the socket peer is the client."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR block: {value!r}") from None
+        return values
 
 
 class GeneralSettings(_Section):
@@ -273,6 +300,7 @@ class GeneralSettings(_Section):
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    signin: SignInSettings = Field(default_factory=SignInSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
     first_admin_email: str | None = None
@@ -292,7 +320,7 @@ class GeneralSettings(_Section):
     def _an_address(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip().lower()
+        value = normalise_email(value)
         local, _, domain = value.partition("@")
         if not local or not domain or any(ch.isspace() for ch in value):
             raise ValueError(f"not an e-mail address: {value!r}")

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.service import IdentityService
 from app.auth.sso import SingleSignOn
+from app.auth.throttle import SignInThrottle
 from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
 from app.deployments.reload import (
@@ -170,7 +171,10 @@ class Runtime:
             Settler(counters, queue),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
-        identity = IdentityService(sessions, salt.get_secret_value())
+        throttle = SignInThrottle(
+            counters, general.signin.max_attempts_per_minute, general.signin.trusted_proxies
+        )
+        identity = IdentityService(sessions, salt.get_secret_value(), throttle=throttle)
         urls = _upstream_url_policy(settings)
         retention = (
             RetentionTask(sessions, general.spend_log_retention_days)

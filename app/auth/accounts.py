@@ -8,13 +8,14 @@ nor blocked. The audit row commits with the change.
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.service import record
 from app.auth.enrollment import load_for_update
+from app.auth.models import UserSession
 from app.auth.principal import Principal
 from app.db.statements import lock_for_change
 from app.errors import BadRequestError, PermissionDeniedError
@@ -66,15 +67,24 @@ class AccountAdmin:
         return user
 
     async def set_blocked(self, user_id: str, blocked: bool, by: Principal) -> User:
-        """Block (or unblock) a user: a blocked user's sessions stop working at once."""
+        """Block (or unblock) a user: blocking ends every session of the user for good.
+
+        The sessions are deleted, not merely refused, so unblocking later brings none of
+        them back: the user signs in again.
+        """
         async with self._sessions() as session, session.begin():
             user = await _load_locked(session, user_id)
             by.require_authority_over(user.id, user.platform_role, "block or unblock")
             before = user.blocked
             if before is blocked:
                 return user  # nothing changes, so nothing is audited
+            after: dict[str, object] = {"blocked": blocked}
             if blocked:
                 await _require_other_admin(session, user)
+                ended = await session.exec(
+                    delete(UserSession).where(col(UserSession.user_id) == user.id)
+                )
+                after["sessions_ended"] = ended.rowcount
             user.blocked = blocked
             record(
                 session,
@@ -83,7 +93,7 @@ class AccountAdmin:
                 "user",
                 user.id,
                 before={"blocked": before},
-                after={"blocked": blocked},
+                after=after,
             )
         return user
 

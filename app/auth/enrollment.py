@@ -116,21 +116,18 @@ class MfaEnrollment:
         A wrong code counts as a failed sign-in (too many lock the account).
         """
         now = self._clock()
-        try:
-            async with self._sessions() as session, session.begin():
-                user = await load_for_update(session, user_id)
-                if not user.mfa_enabled:
-                    raise MfaStateError("MFA is not enabled", code="mfa_not_enabled")
-                if self._lockout.is_locked(user, now):
-                    assert user.locked_until is not None
-                    raise AccountLockedError(user.locked_until)
-                spent = await check_second_factor(session, self._box, self._salt, user, code, now)
-                if spent is None:
-                    raise InvalidMfaCodeError()
+        async with self._sessions() as session, session.begin():
+            user = await load_for_update(session, user_id)
+            if not user.mfa_enabled:
+                raise MfaStateError("MFA is not enabled", code="mfa_not_enabled")
+            if self._lockout.is_locked(user, now):
+                assert user.locked_until is not None
+                raise AccountLockedError(user.locked_until)
+            spent = await check_second_factor(session, self._box, self._salt, user, code, now)
+            if spent is not None:
                 await self._turn_off(session, user)
                 record(session, actor, "user.disable_mfa", "user", user.id, after={"with": spent})
-        except InvalidMfaCodeError:
-            async with self._sessions() as session, session.begin():
+            else:  # counted under the same lock as the check: no concurrent extra guesses
                 await self._lockout.fail(
                     session,
                     user_id,
@@ -140,7 +137,8 @@ class MfaEnrollment:
                     counted=True,
                     reason="invalid_mfa_code",
                 )
-            raise
+        if spent is None:
+            raise InvalidMfaCodeError()
         return user
 
     async def reset(self, user_id: str, by: Principal) -> User:

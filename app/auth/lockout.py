@@ -1,8 +1,11 @@
 """Counting failed proofs of identity, and locking the account after too many in a row.
 
 A failed sign-in (wrong password or code) and a wrong code when turning MFA off both
-count; a success resets the count. The audit row of the failure is written in the same
-transaction as the count.
+count; a success resets the count. A password sign-in counts its attempt *before* the
+password is checked (:meth:`Lockout.claim`, on the row locked for update), so however
+many attempts run at once, no more than ``max_failures`` passwords are checked between
+two lockouts; the attempt is given back if the password was right. A wrong code when
+turning MFA off is counted with its audit row, in one transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +33,22 @@ class Lockout:
     @staticmethod
     def is_locked(user: User, now: datetime) -> bool:
         return user.locked_until is not None and user.locked_until > now
+
+    def claim(self, user: User, now: datetime) -> bool:
+        """Count an attempt on ``user`` (a row loaded for update) before its password is
+        checked; ``False`` (nothing counted) if the account is locked."""
+        if self.is_locked(user, now):
+            return False
+        self.count(user, now)
+        return True
+
+    def give_back(self, user: User, now: datetime) -> None:
+        """Undo one claimed attempt whose password was right but proved nothing yet (the
+        second factor is still to come); a lock that attempt set is lifted."""
+        if user.failed_login_count > 0:
+            user.failed_login_count -= 1
+        if user.failed_login_count < self.max_failures and self.is_locked(user, now):
+            user.locked_until = None
 
     def count(self, user: User, now: datetime) -> None:
         """Add one failure to ``user`` (a row loaded for update); lock it at the limit."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.users.models import PlatformRole
@@ -30,6 +30,8 @@ class LoginResult:
     token: str | None = None
     session_id: str | None = None
     expires_at: datetime | None = None
+    lifetime: timedelta | None = None
+    """How long the new session lives (the cookie's ``Max-Age``)."""
 
     @property
     def mfa_required(self) -> bool:

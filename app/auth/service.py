@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -35,8 +35,10 @@ from app.auth.models import UserSession
 from app.auth.passwords import Passwords, check_policy, generate_password
 from app.auth.principal import Principal
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
-from app.auth.signin import LAST_SEEN_RESOLUTION, SignIn, normalise_email
+from app.auth.signin import LAST_SEEN_RESOLUTION, SignIn
+from app.auth.throttle import SignInThrottle
 from app.db.types import utcnow
+from app.users.emails import normalise_email
 from app.users.models import PlatformRole, User
 
 __all__ = [
@@ -70,6 +72,7 @@ class IdentityService:
         lockout: timedelta = timedelta(minutes=15),
         passwords: Passwords | None = None,
         issuer: str = "DeltaLLM",
+        throttle: SignInThrottle | None = None,
     ) -> None:
         """``passwords`` sets the argon2 parameters; ``issuer`` names the authenticator entry."""
         self._sessions = sessions_factory
@@ -78,6 +81,19 @@ class IdentityService:
         self._signin = SignIn(sessions_factory, salt, clock, session_ttl, locking, self._passwords)
         self._mfa = MfaEnrollment(sessions_factory, salt, clock, issuer, locking)
         self._accounts = AccountAdmin(sessions_factory)
+        self._session_ttl = session_ttl
+        self._throttle = throttle
+
+    def client_address(self, peer: str | None, headers: Mapping[str, str]) -> str | None:
+        """Who sent a request: the socket peer, or what a trusted proxy says it saw."""
+        if self._throttle is None:
+            return peer
+        return self._throttle.address(peer, headers)
+
+    @property
+    def session_ttl(self) -> timedelta:
+        """How long a session lives after sign-in (the cookie's ``Max-Age``)."""
+        return self._session_ttl
 
     async def create_user(
         self,
@@ -159,7 +175,12 @@ class IdentityService:
         ip: str | None = None,
         request_id: str | None = None,
     ) -> LoginResult:
-        """Check the password (and the second factor when MFA is on) and open a session."""
+        """Check the password (and the second factor when MFA is on) and open a session.
+
+        With a throttle, ``ip`` (the client address) is charged one attempt first.
+        """
+        if self._throttle is not None:
+            await self._throttle.check(ip)
         return await self._signin.login(
             email, password, totp_code, user_agent=user_agent, ip=ip, request_id=request_id
         )

@@ -1,8 +1,9 @@
 """Password sign-in, sessions and sign-out, each audited with the change it makes.
 
 Sign-in fails the same way, in about the same time, for an unknown e-mail, a wrong
-password and a blocked user; only a locked account says so. Every failure writes one
-``session.login_failed`` audit row, in the transaction that counts it against the account.
+password and a blocked user; only a locked account says so, and it checks no password.
+An attempt is counted against the account before its password is checked (see
+:mod:`app.auth.lockout`); every failure writes one ``session.login_failed`` audit row.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -25,18 +27,14 @@ from app.auth.models import UserSession
 from app.auth.passwords import Passwords
 from app.auth.results import LoginOutcome, LoginResult, SessionIdentity
 from app.auth.secrets import SecretBox, generate_session_token, keyed_hash
-from app.db.statements import get_for_update
+from app.db.statements import get_for_update, lock_for_change
+from app.users.emails import normalise_email
 from app.users.models import User
 
 __all__ = ["LAST_SEEN_RESOLUTION", "SignIn", "normalise_email"]
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often, so reads rarely cost a write."""
-
-
-def normalise_email(email: str) -> str:
-    """The stored form of an address: trimmed and lowercased."""
-    return email.strip().lower()
 
 
 class SignIn:
@@ -67,27 +65,31 @@ class SignIn:
         ip: str | None,
         request_id: str | None,
     ) -> LoginResult:
-        """Check the password (and the second factor when MFA is on) and open a session."""
+        """Check the password (and the second factor when MFA is on) and open a session.
+
+        The attempt is counted against the account before the password is checked, in
+        one locked step with the lockout check, so concurrent attempts cannot exceed it.
+        """
         now = self._clock()
         email = normalise_email(email)
-        async with self._sessions() as session:
-            user = (await session.exec(select(User).where(User.email == email))).first()
+        user, admitted = await self._claim(email, now)
         if user is None or user.password_hash is None:
             await asyncio.to_thread(self._passwords.burn, password)
             await self._failed(None, now, "invalid_credentials", ip, request_id, email=email)
             raise InvalidCredentialsError()
+        if not admitted:
+            assert user.locked_until is not None
+            await self._failed(user.id, now, "account_locked", ip, request_id)
+            raise AccountLockedError(user.locked_until)
         matches = await asyncio.to_thread(self._passwords.verify, user.password_hash, password)
         if user.blocked:
             await self._failed(user.id, now, "blocked", ip, request_id)
             raise InvalidCredentialsError()
-        if self._lockout.is_locked(user, now):
-            assert user.locked_until is not None
-            await self._failed(user.id, now, "account_locked", ip, request_id)
-            raise AccountLockedError(user.locked_until)
         if not matches:
-            await self._failed(user.id, now, "invalid_credentials", ip, request_id, counted=True)
+            await self._failed(user.id, now, "invalid_credentials", ip, request_id, user=user)
             raise InvalidCredentialsError()
         if user.mfa_enabled and not totp_code:
+            await self._give_back(user.id, now)
             return LoginResult(LoginOutcome.MFA_REQUIRED, user.id, user.must_change_password)
         new_hash = None
         if self._passwords.needs_rehash(user.password_hash):
@@ -114,7 +116,7 @@ class SignIn:
                 actor = Actor(ActorType.USER, user.id, request_id)
                 record(session, actor, "session.login", "user", user.id, after=after)
         except InvalidMfaCodeError:
-            await self._failed(user.id, now, "invalid_mfa_code", ip, request_id, counted=True)
+            await self._failed(user.id, now, "invalid_mfa_code", ip, request_id, user=user)
             raise
         return LoginResult(
             LoginOutcome.SUCCESS,
@@ -123,7 +125,31 @@ class SignIn:
             token=token,
             session_id=row.id,
             expires_at=row.expires_at,
+            lifetime=self._session_ttl,
         )
+
+    async def _claim(self, email: str, now: datetime) -> tuple[User | None, bool]:
+        """The user of ``email`` and whether this attempt may check a password.
+
+        One transaction on the row locked for update (SQLite: the write lock): a locked
+        account admits nothing; otherwise the attempt is counted (a blocked user's is not).
+        """
+        async with self._sessions() as session, session.begin():
+            await lock_for_change(session)
+            query = select(User).where(User.email == email).with_for_update()
+            user = (await session.exec(query)).first()
+            if user is None or user.password_hash is None:
+                return user, False
+            if user.blocked:
+                return user, True
+            return user, self._lockout.claim(user, now)
+
+    async def _give_back(self, user_id: str, now: datetime) -> None:
+        """Return the attempt of a right password still waiting for its second factor."""
+        async with self._sessions() as session, session.begin():
+            user = await get_for_update(session, User, user_id)
+            if user is not None:
+                self._lockout.give_back(user, now)
 
     async def _failed(
         self,
@@ -133,10 +159,15 @@ class SignIn:
         ip: str | None,
         request_id: str | None,
         *,
-        counted: bool = False,
+        user: User | None = None,
         email: str | None = None,
     ) -> None:
-        """Audit a failed sign-in; a wrong password or code also counts toward the lockout."""
+        """Audit a failed sign-in; ``user`` (as its attempt was claimed) adds the count."""
+        counted: dict[str, Any] = {}
+        if user is not None:
+            counted["failed_count"] = user.failed_login_count
+            if user.locked_until is not None:
+                counted["locked_until"] = user.locked_until.isoformat()
         async with self._sessions() as session, session.begin():
             await self._lockout.fail(
                 session,
@@ -144,10 +175,11 @@ class SignIn:
                 now,
                 actor=Actor(ActorType.USER, None, request_id),
                 action="session.login_failed",
-                counted=counted,
+                counted=False,
                 reason=reason,
                 email=email[:320] if email is not None else None,
                 ip=ip,
+                **counted,
             )
 
     async def open_session(
@@ -171,6 +203,7 @@ class SignIn:
             token=token,
             session_id=row.id,
             expires_at=row.expires_at,
+            lifetime=self._session_ttl,
         )
 
     async def _open_session(

@@ -9,6 +9,10 @@ then finds or provisions the user and opens a session.
 ``bearer_user`` accepts a token from the same provider as an admin-API caller: verified
 the same way (audience ``client_id`` or the configured ``audience``), then mapped to the
 user by verified e-mail, provisioned on first use as single sign-on does.
+
+A token is linked to an account by e-mail only when its ``email_verified`` is true (a
+missing claim is not), unless the provider is configured with
+``allow_unverified_email``; addresses are compared in their normalised form.
 """
 
 from __future__ import annotations
@@ -34,12 +38,19 @@ from app.auth.results import LoginResult
 from app.auth.service import IdentityService
 from app.config import OidcSettings
 from app.errors import AuthenticationError, PermissionDeniedError
+from app.users.emails import email_domain, normalise_email
 from app.users.models import PlatformRole, User
 
 __all__ = ["FLOW_COOKIE", "SingleSignOn"]
 
 FLOW_COOKIE = "deltallm_oidc"
 _FLOW_SECONDS = 600
+
+
+def _verified(claims: dict[str, Any]) -> bool:
+    """``email_verified`` is true: JSON ``true``, or the string some providers send."""
+    flag = claims.get("email_verified")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
 def _b64(data: bytes) -> str:
@@ -182,11 +193,11 @@ class SingleSignOn:
         return await self._user_for(claims)
 
     async def _user_for(self, claims: dict[str, Any]) -> User:
-        email = str(claims.get("email") or "").strip().lower()
-        if not email or claims.get("email_verified") is False:
+        email = normalise_email(str(claims.get("email") or ""))
+        if not email or not (self.settings.allow_unverified_email or _verified(claims)):
             raise AuthenticationError("The provider gave no verified email.", code="sso_failed")
-        domain = email.rpartition("@")[2]
-        allowed = [d.lower() for d in self.settings.allowed_domains]
+        domain = email_domain(email)
+        allowed = [normalise_email(d) for d in self.settings.allowed_domains]
         if allowed and domain not in allowed:
             raise PermissionDeniedError(f"Sign-in from {domain} is not allowed.", code="sso_domain")
         user = await self._by_email(email)

@@ -2,9 +2,10 @@
 
 Rules: nobody grants a role above their own; nobody changes or removes the membership of
 someone who stands above them in the organization (an org_admin cannot touch an
-org_owner); an organization always keeps one org_owner. Team admins manage their team's
-members (every team role). A team member must belong to the team's organization, so
-removing someone from an organization removes them from its teams too.
+org_owner); an organization always keeps one org_owner; only platform admins (and
+co-admins) add someone who shares none of the caller's organizations. Team admins
+manage their team's members (every team role). A team member must belong to the team's
+organization, so removing someone from an organization removes them from its teams too.
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ class MembershipService:
             raise _forbid(f"You cannot grant {role.value}.")
         async with self._sessions() as session, session.begin():
             await _lock_org(session, org_id)
-            await _require_user(session, user_id)
             current = await _org_membership(session, org_id, user_id)
-            if current is not None:
+            if current is None:
+                await _require_reachable(session, principal, user_id)
+            else:
                 _require_outranks(principal, org_id, current.role)
                 if current.role is OrgRole.ORG_OWNER and role is not OrgRole.ORG_OWNER:
                     await _require_other_owner(session, org_id)
@@ -221,6 +223,32 @@ async def _team(session: AsyncSession, principal: Principal, team_id: str) -> Te
     principal.require_team_manager(team.org_id, team.id)
     await _lock_org(session, team.org_id)
     return team
+
+
+async def _require_reachable(session: AsyncSession, principal: Principal, user_id: str) -> None:
+    """Refuse to add a user the caller may not bring in.
+
+    Platform admins and co-admins (who see every user already) add anyone. Everyone else
+    adds only people who already share one of the caller's organizations: an org admin
+    cannot pull a stranger from another organization in and then read their e-mail. An
+    unknown id and a stranger get the same answer, so ids cannot be probed.
+    """
+    if principal.sees_everything:
+        await _require_user(session, user_id)
+        return
+    shared = (
+        select(OrgMembership.id)
+        .where(OrgMembership.user_id == user_id)
+        .where(col(OrgMembership.org_id).in_(sorted(principal.org_roles)))
+        .limit(1)
+    )
+    if not principal.org_roles or (await session.exec(shared)).first() is None:
+        raise MembershipError(
+            "You can add only people who already share one of your organizations; "
+            "a platform admin adds anyone else.",
+            param="user_id",
+            code="not_in_your_organizations",
+        )
 
 
 async def _require_user(session: AsyncSession, user_id: str) -> None:

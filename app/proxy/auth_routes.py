@@ -64,10 +64,10 @@ async def sso_callback(request: AnyRequest) -> Response[Any]:
         user_agent=request.headers.get("user-agent"),
         ip=request.client.host if request.client else None,
     )
-    assert result.token is not None and result.expires_at is not None
+    assert result.token is not None and result.lifetime is not None
     secure = request.url.scheme == "https"
     cookies = [
-        session_cookie(result.token, secure=secure, expires_at=result.expires_at),
+        session_cookie(result.token, secure=secure, lifetime=result.lifetime),
         Cookie(key=FLOW_COOKIE, value="", max_age=0, path="/auth"),
     ]
     return Redirect("/graphql", status_code=302, cookies=cookies)

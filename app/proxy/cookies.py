@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 from litestar.datastructures import Cookie
 
@@ -11,11 +11,13 @@ from app.auth.results import SESSION_COOKIE
 __all__ = ["session_cookie"]
 
 
-def session_cookie(
-    token: str | None, *, secure: bool, expires_at: datetime | None = None
-) -> Cookie:
-    """HttpOnly, SameSite=Lax, Secure over TLS; without a token it clears the cookie."""
-    if token is None or expires_at is None:
+def session_cookie(token: str | None, *, secure: bool, lifetime: timedelta | None = None) -> Cookie:
+    """HttpOnly, SameSite=Lax, Secure over TLS; without a token it clears the cookie.
+
+    The lifetime is the server-side session's, sent as a relative ``Max-Age``: the
+    browser drops the cookie when the server forgets the session, whatever its clock says.
+    """
+    if token is None or lifetime is None:
         return Cookie(
             key=SESSION_COOKIE,
             value="",
@@ -28,7 +30,7 @@ def session_cookie(
     return Cookie(
         key=SESSION_COOKIE,
         value=token,
-        expires=int(expires_at.timestamp()),
+        max_age=max(0, int(lifetime.total_seconds())),
         httponly=True,
         samesite="lax",
         secure=secure,

@@ -7,7 +7,7 @@ account (``FORBIDDEN`` otherwise); expected mistakes come back in the payload's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import strawberry
@@ -18,7 +18,13 @@ from app.auth.accounts import LastAdminError
 from app.auth.errors import InvalidMfaCodeError, UserNotFoundError
 from app.auth.passwords import generate_password
 from app.auth.results import LoginOutcome
-from app.errors import AuthenticationError, BadRequestError, DeltaLLMError, PermissionDeniedError
+from app.errors import (
+    AuthenticationError,
+    BadRequestError,
+    DeltaLLMError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from app.proxy.cookies import session_cookie
 from app.users.models import PlatformRole
 from app.users.models import User as UserRow
@@ -46,11 +52,11 @@ def _user_id(info: Ctx) -> str:
     return principal.id
 
 
-def _set_cookie(info: Ctx, token: str | None, expires_at: datetime | None = None) -> None:
+def _set_cookie(info: Ctx, token: str | None, lifetime: timedelta | None = None) -> None:
     response, request = info.context.response, info.context.request
     assert response is not None and request is not None
     secure = request.url.scheme == "https"
-    response.set_cookie(session_cookie(token, secure=secure, expires_at=expires_at))
+    response.set_cookie(session_cookie(token, secure=secure, lifetime=lifetime))
 
 
 @strawberry.type
@@ -65,23 +71,24 @@ class IdentityMutations:
         """
         identity = info.context.runtime.identity
         request = info.context.request
+        peer = request.client.host if request and request.client else None
         try:
             result = await identity.login(
                 email,
                 password,
                 totp_code,
                 user_agent=request.headers.get("user-agent") if request else None,
-                ip=request.client.host if request and request.client else None,
+                ip=identity.client_address(peer, request.headers) if request else None,
                 request_id=info.context.request_id,
             )
-        except AuthenticationError as exc:
+        except (AuthenticationError, RateLimitError) as exc:
             return LoginPayload(
                 ok=False, mfa_required=False, must_change_password=False, errors=user_errors(exc)
             )
         if result.outcome is LoginOutcome.MFA_REQUIRED:
             return LoginPayload(ok=False, mfa_required=True, must_change_password=False, errors=[])
-        assert result.token is not None and result.expires_at is not None
-        _set_cookie(info, result.token, result.expires_at)
+        assert result.token is not None and result.lifetime is not None
+        _set_cookie(info, result.token, result.lifetime)
         return LoginPayload(
             ok=True, mfa_required=False, must_change_password=result.must_change_password, errors=[]
         )

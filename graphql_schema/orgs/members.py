@@ -70,7 +70,12 @@ class MemberMutations:
     async def set_org_member(
         self, info: Ctx, org_id: strawberry.ID, user_id: strawberry.ID, role: OrgRole
     ) -> OrgMembershipPayload:
-        """Add a user to the organization or change their role (never above your own)."""
+        """Add a user to the organization or change their role (never above your own).
+
+        Org owners and admins add only people who already share one of their
+        organizations (``not_in_your_organizations`` otherwise); platform admins and
+        co-admins add anyone.
+        """
         principal = info.context.require_principal()
         try:
             row = await info.context.runtime.orgs.members.set_org_member(

@@ -199,11 +199,15 @@ async def test_org_roles_that_may_create_teams(
 
 
 async def test_nobody_grants_more_than_they_hold(gateway: RunningGateway) -> None:
-    org_id = await new_org(gateway)
+    org_id, shared = await new_org(gateway), await new_org(gateway, "Shared")
     user = await make_user(gateway.runtime.sessions)
+    # Org admins add people who already share one of their organizations.
+    await make_member(gateway.runtime.sessions, shared, user.id, OrgRole.ORG_MEMBER)
     grant = """mutation($o: ID!, $u: ID!, $r: OrgRole!) {
         setOrgMember(orgId: $o, userId: $u, role: $r) { membership { role } errors { code } } }"""
-    _, org_admin = await signed_in(gateway, orgs={org_id: OrgRole.ORG_ADMIN})
+    _, org_admin = await signed_in(
+        gateway, orgs={org_id: OrgRole.ORG_ADMIN, shared: OrgRole.ORG_MEMBER}
+    )
     owner = await gql(
         gateway, grant, {"o": org_id, "u": user.id, "r": "ORG_OWNER"}, headers=org_admin
     )

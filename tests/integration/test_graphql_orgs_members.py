@@ -153,7 +153,9 @@ async def test_the_last_owner_stays(gateway: RunningGateway) -> None:
         assert removed["data"]["removeOrgMember"] == {"removed": False, "errors": [last_owner()]}
         demoted = await gql(gateway, SET_ORG, {**target, "r": "ORG_ADMIN"}, headers=headers)
         assert demoted["data"]["setOrgMember"] == {"membership": None, "errors": [last_owner()]}
+    # An owner hands over to someone already in the organization (strangers: no).
     successor = await make_user(gateway.runtime.sessions)
+    await make_member(gateway.runtime.sessions, org_id, successor.id, OrgRole.ORG_MEMBER)
     promoted = await gql(
         gateway, SET_ORG, {"o": org_id, "u": successor.id, "r": "ORG_OWNER"}, headers=owner
     )
@@ -261,3 +263,47 @@ async def test_removing_from_an_org_blocks_the_keys_owned_there(gateway: Running
         query = select(AuditLog).where(AuditLog.action == "key.block")
         rows = (await session.exec(query)).all()
     assert [(r.target_id, r.org_id) for r in rows] == [(here.key.id, org_id)]
+
+
+async def test_org_admins_add_only_people_who_share_one_of_their_orgs(
+    gateway: RunningGateway,
+) -> None:
+    """An org admin cannot pull a user of another organization in (and then read their
+    e-mail); someone who shares another of the admin's organizations can be added."""
+    sessions = gateway.runtime.sessions
+    mine, theirs, shared = [await new_org(gateway, name) for name in ("Mine", "Theirs", "Ours")]
+    stranger = await make_user(sessions)
+    await make_member(sessions, theirs, stranger.id, OrgRole.ORG_MEMBER)
+    colleague = await make_user(sessions)
+    await make_member(sessions, shared, colleague.id, OrgRole.ORG_MEMBER)
+    _, admin = await signed_in(gateway, orgs={mine: OrgRole.ORG_ADMIN, shared: OrgRole.ORG_MEMBER})
+    refused = {
+        "membership": None,
+        "errors": [{"field": "userId", "code": "not_in_your_organizations"}],
+    }
+    audits = len(await _audit_actions(gateway))
+    for user_id in (stranger.id, "no-such-user"):  # the same answer: ids cannot be probed
+        body = await gql(
+            gateway, SET_ORG, {"o": mine, "u": user_id, "r": "ORG_MEMBER"}, headers=admin
+        )
+        assert body["data"]["setOrgMember"] == refused, user_id
+    assert len(await _audit_actions(gateway)) == audits
+    listed = await gql(gateway, ORG_MEMBERS, {"o": mine}, headers=admin)
+    assert stranger.email not in str(listed)
+
+    added = await gql(
+        gateway, SET_ORG, {"o": mine, "u": colleague.id, "r": "ORG_MEMBER"}, headers=admin
+    )
+    assert added["data"]["setOrgMember"] == {"membership": {"role": "ORG_MEMBER"}, "errors": []}
+    by_platform_admin = await gql(
+        gateway, SET_ORG, {"o": mine, "u": stranger.id, "r": "ORG_MEMBER"}
+    )
+    assert by_platform_admin["data"]["setOrgMember"]["errors"] == []
+    assert await member_ids(gateway, ORG_MEMBERS, "o", mine) >= {colleague.id, stranger.id}
+    assert (await _audit_actions(gateway))[-2:] == ["org_membership.set", "org_membership.set"]
+
+
+async def _audit_actions(gw: RunningGateway) -> list[str]:
+    async with gw.runtime.sessions() as session:
+        query = select(AuditLog.action).order_by(col(AuditLog.created_at), col(AuditLog.id))
+        return list((await session.exec(query)).all())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
@@ -174,3 +176,48 @@ async def test_only_admins_manage_users(gateway: RunningGateway) -> None:
             http, "{ users { totalCount edges { node { email } } } }", headers=master
         )
         assert listed["data"]["users"]["totalCount"] == 1
+
+
+async def test_the_cookie_lives_as_long_as_the_session(gateway: RunningGateway) -> None:
+    """A relative Max-Age equal to the server's session lifetime; no far-off Expires."""
+    temporary = await new_user(gateway, "hopper@example.com")
+    async with httpx.AsyncClient(base_url=gateway.root) as http:
+        response = await http.post(
+            "/graphql",
+            headers=CSRF,
+            json={"query": LOGIN, "variables": {"e": "hopper@example.com", "p": temporary}},
+        )
+        assert response.json()["data"]["login"]["ok"] is True
+        jar = SimpleCookie()
+        jar.load(response.headers["set-cookie"])
+        morsel = jar["deltallm_session"]
+        lifetime = gateway.runtime.identity.session_ttl
+        assert lifetime == timedelta(hours=12)
+        assert morsel["max-age"] == str(int(lifetime.total_seconds()))
+        assert morsel["expires"] == ""
+        me = await post(http, "{ me { email } }")
+        assert me["data"]["me"]["email"] == "hopper@example.com"
+
+
+async def test_blocking_ends_sessions_for_good(gateway: RunningGateway) -> None:
+    """Sign in, block, unblock: the cookie issued before the block stays refused."""
+    temporary = await new_user(gateway, "lovelace@example.com")
+    master = {"Authorization": f"Bearer {gateway.master_key}"}
+    async with httpx.AsyncClient(base_url=gateway.root) as http:
+        login = await post(http, LOGIN, {"e": "lovelace@example.com", "p": temporary})
+        assert login["data"]["login"]["ok"] is True
+        me = await post(http, "{ me { id } }")
+        user_id = me["data"]["me"]["id"]
+        for blocked in (True, False):
+            changed = await post(
+                http,
+                """mutation($u: ID!, $b: Boolean!) { setUserBlocked(userId: $u, blocked: $b)
+                { user { blocked } errors { code } } }""",
+                {"u": user_id, "b": blocked},
+                headers={**CSRF, **master},
+            )
+            assert changed["data"]["setUserBlocked"] == {"user": {"blocked": blocked}, "errors": []}
+        assert code(await post(http, "{ me { id } }")) == "UNAUTHENTICATED"
+        again = await post(http, LOGIN, {"e": "lovelace@example.com", "p": temporary})
+        assert again["data"]["login"]["ok"] is True
+        assert (await post(http, "{ me { id } }"))["data"]["me"]["id"] == user_id

@@ -384,3 +384,24 @@ async def test_sessions_and_codes_go_with_their_user(
         await session.commit()
     assert not await _rows(sessions, UserSession)
     assert not await _rows(sessions, RecoveryCode)
+
+
+async def test_a_right_password_waiting_for_its_code_counts_no_failure(
+    identity: IdentityService, sessions: Sessions, clock: Clock
+) -> None:
+    """Attempts are counted before the password check; a right one that still needs its
+    second factor is given back, so it neither counts nor locks."""
+    user = await _user(identity)
+    _, secret = await identity.start_mfa_enrollment(user.id)
+    await identity.confirm_mfa_enrollment(user.id, pyotp.TOTP(secret).at(clock.now))
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(InvalidCredentialsError):
+            await identity.login(EMAIL, "wrong password!")
+    for _ in range(MAX_FAILURES):
+        assert (await identity.login(EMAIL, PASSWORD)).mfa_required
+    stored = await _load(sessions, user.id)
+    assert (stored.failed_login_count, stored.locked_until) == (MAX_FAILURES - 1, None)
+    with pytest.raises(InvalidCredentialsError):  # the limit's last failure locks
+        await identity.login(EMAIL, "wrong password!")
+    with pytest.raises(AccountLockedError):
+        await identity.login(EMAIL, PASSWORD)

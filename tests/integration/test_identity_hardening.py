@@ -123,11 +123,15 @@ async def test_confirming_enrollment_spends_the_code(
 async def test_concurrent_sign_ins_with_one_code_let_one_through(
     database_url: str, identity: IdentityService, sessions: Sessions, clock: Clock
 ) -> None:
-    """Each attempt runs on its own engine, as on separate instances."""
+    """Each attempt runs on its own engine, as on separate instances.
+
+    As many attempts as the lockout admits (3): every attempt is counted before its
+    password is checked, so a fourth at once would be refused as locked.
+    """
     _, totp = await _mfa_user(identity, clock)
     clock.advance(STEP)
     code = totp.at(clock.now)
-    engines = [create_engine(database_url) for _ in range(4)]
+    engines = [create_engine(database_url) for _ in range(3)]
     try:
         services = [service(session_factory(e), clock) for e in engines]
         results = await asyncio.gather(
@@ -139,7 +143,7 @@ async def test_concurrent_sign_ins_with_one_code_let_one_through(
     wins = [r for r in results if not isinstance(r, BaseException)]
     losses = [r for r in results if isinstance(r, BaseException)]
     assert len(wins) == 1 and wins[0].token is not None
-    assert [type(r) for r in losses] == [InvalidMfaCodeError] * 3
+    assert [type(r) for r in losses] == [InvalidMfaCodeError] * 2
     assert await _count(sessions, UserSession) == 1
 
 
@@ -247,9 +251,11 @@ async def test_no_change_without_its_audit(
         with pytest.raises(DBAPIError, match="audit refused"):
             await attempt()
     stored, other = await _load(sessions, user.id), await _load(sessions, plain.id)
+    # Each sign-in attempt was counted before its password was checked (the lockout holds
+    # under concurrency that way), so the two whose audit failed still count: fail closed.
     assert (stored.mfa_enabled, stored.failed_login_count, stored.last_login_at) == (
         True,
-        0,
+        2,
         None,
     )
     assert stored.totp_last_step == totp.timecode(clock.now - STEP)
@@ -312,3 +318,26 @@ async def test_first_admin_never_takes_over_an_existing_account(
     assert stored.platform_role is PlatformRole.ORG_USER
     assert stored.password_hash is not None
     assert Passwords().verify(stored.password_hash, PASSWORD)
+
+
+async def test_concurrent_wrong_codes_to_turn_mfa_off_stop_at_the_limit(
+    database_url: str, identity: IdentityService, sessions: Sessions, clock: Clock
+) -> None:
+    """A wrong code is counted under the lock that checked it: 12 at once, on separate
+    engines, get 3 checks (the limit) and 9 refusals as locked; MFA stays on."""
+    user, totp = await _mfa_user(identity, clock)
+    valid = {totp.at(clock.now + timedelta(seconds=s)) for s in (-30, 0, 30)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+    engines = [create_engine(database_url) for _ in range(12)]
+    try:
+        services = [service(session_factory(e), clock) for e in engines]
+        results = await asyncio.gather(
+            *(s.disable_mfa(user.id, wrong) for s in services), return_exceptions=True
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds == ["AccountLockedError"] * 9 + ["InvalidMfaCodeError"] * 3
+    stored = await _load(sessions, user.id)
+    assert (stored.mfa_enabled, stored.failed_login_count) == (True, 3)

@@ -275,3 +275,45 @@ async def test_without_any_keys_an_outage_is_a_clear_refusal(
     code, message = refusal(await call(gateway, provider.sign()))
     assert code == "UNAUTHENTICATED"
     assert "unreachable" in message
+
+
+async def _local_admin(gw: RunningGateway, email: str) -> str:
+    body = await call(
+        gw,
+        gw.master_key,
+        f'mutation {{ createUser(email: "{email}", role: PLATFORM_ADMIN) {{ user {{ id }} }} }}',
+    )
+    user_id: str = body["data"]["createUser"]["user"]["id"]
+    return user_id
+
+
+async def test_a_token_without_email_verified_is_not_the_local_admin(
+    gateway: RunningGateway, provider: FakeOidcProvider
+) -> None:
+    """A token naming an existing admin's address, with no ``email_verified`` (or a false
+    one), is refused and creates nobody; a verified one, however the address is cased,
+    is that admin."""
+    admin_id = await _local_admin(gateway, "admin@example.com")
+    provider.email = " Admin@Example.COM"
+    for claim in (None, False, "false", 1):
+        provider.email_verified = claim
+        assert refusal(await call(gateway, provider.sign())) == (
+            "UNAUTHENTICATED",
+            "The bearer token was refused: The provider gave no verified email.",
+        ), claim
+    assert [u.id for u in await users(gateway)] == [admin_id]
+    for claim in (True, "true"):
+        provider.email_verified = claim
+        me = (await call(gateway, provider.sign(), "{ me { id email platformRole } }"))["data"]
+        assert me["me"] == {
+            "id": admin_id,
+            "email": "admin@example.com",
+            "platformRole": "PLATFORM_ADMIN",
+        }
+
+
+async def test_unverified_addresses_only_by_explicit_choice(provider: FakeOidcProvider) -> None:
+    config = oidc_config(provider, allow_unverified_email=True)
+    async with running_gateway(config) as gw:
+        provider.email_verified = None
+        assert (await call(gw, provider.sign()))["data"]["me"]["email"] == "ada@example.com"

@@ -16,6 +16,8 @@ are team_admin, team_developer or team_viewer of A1), as in the README:
     M  own keys only: mine allowed, everything else FORBIDDEN
     C  allowed, but the key is capped: the payload's errors are ``exceeds_owner_limit``
     R  allowed, without what only the Y column sees (``shows`` answers null)
+    P  own organization only, and there refused in the payload with the op's ``refusal``
+       code (nothing changes, nothing is audited); B FORBIDDEN
     N  FORBIDDEN
 
 An allowed mutation comes back with an empty ``errors`` list in its payload. The master
@@ -88,6 +90,7 @@ MATRIX = {
     "setOrgMember":              "Y    N    O    O    N    N    N    N    N    N",
     "setOrgMemberAdmin":         "Y    N    O    O    N    N    N    N    N    N",
     "setOrgMemberOwner":         "Y    N    O    N    N    N    N    N    N    N",
+    "setOrgMemberOutsider":      "Y    N    P    P    N    N    N    N    N    N",
     "keys":                      "Y    Y    O    O    O    O    O    O    O    O",
     "createKey":                 "Y    N    O    O    N    N    N    T    T    N",
     "createKeyNoTeam":           "Y    N    N    N    N    N    N    N    N    N",
@@ -156,6 +159,7 @@ SCOPE = {
     "T": frozenset({"A", "mine"}),
     "M": frozenset({"mine"}),
     "C": frozenset(SUFFIX),
+    "P": frozenset({"A", "A2", "mine"}),
 }
 """The targets each verdict allows (the rest are FORBIDDEN)."""
 
@@ -182,6 +186,7 @@ def _valid(op: Op) -> str:
     valid += "M" if "mine" in op.targets else ""
     valid += "C" if op.capped else ""
     valid += "R" if op.shows is not None else ""
+    valid += "P" if op.refusal is not None else ""
     return valid
 
 
@@ -194,6 +199,8 @@ def _expected(op: Op, verdict: str, target: str) -> str:
         return "FORBIDDEN"
     if verdict == "C":
         return "capped"
+    if verdict == "P":
+        return "refused"
     if op.seen is not None and not op.targeted:
         return {"Y": "sees:all", "O": "sees:own"}[verdict]
     if op.shows is not None:
@@ -262,6 +269,12 @@ async def test_cell(world: World, cell: Cell) -> None:
         assert _codes(body) == [cell.expected], where
         assert body.get("data") is None, where
         # A refused call changes nothing, so it leaves no audit entry either.
+        assert await _audit_count(world) == audited, f"{cell.id}: a refused call was audited"
+        return
+    if cell.expected == "refused":
+        assert "errors" not in body, where
+        payload = body["data"][next(iter(body["data"]))]
+        assert [e["code"] for e in payload["errors"]] == [op.refusal], where
         assert await _audit_count(world) == audited, f"{cell.id}: a refused call was audited"
         return
     if mutation and cell.expected != "capped":

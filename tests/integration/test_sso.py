@@ -55,6 +55,10 @@ async def test_sign_in_provisions_the_user(
     try:
         assert http.last_response.status_code == 302  # type: ignore[attr-defined]
         assert "deltallm_session" in http.cookies
+        cookies = http.last_response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+        [session_cookie] = [c for c in cookies if c.startswith("deltallm_session=")]
+        lifetime = int(gateway.runtime.identity.session_ttl.total_seconds())
+        assert f"Max-Age={lifetime}" in session_cookie and "expires" not in session_cookie.lower()
         assert (await me(http))["data"]["me"] == {
             "email": "ada@example.com",
             "platformRole": "ORG_USER",
@@ -103,3 +107,19 @@ async def test_sso_is_off_unless_configured() -> None:
     async with running_gateway({"model_list": []}) as gw, httpx.AsyncClient() as http:
         response = await http.get(f"{gw.root}/auth/login")
     assert response.status_code == 404
+
+
+async def test_an_id_token_without_email_verified_signs_no_one_in(
+    gateway: RunningGateway, provider: FakeOidcProvider
+) -> None:
+    provider.email_verified = None
+    http = await sign_in(gateway)
+    try:
+        response = http.last_response  # type: ignore[attr-defined]
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "sso_failed"
+        assert "deltallm_session" not in http.cookies
+    finally:
+        await http.aclose()
+    async with gateway.runtime.sessions() as session:
+        assert (await session.exec(select(User))).all() == []

@@ -34,7 +34,8 @@ class FakeOidcProvider:
         self.client_id = client_id
         self.client_secret = client_secret
         self.email = "ada@example.com"
-        self.email_verified = True
+        self.email_verified: bool | str | None = True
+        """The ``email_verified`` claim of the tokens issued; ``None`` leaves it out."""
         self.kid = "k1"
         self._keys = {self.kid: _new_key()}
         self.published = [self.kid]
@@ -115,6 +116,7 @@ class FakeOidcProvider:
             "email_verified": self.email_verified,
             "name": "Ada Lovelace",
         }
+        claims = {k: v for k, v in claims.items() if v is not None}  # None: no such claim
         token = jwt.encode(
             claims, self._keys[self.kid], algorithm="RS256", headers={"kid": self.kid}
         )

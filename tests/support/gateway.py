@@ -59,7 +59,13 @@ class RunningGateway:
 async def serve_app(app: Litestar) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1:<free port>; yields the root URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        proxy_headers=False,  # the app decides whose X-Forwarded-For it believes
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -59,7 +59,8 @@ CSRF = {"x-deltallm-csrf": "1"}
 MODEL = "echo"
 CONFIG: Mapping[str, Any] = {
     "model_list": [{"model_name": MODEL, "deltallm_params": {"model": "demo/echo"}}],
-    "general_settings": {"proxy_batch_write_at": 0.1},
+    # Every role signs in, and every caller tries `login`, all from 127.0.0.1 in a minute.
+    "general_settings": {"proxy_batch_write_at": 0.1, "signin": {"max_attempts_per_minute": 0}},
 }
 TRAFFIC = {"A": 2, "B": 1}
 """Requests made from each organization's key: every subset has a different sum."""

@@ -43,7 +43,8 @@ def _none(world: World, target: Org) -> Awaitable[str]:
 class Op:
     """A GraphQL call. ``seen`` names the organizations whose rows a read returned;
     ``shows`` picks what only the ``Y`` column may see (``None`` when hidden); ``check``
-    asserts more about an allowed answer; ``capped`` marks a key limit above the team's."""
+    asserts more about an allowed answer; ``capped`` marks a key limit above the team's;
+    ``refusal`` is the payload error of the ``P`` verdict."""
 
     name: str
     document: str
@@ -54,6 +55,8 @@ class Op:
     shows: Shows | None = None
     check: Check | None = None
     capped: bool = False
+    refusal: str | None = None
+    """The payload error code the ``P`` column gets (a refusal the caller can act on)."""
 
     @property
     def targeted(self) -> bool:
@@ -144,14 +147,16 @@ def _guardrail(world: World, target: Org) -> Awaitable[str]:
     return world.fresh_guardrail()
 
 
-def _grant(role: str, suffix: str) -> Op:
+def _grant(role: str, suffix: str, fresh: Fresh = _member_of, refusal: str | None = None) -> Op:
+    """``setOrgMember``; by default on someone already in the target organization."""
     return Op(
         f"setOrgMember{suffix}",
         """mutation($o: ID!, $u: ID!, $r: OrgRole!) {
         setOrgMember(orgId: $o, userId: $u, role: $r) { errors { code } } }""",
         lambda t, f: {"o": t.id, "u": f, "r": role},
         targets=ORG,
-        fresh=_user(PlatformRole.ORG_USER),
+        fresh=fresh,
+        refusal=refusal,
     )
 
 
@@ -333,6 +338,8 @@ _TEAMS = (
     _grant("ORG_MEMBER", ""),
     _grant("ORG_ADMIN", "Admin"),
     _grant("ORG_OWNER", "Owner"),
+    # A user in no organization of the caller's: only platform admins bring them in.
+    _grant("ORG_MEMBER", "Outsider", _user(PlatformRole.ORG_USER), "not_in_your_organizations"),
 )
 
 

@@ -209,3 +209,22 @@ def test_database_pool_settings_reach_the_postgresql_engine(tmp_path: Path) -> N
 
     with pytest.raises(ConfigError, match="database_connection_pool_limit"):
         load_config(write(tmp_path, "general_settings:\n  database_connection_pool_limit: 0\n"))
+
+
+def test_sign_in_and_oidc_safety_settings(tmp_path: Path) -> None:
+    defaults = load_config(write(tmp_path, "model_list: []\n"), {})[0].general_settings
+    assert (defaults.signin.max_attempts_per_minute, defaults.signin.trusted_proxies) == (20, [])
+    assert defaults.oidc.allow_unverified_email is False
+    bad = write(
+        tmp_path,
+        """
+model_list: []
+general_settings:
+  signin: {max_attempts_per_minute: -1, trusted_proxies: [10.0.0.0/8, "proxy.local"]}
+""",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad, {})
+    problems = caught.value.problems
+    assert any(p.startswith("general_settings.signin.max_attempts_per_minute:") for p in problems)
+    assert any("'proxy.local'" in p for p in problems), problems
