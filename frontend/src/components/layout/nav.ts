@@ -16,6 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { page: "dashboard", to: "/", label: "Dashboard", keepsPeriod: true },
   { page: "keys", to: "/keys", label: "API keys", end: true },
   { page: "hygiene", to: "/keys/hygiene", label: "Key hygiene", nested: true },
+  { page: "playground", to: "/playground", label: "Playground" },
   { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
   { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
 ];
