@@ -18,7 +18,8 @@ export function ChatTranscript({ messages, streaming }: { messages: ChatMessage[
     return <p className="text-sm text-slate-600 dark:text-slate-400">Send a message to start the conversation.</p>;
   }
   return (
-    <ol role="log" aria-label="Conversation" aria-live="polite" aria-busy={streaming} className="space-y-3">
+    <div role="log" aria-label="Conversation" aria-live="polite" aria-busy={streaming}>
+    <ol className="space-y-3">
       {messages.map((m, i) => (
         <li key={i} className={cn("flex", m.role === "user" ? "justify-end" : "justify-start")}>
           <div
@@ -43,5 +44,6 @@ export function ChatTranscript({ messages, streaming }: { messages: ChatMessage[
         </li>
       ))}
     </ol>
+    </div>
   );
 }
