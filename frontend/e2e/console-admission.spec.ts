@@ -111,3 +111,38 @@ test("the playground streams an answer from the demo model", async ({ page }) =>
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
   expect(stored).not.toMatch(/sk-(?!e2e)/);
 });
+
+test("the new pages fit a 768 px window in dark mode", async ({ page, request }) => {
+  const alias = `e2e-narrow-${Date.now()}`;
+  await createKey(request, { alias, models: ["demo"], maxBudget: "1", budgetDuration: "1d", tpmLimit: 1000, maxParallelRequests: 2 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 768, height: 900 });
+  await signInWithMasterKey(page, "/ui/keys/hygiene");
+  for (const [path, heading] of [
+    ["/ui/keys/hygiene", "Key hygiene"],
+    ["/ui/playground", "Playground"],
+  ] as const) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+    await expectAccessible(page);
+    await shot(page, `dark-narrow-${heading.toLowerCase().replace(/ /g, "-")}`);
+  }
+  await page.goto("/ui/keys");
+  await page.getByRole("searchbox", { name: "Search" }).fill(alias);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.getByRole("button", { name: `Actions for ${alias}` }).click();
+  await page.getByRole("menuitem", { name: "Why refused?" }).click();
+  const drawer = page.getByRole("dialog", { name: "Why would a call be refused?" });
+  await expect(drawer.getByRole("table", { name: "Limits in force" })).toContainText("Parallel requests");
+  // Validation runs before the query.
+  await drawer.getByLabel("Estimated input tokens").fill("lots");
+  await drawer.getByRole("button", { name: "Check this call" }).click();
+  await expect(drawer.getByLabel("Estimated input tokens")).toHaveAttribute("aria-invalid", "true");
+  await drawer.getByLabel("Estimated input tokens").fill("10");
+  await drawer.getByRole("button", { name: "Check this call" }).click();
+  await expect(drawer.getByText("Would be admitted")).toBeVisible();
+  await expectAccessible(page);
+  await shot(page, "dark-narrow-key-admission", { fullPage: false });
+});

@@ -147,7 +147,7 @@ export function HygieneTable({
   };
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
-      <table className="w-full table-fixed text-sm" aria-label="Flagged keys">
+      <table className="w-full min-w-[56rem] table-fixed text-sm" aria-label="Flagged keys">
         <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
