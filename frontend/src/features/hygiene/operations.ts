@@ -1,8 +1,8 @@
 import { graphql } from "../../gql";
 
 export const KeyHygieneQuery = graphql(`
-  query KeyHygiene($first: Int!, $after: String, $issues: [KeyIssue!], $idleDays: Int!) {
-    keyHygiene(first: $first, after: $after, issues: $issues, idleDays: $idleDays) {
+  query KeyHygiene($first: Int!, $after: String, $issues: [KeyIssue!], $orgId: ID, $idleDays: Int!) {
+    keyHygiene(first: $first, after: $after, issues: $issues, orgId: $orgId, idleDays: $idleDays) {
       totalCount
       pageInfo {
         hasNextPage
@@ -52,6 +52,19 @@ export const RevokeKeysMutation = graphql(`
         field
         message
         code
+      }
+    }
+  }
+`);
+
+export const HygieneOrganizationsQuery = graphql(`
+  query HygieneOrganizations {
+    organizations(first: 50) {
+      edges {
+        node {
+          id
+          name
+        }
       }
     }
   }

@@ -8,7 +8,7 @@ import { key } from "../../../test/fixtures";
 import { KeyHygieneQuery, RevokeKeysMutation } from "../operations";
 import KeyHygienePage from "./KeyHygienePage";
 
-const variables = { first: 50, after: null, issues: null, idleDays: 30 };
+const variables = { first: 50, after: null, issues: null, orgId: null, idleDays: 30 };
 
 function flagged(id: string, alias: string, issues: KeyIssue[], extra: Record<string, unknown> = {}) {
   return {

@@ -11,7 +11,7 @@ import { KeyIssue } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { BulkKeysDialog, type BulkAction, type BulkError } from "../components/BulkKeysDialog";
 import { HygieneTable, ISSUE_LABELS } from "../components/HygieneTable";
-import { BlockKeysMutation, KeyHygieneQuery, RevokeKeysMutation } from "../operations";
+import { BlockKeysMutation, HygieneOrganizationsQuery, KeyHygieneQuery, RevokeKeysMutation } from "../operations";
 
 const ISSUES: KeyIssue[] = [KeyIssue.Idle, KeyIssue.NoExpiry, KeyIssue.AllModels, KeyIssue.OwnerBlocked, KeyIssue.BudgetBurn];
 const IDLE_DAYS = [7, 30, 90];
@@ -20,6 +20,7 @@ const PAGE_SIZE = 50;
 export default function KeyHygienePage() {
   const [issues, setIssues] = useState<KeyIssue[]>([]);
   const [idleDays, setIdleDays] = useState(30);
+  const [orgId, setOrgId] = useState("");
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [bulk, setBulk] = useState<BulkAction | null>(null);
@@ -27,9 +28,10 @@ export default function KeyHygienePage() {
   const after = cursors[cursors.length - 1] ?? null;
 
   const { data, previousData, error, loading, refetch } = useQuery(KeyHygieneQuery, {
-    variables: { first: PAGE_SIZE, after, issues: issues.length > 0 ? issues : null, idleDays },
+    variables: { first: PAGE_SIZE, after, issues: issues.length > 0 ? issues : null, orgId: orgId || null, idleDays },
     fetchPolicy: "cache-and-network",
   });
+  const orgs = useQuery(HygieneOrganizationsQuery).data?.organizations.edges.map((e) => e.node) ?? [];
   const [blockKeys] = useMutation(BlockKeysMutation);
   const [revokeKeys] = useMutation(RevokeKeysMutation);
   const shown = data ?? previousData;
@@ -99,6 +101,24 @@ export default function KeyHygienePage() {
             );
           })}
         </div>
+        {orgs.length > 1 && (
+          <SelectField
+            label="Organization"
+            className="w-48"
+            value={orgId}
+            onChange={(e) => {
+              setOrgId(e.target.value);
+              restart();
+            }}
+          >
+            <option value="">All organizations</option>
+            {orgs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </SelectField>
+        )}
         <SelectField
           label="Idle after"
           className="w-32"
