@@ -73,7 +73,11 @@ export function BulkKeysDialog({
           {keys.length} {keys.length === 1 ? "key" : "keys"}:{" "}
           <span className="break-all">{keys.map((k) => k.label).join(", ")}</span>
         </p>
-        <TextField label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} error={reasonError} autoFocus />
+        <TextField label="Reason" value={reason} onChange={(e) => {
+            setReason(e.target.value);
+            if (e.target.value.trim()) setReasonError(undefined);
+          }}
+          error={reasonError} autoFocus />
         {errors.length > 0 && (
           <Alert tone="error">
             <p className="font-medium">Some keys were not changed:</p>
