@@ -147,3 +147,59 @@ test("the new pages fit a 768 px window in dark mode", async ({ page, request })
   await expectAccessible(page);
   await shot(page, "dark-narrow-key-admission", { fullPage: false });
 });
+
+test("an organization member chats in the playground with a key minted for their team", async ({ page, request }) => {
+  const stamp = Date.now();
+  const email = `player-${stamp}@example.com`;
+  const password = "a-long-enough-passphrase-42";
+  const made = await adminGraphql<{
+    createOrganization: { organization: { id: string } };
+    createUser: { user: { id: string }; temporaryPassword: string };
+  }>(
+    request,
+    `mutation ($org: String!, $email: String!) {
+       createOrganization(name: $org) { organization { id } errors { message } }
+       createUser(email: $email, role: ORG_USER) { user { id } temporaryPassword errors { message } }
+     }`,
+    { org: `Play org ${stamp}`, email },
+  );
+  const orgId = made.createOrganization.organization.id;
+  const userId = made.createUser.user.id;
+  const team = await adminGraphql<{ createTeam: { team: { id: string } } }>(
+    request,
+    `mutation ($orgId: ID!) { createTeam(input: { orgId: $orgId, name: "Researchers" }) { team { id } errors { message } } }`,
+    { orgId },
+  );
+  const teamId = team.createTeam.team.id;
+  await adminGraphql(
+    request,
+    `mutation ($orgId: ID!, $teamId: ID!, $userId: ID!) {
+       setOrgMember(orgId: $orgId, userId: $userId, role: ORG_MEMBER) { errors { message } }
+       setTeamMember(teamId: $teamId, userId: $userId, role: TEAM_DEVELOPER) { errors { message } }
+     }`,
+    { orgId, teamId, userId },
+  );
+
+  await page.goto("/ui/playground");
+  await page.getByRole("textbox", { name: "E-mail" }).fill(email);
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(made.createUser.temporaryPassword);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("textbox", { name: "Current password" }).fill(made.createUser.temporaryPassword);
+  await page.getByRole("textbox", { name: "New password", exact: true }).fill(password);
+  await page.getByRole("textbox", { name: "Repeat the new password" }).fill(password);
+  await page.getByRole("button", { name: "Change password" }).click();
+
+  await expect(page.getByRole("heading", { name: "Playground" })).toBeVisible();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Key hygiene" })).toBeVisible();
+  const teamSelect = page.getByLabel("Team");
+  await expect(teamSelect).toHaveValue(teamId);
+  await expect(teamSelect.getByRole("option")).toHaveText([`Play org ${stamp} / Researchers`]);
+  await page.getByRole("button", { name: "Start a session" }).click();
+  await expect(page.getByText(/A key valid until/)).toBeVisible();
+  await page.getByLabel("Message").fill("from a team member");
+  await page.getByLabel("Message").press("Enter");
+  await expect(page.getByRole("log", { name: "Conversation" })).toContainText("You said: from a team member");
+  await expectAccessible(page);
+  await shot(page, "playground-member");
+});

@@ -156,7 +156,7 @@ export default function PlaygroundPage() {
                 </option>
               ))}
             </SelectField>
-            <Button onClick={() => void start()} disabled={minting.loading}>
+            <Button onClick={() => void start()} disabled={minting.loading || (!admin && teams.length === 0)}>
               {minting.loading ? "Starting…" : "Start a session"}
             </Button>
           </div>
@@ -172,6 +172,11 @@ export default function PlaygroundPage() {
               </Button>
             </div>
           </div>
+        )}
+        {!admin && !session && teamsQuery.data && teams.length === 0 && (
+          <Alert tone="info" className="mt-3">
+            Playground keys belong to a team, and you are in none yet: ask an organization administrator to add you to one.
+          </Alert>
         )}
         {sessionError && <Alert tone="error" className="mt-3">{sessionError}</Alert>}
       </Card>
