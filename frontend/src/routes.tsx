@@ -12,6 +12,8 @@ const ChangePasswordPage = lazy(() => import("./features/auth/pages/ChangePasswo
 const MfaSetupPage = lazy(() => import("./features/auth/pages/MfaSetupPage"));
 const DashboardPage = lazy(() => import("./features/dashboard/pages/DashboardPage"));
 const KeysPage = lazy(() => import("./features/keys/pages/KeysPage"));
+const KeyHygienePage = lazy(() => import("./features/hygiene/pages/KeyHygienePage"));
+const PlaygroundPage = lazy(() => import("./features/playground/pages/PlaygroundPage"));
 const UsagePage = lazy(() => import("./features/usage/pages/UsagePage"));
 const AuditPage = lazy(() => import("./features/audit/pages/AuditPage"));
 
@@ -28,6 +30,8 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <RequirePage page="dashboard"><DashboardPage /></RequirePage> },
       { path: "keys", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
+      { path: "keys/hygiene", element: <RequirePage page="hygiene"><KeyHygienePage /></RequirePage> },
+      { path: "playground", element: <RequirePage page="playground"><PlaygroundPage /></RequirePage> },
       { path: "keys/:keyId", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
       { path: "usage", element: <RequirePage page="usage"><UsagePage /></RequirePage> },
       { path: "audit", element: <RequirePage page="audit"><AuditPage /></RequirePage> },

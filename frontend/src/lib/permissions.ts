@@ -4,7 +4,7 @@ import type { Viewer } from "../features/auth/viewer";
 // What each page needs, mirroring the schema's permission directives. Gating hides what the
 // API would refuse anyway; the API stays the authority.
 
-export type Page = "dashboard" | "keys" | "usage" | "audit";
+export type Page = "dashboard" | "keys" | "hygiene" | "playground" | "usage" | "audit";
 
 const ADMINS: ReadonlySet<PlatformRole> = new Set([
   PlatformRole.PlatformAdmin,
@@ -25,6 +25,10 @@ export function canSee(viewer: Viewer, page: Page): boolean {
   switch (page) {
     case "dashboard":
     case "keys":
+    // keyHygiene is @requiresSignIn and scoped to what the viewer may see, like keys.
+    case "hygiene":
+    // createPlaygroundKey mints for the viewer's own teams (admins may omit the team).
+    case "playground":
     case "usage":
       return true;
     case "audit":

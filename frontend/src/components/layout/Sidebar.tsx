@@ -26,10 +26,11 @@ export function Sidebar() {
           <li key={item.to}>
             <NavLink
               to={item.keepsPeriod ? `${item.to}${periodSearch}` : item.to}
-              end={item.to === "/"}
+              end={item.to === "/" || item.end === true}
               className={({ isActive }) =>
                 cn(
                   "block rounded-md px-2 py-1.5 text-sm font-medium",
+                  item.nested && "ml-3",
                   isActive
                     ? "bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200"
                     : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",

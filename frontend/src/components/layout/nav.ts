@@ -6,11 +6,17 @@ export interface NavItem {
   label: string;
   /** Pages with the period picker carry the chosen period along. */
   keepsPeriod?: boolean;
+  /** Shown indented under the item before it. */
+  nested?: boolean;
+  /** Active only on its own path, not on the paths below it. */
+  end?: boolean;
 }
 
 export const NAV_ITEMS: NavItem[] = [
   { page: "dashboard", to: "/", label: "Dashboard", keepsPeriod: true },
-  { page: "keys", to: "/keys", label: "API keys" },
+  { page: "keys", to: "/keys", label: "API keys", end: true },
+  { page: "hygiene", to: "/keys/hygiene", label: "Key hygiene", nested: true },
+  { page: "playground", to: "/playground", label: "Playground" },
   { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
   { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
 ];

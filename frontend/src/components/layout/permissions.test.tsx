@@ -30,7 +30,7 @@ describe("navigation gated by role", () => {
 
   it.each([PlatformRole.PlatformAdmin, PlatformRole.PlatformCoAdmin])("shows %s every page", (role) => {
     renderAs(viewer({ platformRole: role }), <Sidebar />);
-    for (const name of ["Dashboard", "API keys", "Usage", "Audit log"]) {
+    for (const name of ["Dashboard", "API keys", "Key hygiene", "Playground", "Usage", "Audit log"]) {
       expect(screen.getByRole("link", { name })).toBeInTheDocument();
     }
     expect(screen.getByRole("link", { name: /GraphiQL/ })).toHaveAttribute("href", "/graphql");

@@ -24,7 +24,7 @@ export function Dialog({ open, onOpenChange, title, description, children, wide,
           className={cn(
             "fixed z-50 overflow-y-auto bg-white p-5 shadow-xl focus:outline-none dark:bg-slate-900 dark:text-slate-100",
             drawer
-              ? "inset-y-0 right-0 w-full max-w-lg"
+              ? cn("inset-y-0 right-0 w-full", wide ? "max-w-3xl" : "max-w-lg")
               : cn(
                   "top-1/2 left-1/2 max-h-[90vh] w-[calc(100%-2rem)] -translate-x-1/2 -translate-y-1/2 rounded-lg",
                   wide ? "max-w-2xl" : "max-w-md",

@@ -154,3 +154,78 @@ export const SetKeyBlockedMutation = graphql(`
     }
   }
 `);
+
+export const AdmissionLevelFieldsFragment = graphql(`
+  fragment AdmissionLevelFields on AdmissionLevel {
+    kind
+    ownerId
+    model
+    rpm {
+      limit
+      used
+      remaining
+      resetsAt
+    }
+    tpm {
+      limit
+      used
+      remaining
+      resetsAt
+    }
+    parallel {
+      limit
+      inFlight
+      remaining
+    }
+    budget {
+      maxBudget
+      softBudget
+      budgetDuration
+      spent
+      reserved
+      remaining
+      periodStart
+      resetsAt
+    }
+  }
+`);
+
+export const KeyAdmissionQuery = graphql(`
+  query KeyAdmission($keyId: ID!, $model: String, $estimatedTokens: Int!, $maxOutputTokens: Int) {
+    keyAdmission(keyId: $keyId, model: $model, estimatedTokens: $estimatedTokens, maxOutputTokens: $maxOutputTokens) {
+      keyId
+      checkedAt
+      levels {
+        ...AdmissionLevelFields
+      }
+      tightest {
+        limit
+        remaining
+        level {
+          kind
+          ownerId
+          model
+        }
+      }
+      dryRun {
+        model
+        modelGroup
+        estimatedTokens
+        maxOutputTokens
+        reserve
+        admitted
+        refusal {
+          code
+          message
+          limit
+          retryAfterSeconds
+          level {
+            kind
+            ownerId
+            model
+          }
+        }
+      }
+    }
+  }
+`);

@@ -7,7 +7,7 @@ import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
 import type { KeyFieldsFragment } from "../../../gql/graphql";
 import { KeyStatus } from "./KeyStatus";
 
-export type KeyAction = "edit" | "regenerate" | "block" | "unblock" | "revoke";
+export type KeyAction = "admission" | "edit" | "regenerate" | "block" | "unblock" | "revoke";
 
 const column = createColumnHelper<KeyFieldsFragment>();
 
@@ -91,6 +91,7 @@ export function KeysTable({
                 </Button>
               </MenuTrigger>
               <MenuContent>
+                <MenuItem onSelect={() => onAction("admission", key)}>Why refused?</MenuItem>
                 <MenuItem onSelect={() => onAction("edit", key)}>Edit</MenuItem>
                 <MenuItem onSelect={() => onAction("regenerate", key)}>Regenerate</MenuItem>
                 <MenuItem onSelect={() => onAction(key.blocked ? "unblock" : "block", key)}>

@@ -16,6 +16,7 @@ import { prependKey } from "../cache";
 import { KeyForm, type KeyFormOptions } from "../components/KeyForm";
 import { RegenerateDialog, RevokeDialog } from "../components/KeyConfirmDialogs";
 import { KeysTable, type KeyAction } from "../components/KeysTable";
+import { KeyAdmissionDrawer } from "./KeyAdmissionDrawer";
 import { SecretNotice } from "../components/SecretNotice";
 import { createInput, EMPTY_KEY_FORM, payloadErrors, updateInput, valuesOf, type KeyFormValues } from "../keyForm";
 import {
@@ -31,6 +32,7 @@ import {
 
 type Open =
   | { kind: "create" }
+  | { kind: "admission"; key: KeyFieldsFragment }
   | { kind: "edit"; key: KeyFieldsFragment }
   | { kind: "regenerate"; key: KeyFieldsFragment }
   | { kind: "revoke"; key: KeyFieldsFragment }
@@ -103,7 +105,8 @@ export default function KeysPage() {
         setKeyBlocked({ variables: { keyId: key.id, blocked: action === "block" } }).catch((e: unknown) =>
           setActionError(errorMessage(e)),
         );
-      } else if (action === "edit") setOpen({ kind: "edit", key });
+      } else if (action === "admission") setOpen({ kind: "admission", key });
+      else if (action === "edit") setOpen({ kind: "edit", key });
       else if (action === "regenerate") setOpen({ kind: "regenerate", key });
       else setOpen({ kind: "revoke", key });
     },
@@ -317,6 +320,7 @@ export default function KeysPage() {
         onCancel={close}
         onConfirm={(grace) => open?.kind === "regenerate" && void regenerate(open.key, grace)}
       />
+      <KeyAdmissionDrawer keyRow={open?.kind === "admission" ? open.key : null} onClose={close} />
       <RevokeDialog
         keyRow={open?.kind === "revoke" ? open.key : null}
         busy={revoking.loading}
