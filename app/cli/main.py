@@ -60,6 +60,9 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         "loop": "uvloop",
         "http": bounded_protocol(general.request_head_timeout),
         "limit_concurrency": general.max_connections,
+        # The client address is the socket peer; general_settings.signin.trusted_proxies
+        # says whose X-Forwarded-For to believe.
+        "proxy_headers": False,
         "timeout_graceful_shutdown": 30,
     }
     if workers == 1:

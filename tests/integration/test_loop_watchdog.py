@@ -42,10 +42,13 @@ async def test_a_stall_is_logged_once_with_the_request_that_held_it(
     async with serve_app(app) as root, httpx.AsyncClient(base_url=root) as http:
         assert (await http.get("/block")).text == "done"
         assert (await http.get("/fine")).text == "fine"  # the loop has beaten since
-    [blocked, freed] = [r.getMessage() for r in caplog.records]
+    messages = [r.getMessage() for r in caplog.records]
+    # A busy machine may pause the loop elsewhere too; the blocking request's stall is
+    # reported exactly once, with the request and the line that held it.
+    [blocked] = [m for m in messages if "req-blocker-1" in m]
     assert "request req-blocker-1 (GET /block)" in blocked
     assert "test_loop_watchdog.py:" in blocked and " in block" in blocked
-    assert freed.startswith("event loop free again after")
+    assert any(m.startswith("event loop free again after") for m in messages)
     stalls = watchdog.stalls
-    assert stalls.count == 1
+    assert stalls.count >= 1
     assert 0.2 <= stalls.longest_seconds <= stalls.total_seconds
