@@ -82,3 +82,7 @@ bench *ARGS: setup
 # GraphQL admin API latency on seeded data (SQLite; --database-url postgresql://... for PostgreSQL).
 bench-admin *ARGS: setup
     python -m tests.benchmarks.admin {{ARGS}}
+
+# The console's first load in Chromium on the bench-admin data set: JS before the dashboard, time to it.
+bench-console *ARGS: setup
+    python -m tests.benchmarks.console {{ARGS}}
