@@ -1,7 +1,8 @@
 // `just bench-console`'s browser half: signs in to the console with the master key in Debian's
 // Chromium, in a new profile each run (nothing cached), and measures how long the dashboard
 // takes to render after the sign-in click and how much JavaScript (gzip-compressed, as a
-// compressing proxy or CDN would send it) was loaded before it did. Prints one JSON object.
+// compressing proxy or CDN would send it) was loaded before it did. Prints one JSON object;
+// the last run's dashboard is saved as test-results/bench-console-dashboard.png.
 //
 //   node bench/console.mjs <gateway root URL> <master key> <runs>
 import { gzipSync } from "node:zlib";
@@ -22,7 +23,7 @@ function dashboardRendered() {
   if (!main) return false;
   const heading = [...main.querySelectorAll("h1")].some((h) => h.textContent === "Dashboard");
   const totals = [...main.querySelectorAll("dt")].some((dt) => dt.textContent === "Spend");
-  const chart = main.querySelector(".recharts-surface") !== null;
+  const chart = main.querySelector(".deltallm-chart canvas") !== null;
   const loading = main.querySelector('[role="status"]:has(.animate-spin)') !== null; // spinners, not chart tooltips
   const failed = main.querySelector('[role="alert"]');
   if (failed) throw new Error(`the dashboard shows an error: ${failed.textContent}`);
@@ -33,7 +34,7 @@ function totalsShown() {
   return [...document.querySelectorAll("main dt")].some((dt) => dt.textContent === "Spend");
 }
 
-async function once(browser) {
+async function once(browser, last) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const scripts = new Map();
@@ -67,7 +68,7 @@ async function once(browser) {
     await page.screenshot({ path: shot, fullPage: true });
     const state = await page.evaluate(() => ({
       h1: [...document.querySelectorAll("main h1")].map((h) => h.textContent),
-      chart: document.querySelectorAll("main .recharts-surface").length,
+      chart: document.querySelectorAll("main .deltallm-chart canvas").length,
       loading: [...document.querySelectorAll('main [role="status"]')].map((e) => e.textContent),
     }));
     console.error(`the dashboard did not render (${JSON.stringify(state)}); the page: ${shot}`);
@@ -75,6 +76,10 @@ async function once(browser) {
   }
   counting = false;
   const sizes = await Promise.all(scripts.values());
+  if (last) {
+    const shot = new URL("../test-results/bench-console-dashboard.png", import.meta.url).pathname;
+    await page.screenshot({ path: shot, fullPage: true });
+  }
   await context.close();
   const beforeTotals = sizes.filter((s) => s.at - started < totalsMs);
   const sum = (list, field) => list.reduce((total, s) => total + s[field], 0);
@@ -106,7 +111,7 @@ const browser = await chromium.launch({
 try {
   const results = [];
   for (let i = 0; i < runs; i += 1) {
-    const result = await once(browser);
+    const result = await once(browser, i === runs - 1);
     results.push(result);
     console.error(
       `run ${i + 1}/${runs}: dashboard rendered ${result.rendered_ms.toFixed(0)} ms after sign-in ` +

@@ -1,5 +1,6 @@
-import { useState } from "react";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useMemo, useState } from "react";
+
+import { BarChart } from "../../../components/charts/BarChart";
 
 import { cn } from "../../../components/ui/cn";
 import { formatCount, formatMoney } from "../../../lib/format";
@@ -15,8 +16,20 @@ type Metric = "cost" | "requests";
 /** Spend (or requests) per UTC day. */
 export function DailySpendChart({ days }: { days: DailyPoint[] }) {
   const [metric, setMetric] = useState<Metric>("cost");
-  const points = days.map((d) => ({ day: (d.label ?? "").slice(5), cost: Number(d.cost), requests: d.requests }));
-  const format = (v: number): string => (metric === "cost" ? formatMoney(v) : formatCount(v));
+  const data = useMemo(
+    () => ({
+      labels: days.map((d) => (d.label ?? "").slice(5)),
+      series: [
+        {
+          name: metric === "cost" ? "Spend" : "Requests",
+          values: days.map((d) => (metric === "cost" ? Number(d.cost) : d.requests)),
+          color: "#6366f1",
+        },
+      ],
+    }),
+    [days, metric],
+  );
+  const format = metric === "cost" ? formatMoney : formatCount;
   return (
     <div>
       <div role="group" aria-label="Chart metric" className="mb-2 flex justify-end gap-1">
@@ -37,28 +50,7 @@ export function DailySpendChart({ days }: { days: DailyPoint[] }) {
           </button>
         ))}
       </div>
-      <figure aria-label={metric === "cost" ? "Spend per day" : "Requests per day"} className="h-64 w-full text-slate-600 dark:text-slate-400">
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
-            <XAxis dataKey="day" tick={{ fill: "currentColor", fontSize: 12 }} stroke="currentColor" />
-            <YAxis
-              width={64}
-              allowDecimals={metric === "cost"}
-              tick={{ fill: "currentColor", fontSize: 12 }}
-              stroke="currentColor"
-              tickFormatter={format}
-            />
-            <Tooltip
-              formatter={(value) => [format(Number(value)), metric === "cost" ? "Spend" : "Requests"]}
-              contentStyle={{ background: "#0f172a", border: "none", color: "white", borderRadius: 6 }}
-              labelStyle={{ color: "white" }}
-              itemStyle={{ color: "white" }}
-            />
-            <Bar dataKey={metric} fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
+      <BarChart title={metric === "cost" ? "Spend per day" : "Requests per day"} data={data} format={format} height={256} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useMemo } from "react";
 
+import { BarChart } from "../../../components/charts/BarChart";
 import { formatCompact, formatMoney } from "../../../lib/format";
 
 export interface UsageDay {
@@ -9,45 +10,25 @@ export interface UsageDay {
   completionTokens: number;
 }
 
-const AXIS = { fill: "currentColor", fontSize: 12 };
-const TOOLTIP = { background: "#0f172a", border: "none", color: "white", borderRadius: 6 };
-
 /** Spend per UTC day beside tokens per day (input and output stacked). */
 export function UsageCharts({ days }: { days: UsageDay[] }) {
-  const points = days.map((d) => ({
-    day: (d.label ?? "").slice(5),
-    cost: Number(d.cost),
-    input: d.promptTokens,
-    output: d.completionTokens,
-  }));
+  const [spend, tokens] = useMemo(() => {
+    const labels = days.map((d) => (d.label ?? "").slice(5));
+    return [
+      { labels, series: [{ name: "Spend", values: days.map((d) => Number(d.cost)), color: "#6366f1" }] },
+      {
+        labels,
+        series: [
+          { name: "Input", values: days.map((d) => d.promptTokens), color: "#0ea5e9" },
+          { name: "Output", values: days.map((d) => d.completionTokens), color: "#a855f7" },
+        ],
+      },
+    ];
+  }, [days]);
   return (
-    <div className="grid grid-cols-2 gap-4 text-slate-600 max-[1100px]:grid-cols-1 dark:text-slate-400">
-      <figure aria-label="Spend per day" className="h-56">
-        <figcaption className="mb-1 text-xs font-medium">Spend per day</figcaption>
-        <ResponsiveContainer width="100%" height="90%">
-          <BarChart data={points}>
-            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
-            <XAxis dataKey="day" tick={AXIS} stroke="currentColor" />
-            <YAxis width={64} tick={AXIS} stroke="currentColor" tickFormatter={(v: number) => formatMoney(v)} />
-            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} itemStyle={{ color: "white" }} formatter={(v) => [formatMoney(Number(v)), "Spend"]} />
-            <Bar dataKey="cost" fill="#6366f1" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
-      <figure aria-label="Tokens per day" className="h-56">
-        <figcaption className="mb-1 text-xs font-medium">Tokens per day</figcaption>
-        <ResponsiveContainer width="100%" height="90%">
-          <BarChart data={points}>
-            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
-            <XAxis dataKey="day" tick={AXIS} stroke="currentColor" />
-            <YAxis width={48} tick={AXIS} stroke="currentColor" tickFormatter={(v: number) => formatCompact(v)} />
-            <Tooltip contentStyle={TOOLTIP} labelStyle={{ color: "white" }} itemStyle={{ color: "white" }} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar dataKey="input" name="Input" stackId="t" fill="#0ea5e9" isAnimationActive={false} />
-            <Bar dataKey="output" name="Output" stackId="t" fill="#a855f7" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
+    <div className="grid grid-cols-2 gap-4 max-[1100px]:grid-cols-1">
+      <BarChart title="Spend per day" data={spend} format={formatMoney} height={208} />
+      <BarChart title="Tokens per day" data={tokens} format={formatCompact} height={208} />
     </div>
   );
 }
