@@ -1,8 +1,10 @@
 // `just bench-console`'s browser half: signs in to the console with the master key in Debian's
 // Chromium, in a new profile each run (nothing cached), and measures how long the dashboard
-// takes to render after the sign-in click and how much JavaScript (gzip-compressed, as a
+// takes to render after the sign-in click, how long the keys page and the usage page (the
+// request log) then take from a click in the nav to their first page of rows, and how much
+// JavaScript (gzip-compressed, as a
 // compressing proxy or CDN would send it) was loaded before it did. Prints one JSON object;
-// the last run's dashboard is saved as test-results/bench-console-dashboard.png.
+// the last run's usage page is saved as test-results/bench-console-usage.png.
 //
 //   node bench/console.mjs <gateway root URL> <master key> <runs>
 import { gzipSync } from "node:zlib";
@@ -28,6 +30,21 @@ function dashboardRendered() {
   const failed = main.querySelector('[role="alert"]');
   if (failed) throw new Error(`the dashboard shows an error: ${failed.textContent}`);
   return heading && totals && chart && !loading;
+}
+
+// A list page is shown when its table has rows and nothing in the page still loads.
+function tableShown(label) {
+  const table = document.querySelector(`main table[aria-label="${label}"]`);
+  const loading = document.querySelector('main [role="status"]:has(.animate-spin)') !== null;
+  return table !== null && table.querySelectorAll("tbody tr").length > 0 && !loading;
+}
+
+/** Milliseconds from a click on the nav link to the page's table shown. */
+async function openList(page, link, table) {
+  const started = performance.now();
+  await page.getByRole("navigation").getByRole("link", { name: link, exact: true }).click();
+  await page.waitForFunction(tableShown, table, { polling: "raf", timeout: TIMEOUT_MS });
+  return performance.now() - started;
 }
 
 function totalsShown() {
@@ -76,8 +93,10 @@ async function once(browser, last) {
   }
   counting = false;
   const sizes = await Promise.all(scripts.values());
+  const keysMs = await openList(page, "API keys", "API keys");
+  const usageMs = await openList(page, "Usage", "Request log");
   if (last) {
-    const shot = new URL("../test-results/bench-console-dashboard.png", import.meta.url).pathname;
+    const shot = new URL("../test-results/bench-console-usage.png", import.meta.url).pathname;
     await page.screenshot({ path: shot, fullPage: true });
   }
   await context.close();
@@ -86,6 +105,8 @@ async function once(browser, last) {
   return {
     totals_ms: totalsMs,
     rendered_ms: renderedMs,
+    keys_page_ms: keysMs,
+    usage_page_ms: usageMs,
     scripts: sizes.length,
     js_raw_bytes: sum(sizes, "raw"),
     js_gzip_bytes: sum(sizes, "gzip"),
