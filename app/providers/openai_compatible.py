@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from app.errors import UpstreamError
 from app.providers.base import (
     Operation,
     Provider,
@@ -56,12 +57,29 @@ _decode_usage = msgspec.json.Decoder(_WithUsage).decode
 _encode = msgspec.json.encode
 
 
-def usage_of(content: bytes) -> Usage | None:
-    """The usage of an OpenAI-shaped JSON body, reading nothing else."""
-    try:
-        usage = _decode_usage(content).usage
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
+# Operations whose successful answer is always a JSON object (speech is audio; a
+# transcription is JSON only in its json formats).
+_JSON_ANSWERS = frozenset(
+    {
+        Operation.CHAT,
+        Operation.COMPLETION,
+        Operation.EMBEDDING,
+        Operation.IMAGE_GENERATION,
+        Operation.MODERATION,
+    }
+)
+
+
+def _expects_json(call: ProviderCall) -> bool:
+    if call.op is Operation.TRANSCRIPTION:
+        return call.body.get("response_format", "json") in ("json", "verbose_json")
+    return call.op in _JSON_ANSWERS
+
+
+def _answer_usage(content: bytes) -> Usage | None:
+    """The usage of an answer that must be one well-formed JSON object (the whole body is
+    checked, the rest skipped); raises msgspec's errors when it is not."""
+    usage = _decode_usage(content).usage
     if usage is None:
         return None
     details = usage.prompt_tokens_details
@@ -119,9 +137,17 @@ class OpenAICompatibleProvider(Provider):
         )
         if response.status >= 400:
             raise error_from_upstream(self.name, response.status, response.body, response.headers)
-        media_type = response.headers.get("Content-Type", "application/json")
-        usage = usage_of(response.body) if media_type.startswith("application/json") else None
-        return ProviderResult(response.body, media_type.split(";")[0], usage)
+        media_type = response.headers.get("Content-Type", "application/json").split(";")[0].strip()
+        if media_type == "application/json" or _expects_json(call):
+            # A 200 with a cut or malformed body is the provider's fault, not an answer:
+            # retried and sent to fallbacks like a 5xx, never passed on for the SDK to choke on.
+            try:
+                usage = _answer_usage(response.body)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                what = "malformed JSON" if media_type == "application/json" else media_type
+                raise UpstreamError(f"{self.name} answered {response.status} with {what}") from None
+            return ProviderResult(response.body, "application/json", usage)
+        return ProviderResult(response.body, media_type, None)
 
     async def stream(self, call: ProviderCall, timeout: float) -> ProviderStream:
         self.check_supported(call.op)

@@ -53,6 +53,12 @@ class UpstreamStreamResponse:
         self._response.close()
 
 
+def _unreachable(exc: aiohttp.ClientError) -> UpstreamUnavailableError:
+    # The kind of failure only: aiohttp's text names the upstream's host and port, which
+    # callers of the gateway have no business seeing.
+    return UpstreamUnavailableError(f"cannot reach the upstream ({type(exc).__name__})")
+
+
 class Transport:
     """A pooled HTTP client for one deployment, opened at start and closed on reload."""
 
@@ -101,7 +107,7 @@ class Transport:
         except TimeoutError:
             raise UpstreamTimeoutError(f"the upstream did not answer within {timeout:g}s") from None
         except aiohttp.ClientError as exc:
-            raise UpstreamUnavailableError(f"cannot reach the upstream: {exc}") from None
+            raise _unreachable(exc) from None
 
     async def open_stream(
         self,
@@ -126,7 +132,7 @@ class Transport:
         except TimeoutError:
             raise UpstreamTimeoutError(f"the upstream did not answer within {timeout:g}s") from None
         except aiohttp.ClientError as exc:
-            raise UpstreamUnavailableError(f"cannot reach the upstream: {exc}") from None
+            raise _unreachable(exc) from None
         return UpstreamStreamResponse(response)
 
     async def aclose(self) -> None:

@@ -30,6 +30,10 @@ class Failure:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Raw bytes sent as they are (a cut JSON body, an HTML page) with this Content-Type.
+    content_type: str | None = None
+    # Close the connection without an answer (a reset, as a crashed upstream does).
+    reset: bool = False
 
 
 class FakeOpenAI:
@@ -87,6 +91,14 @@ class FakeOpenAI:
         }
         self.failures.append(Failure(status, body, kwargs.pop("headers", {})))
 
+    def answer_next_raw(self, body: bytes, content_type: str, status: int = 200) -> None:
+        """Answer the next request with ``body`` exactly as given (cut JSON, an HTML page)."""
+        self.failures.append(Failure(status, body, content_type=content_type))
+
+    def reset_next(self) -> None:
+        """Drop the next request's connection without answering it."""
+        self.failures.append(Failure(0, reset=True))
+
     async def _handle_get(self, request: web.Request) -> web.Response:
         self._record(request, None)
         return web.json_response({"object": "list", "data": []})
@@ -114,6 +126,14 @@ class FakeOpenAI:
             await asyncio.sleep(self.delay)
         if self.failures:
             failure = self.failures.pop(0)
+            if failure.reset:
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)  # never sent: the connection is gone
+            if failure.content_type is not None:
+                return web.Response(
+                    body=failure.body, status=failure.status, content_type=failure.content_type
+                )
             if isinstance(failure.body, str):  # not an error object: an HTML page, an echo
                 return web.Response(
                     text=failure.body, status=failure.status, headers=failure.headers
