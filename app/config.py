@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from ipaddress import ip_network
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -281,6 +281,17 @@ class SignInSettings(_Section):
         return values
 
 
+class RedisOutageSettings(_Section):
+    """What admission does while Redis (the shared counters) cannot be reached, per limit
+    type: ``closed`` refuses calls those limits apply to with a 503 naming the cause;
+    ``open`` serves them uncounted, with a warning in the log."""
+
+    rate_limits: Literal["closed", "open"] = "closed"
+    """RPM, TPM and parallel-request limits."""
+    budgets: Literal["closed", "open"] = "closed"
+    """Budgets of keys, users, teams, organizations and end users."""
+
+
 class GeneralSettings(_Section):
     master_key: SecretStr | None = None
     salt_key: SecretStr | None = None
@@ -301,6 +312,7 @@ class GeneralSettings(_Section):
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     signin: SignInSettings = Field(default_factory=SignInSettings)
+    redis_unavailable: RedisOutageSettings = Field(default_factory=RedisOutageSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
     first_admin_email: str | None = None

@@ -12,6 +12,7 @@ exception class. Transports render them once (``app/proxy/errors.py`` for ``/v1`
     ├── PermissionDeniedError (403)
     ├── NotFoundError (404)
     ├── RateLimitError (429)
+    ├── LimitsUnavailableError (503, limits_unavailable)
     └── UpstreamError (502)
         ├── UpstreamUnavailableError (503)
         └── UpstreamTimeoutError (504)
@@ -28,6 +29,7 @@ __all__ = [
     "ContentPolicyError",
     "ContextWindowExceededError",
     "DeltaLLMError",
+    "LimitsUnavailableError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -105,6 +107,15 @@ class RateLimitError(DeltaLLMError):
     status_code = 429
     error_type = "requests"
     default_code = "rate_limit_exceeded"
+
+
+class LimitsUnavailableError(DeltaLLMError):
+    """The shared counters behind rate limits and budgets cannot be reached, and the
+    gateway is set to refuse rather than serve unlimited (``redis_unavailable``)."""
+
+    status_code = 503
+    error_type = "service_unavailable_error"
+    default_code = "limits_unavailable"
 
 
 class UpstreamError(DeltaLLMError):

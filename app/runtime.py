@@ -49,6 +49,7 @@ from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
 from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
+from app.limits.outage import OutageTolerantCounters
 from app.limits.redis_store import RedisCounterStore
 from app.orgs.service import OrgService
 from app.router.health import HealthChecker
@@ -126,7 +127,9 @@ class Runtime:
         redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
         namespace = general.redis_namespace
         counters: CounterStore = (
-            RedisCounterStore(redis, prefix=f"{namespace}:")
+            OutageTolerantCounters(
+                RedisCounterStore(redis, prefix=f"{namespace}:"), general.redis_unavailable
+            )
             if redis is not None
             else MemoryCounterStore()
         )

@@ -13,6 +13,7 @@ from app.errors import (
     AuthenticationError,
     BadRequestError,
     DeltaLLMError,
+    LimitsUnavailableError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -41,6 +42,8 @@ def code_of(error: DeltaLLMError) -> str:
         return "RATE_LIMITED"
     if isinstance(error, BadRequestError):
         return "BAD_USER_INPUT"
+    if isinstance(error, LimitsUnavailableError):
+        return "UNAVAILABLE"
     return "INTERNAL_SERVER_ERROR"
 
 

@@ -5,6 +5,10 @@ then acknowledges and deletes them (XACK + XDEL). Entries left unacknowledged fo
 ``claim_idle`` seconds (their reader crashed, or the database failed) are taken over with
 XAUTOCLAIM by any live consumer, so a record survives the instance that accepted it. A
 batch may thus be written twice; the writer makes the second write change nothing.
+
+While Redis cannot be reached, ``put`` holds records in memory (bounded by ``HELD_MAX``) and
+the consumer task writes them to the database directly, so an answer already given is
+neither refused nor lost for want of the stream.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,11 +28,13 @@ from redis.exceptions import RedisError, ResponseError
 from app.spend.queue import BATCH_SIZE, SpendSink, deliver
 from app.spend.records import SpendRecord, decode_record, encode_record
 
-__all__ = ["RedisSpendQueue"]
+__all__ = ["HELD_MAX", "RedisSpendQueue"]
 
 log = logging.getLogger("deltallm.spend")
 
 _FIELD = "r"
+HELD_MAX = 100_000
+"""Spend records held in memory while Redis is unreachable; beyond it the oldest go."""
 _Entry = tuple[Any, Any]
 
 
@@ -77,10 +84,45 @@ class RedisSpendQueue:
         self._stopping = False
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._held: deque[SpendRecord] = deque()
+
+    @property
+    def held(self) -> int:
+        """Records waiting in memory for the database because Redis was unreachable."""
+        return len(self._held)
 
     async def put(self, record: SpendRecord) -> None:
-        """Append the record to the stream (one XADD)."""
-        await self._redis.xadd(self._stream, {_FIELD: encode_record(record)})
+        """Append the record to the stream (one XADD); hold it in memory if Redis is down."""
+        try:
+            await self._redis.xadd(self._stream, {_FIELD: encode_record(record)})
+        except (RedisError, OSError) as exc:
+            if not self._held:
+                log.warning(
+                    "spend stream unavailable (%s: %s); records are written to the database "
+                    "directly until Redis answers again",
+                    type(exc).__name__,
+                    exc,
+                )
+            elif len(self._held) >= HELD_MAX:
+                dropped = self._held.popleft()
+                log.error(
+                    "%d spend records held while Redis is down: dropped the oldest (%s)",
+                    HELD_MAX,
+                    dropped.request_id,
+                )
+            self._held.append(record)
+            self._wake.set()
+
+    async def _write_held(self) -> None:
+        """Write the records held while Redis was down, a batch at a time, straight to the
+        database; what the database refuses to take now stays held for the next round."""
+        while self._held:
+            batch = [self._held.popleft() for _ in range(min(len(self._held), self._batch_size))]
+            async with self._lock:
+                written = await deliver(self._writer, batch)
+            if not written:
+                self._held.extendleft(reversed(batch))
+                return
 
     async def start(self) -> None:
         """Join the consumer group and start consuming; pending entries are claimed first."""
@@ -97,6 +139,9 @@ class RedisSpendQueue:
         self._wake.set()
         await self._task
         self._task = None
+        await self._write_held()
+        if self._held:
+            log.error("%d spend records could not be written at shutdown", len(self._held))
         try:
             if not await self.flush():
                 log.error("spend records not written at shutdown stay queued in Redis")
@@ -126,7 +171,9 @@ class RedisSpendQueue:
 
     async def _run(self) -> None:
         next_claim = 0.0
+        outage = False
         while not self._stopping:
+            await self._write_held()
             try:
                 if time.monotonic() >= next_claim:
                     next_claim = time.monotonic() + self._claim_idle / 2
@@ -139,16 +186,26 @@ class RedisSpendQueue:
                     # stream of tiny ones while the gateway is busy.
                     await self._pause()
             except (RedisError, OSError) as exc:
-                log.warning("spend stream unavailable; retrying", exc_info=exc)
+                if not outage:
+                    log.warning(
+                        "spend stream unavailable (%s: %s); retrying", type(exc).__name__, exc
+                    )
+                outage = True
                 if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
                     with contextlib.suppress(RedisError, OSError):
                         await self._ensure_group()
-                await asyncio.sleep(self._interval)
+                await self._pause()
+            else:
+                if outage:
+                    log.warning("spend stream available again")
+                outage = False
 
     async def _pause(self) -> None:
-        """Wait one interval, or less when stopping."""
+        """Wait one interval, or less when stopping or when records are held for writing."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._interval)
+        if not self._stopping:
+            self._wake.clear()
 
     async def _claim(self) -> None:
         """Take over entries another (or this) consumer left unacknowledged too long."""
