@@ -8,6 +8,7 @@ echo of the request) never reaches them. The operator's log keeps the redacted b
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -117,6 +118,8 @@ def error_from_upstream(
     if status == 404:
         return NotFoundError(text, code=code or "model_not_found")
     retry_after = retry_after_seconds(headers)
+    # The upstream's own hint is passed on, so callers back off as it asked.
+    hint = {"retry-after": str(max(1, math.ceil(retry_after)))} if retry_after is not None else {}
     if status in (401, 403):
         return UpstreamError(
             f"{provider} rejected the gateway's credentials: {message}",
@@ -131,9 +134,10 @@ def error_from_upstream(
             retryable=True,
             retry_after=retry_after,
             code="rate_limit_exceeded",
+            headers=hint,
         )
     if status in (408, 504):
-        return UpstreamTimeoutError(text, retry_after=retry_after)
+        return UpstreamTimeoutError(text, retry_after=retry_after, headers=hint)
     if status in (503, 529):
-        return UpstreamUnavailableError(text, retry_after=retry_after)
+        return UpstreamUnavailableError(text, retry_after=retry_after, headers=hint)
     return UpstreamError(text, status_code=502, retryable=status >= 500, retry_after=retry_after)
