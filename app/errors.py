@@ -13,6 +13,7 @@ exception class. Transports render them once (``app/proxy/errors.py`` for ``/v1`
     ├── NotFoundError (404)
     ├── RateLimitError (429)
     ├── LimitsUnavailableError (503, limits_unavailable)
+    ├── DatabaseUnavailableError (503, database_unavailable)
     └── UpstreamError (502)
         ├── UpstreamUnavailableError (503)
         └── UpstreamTimeoutError (504)
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "ContentPolicyError",
     "ContextWindowExceededError",
+    "DatabaseUnavailableError",
     "DeltaLLMError",
     "LimitsUnavailableError",
     "NotFoundError",
@@ -116,6 +118,14 @@ class LimitsUnavailableError(DeltaLLMError):
     status_code = 503
     error_type = "service_unavailable_error"
     default_code = "limits_unavailable"
+
+
+class DatabaseUnavailableError(DeltaLLMError):
+    """The database cannot be reached (down, restarting, out of connections)."""
+
+    status_code = 503
+    error_type = "service_unavailable_error"
+    default_code = "database_unavailable"
 
 
 class UpstreamError(DeltaLLMError):

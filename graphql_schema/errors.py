@@ -9,9 +9,11 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
 from app.errors import (
     AuthenticationError,
     BadRequestError,
+    DatabaseUnavailableError,
     DeltaLLMError,
     LimitsUnavailableError,
     NotFoundError,
@@ -42,7 +44,7 @@ def code_of(error: DeltaLLMError) -> str:
         return "RATE_LIMITED"
     if isinstance(error, BadRequestError):
         return "BAD_USER_INPUT"
-    if isinstance(error, LimitsUnavailableError):
+    if isinstance(error, LimitsUnavailableError | DatabaseUnavailableError):
         return "UNAVAILABLE"
     return "INTERNAL_SERVER_ERROR"
 
@@ -75,6 +77,13 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
         # A validation or parsing error: the query itself is wrong.
         code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")
         return _answer(error, error.message, {**(error.extensions or {}), "code": code})
+    if original is not None and database_unreachable(original):
+        warn_unreachable(original, f"GraphQL request {request_id}")
+        return _answer(
+            error,
+            DATABASE_UNAVAILABLE,
+            {"code": "UNAVAILABLE", "reason": "database_unavailable", "requestId": request_id},
+        )
     log.error("unexpected error in GraphQL request %s", request_id, exc_info=original)
     return GraphQLError(
         f"Internal error (request id {request_id}).",

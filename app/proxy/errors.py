@@ -12,7 +12,8 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from app.errors import DeltaLLMError
+from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
+from app.errors import DatabaseUnavailableError, DeltaLLMError
 
 __all__ = ["EXCEPTION_HANDLERS"]
 
@@ -79,6 +80,10 @@ def _handle_http_error(request: AnyRequest, exc: HTTPException) -> Response[byte
 
 def _handle_unexpected(request: AnyRequest, exc: Exception) -> Response[bytes]:
     request_id = _request_id(request)
+    if database_unreachable(exc):
+        warn_unreachable(exc, f"request {request_id}")
+        outage = DatabaseUnavailableError(DATABASE_UNAVAILABLE, headers={"retry-after": "1"})
+        return _handle_gateway_error(request, outage)
     log.exception("unexpected error in request %s", request_id)
     body = {
         "error": {

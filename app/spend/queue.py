@@ -20,6 +20,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from app.db.outage import database_unreachable, warn_unreachable
 from app.spend.records import SpendRecord, encode_record
 
 __all__ = ["BATCH_SIZE", "MemorySpendQueue", "SpendQueue", "SpendSink", "deliver"]
@@ -68,6 +69,9 @@ async def deliver(writer: SpendSink, records: Sequence[SpendRecord]) -> bool:
     try:
         await writer.write(records)
     except Exception as exc:
+        if database_unreachable(exc):
+            warn_unreachable(exc, f"writing {len(records)} spend records (they wait and retry)")
+            return False
         if not _is_bad_data(exc):
             log.warning("could not write %d spend records; will retry", len(records), exc_info=exc)
             return False

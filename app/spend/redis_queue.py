@@ -155,6 +155,11 @@ class RedisSpendQueue:
         while entries := await self._read(">", block=False):
             if not await self._process(entries):
                 return False
+        return await self._write_own_pending()
+
+    async def _write_own_pending(self) -> bool:
+        """Write the entries this consumer read but could not write; False if the database
+        failed again."""
         cursor: Any = "0"
         while entries := await self._read(cursor, block=False):
             if not await self._process(entries):
@@ -172,14 +177,21 @@ class RedisSpendQueue:
     async def _run(self) -> None:
         next_claim = 0.0
         outage = False
+        failed = False  # a batch this consumer read could not be written
         while not self._stopping:
             await self._write_held()
             try:
                 if time.monotonic() >= next_claim:
                     next_claim = time.monotonic() + self._claim_idle / 2
                     await self._claim()
+                if failed and not await self._write_own_pending():
+                    # The database is still away: what was read stays pending until then.
+                    await self._pause()
+                    continue
+                failed = False
                 entries = await self._read(">", block=True)
                 if entries and not await self._process(entries):
+                    failed = True
                     await self._pause()
                 elif 0 < len(entries) < self._batch_size:
                     # Let the next batch fill for an interval rather than writing a
