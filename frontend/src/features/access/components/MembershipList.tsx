@@ -26,17 +26,17 @@ interface Props<R extends string> {
 export function MembershipList<R extends string>({ owner, kind, items, roles, canEdit, onRole, onRemove }: Props<R>) {
   if (items.length === 0) return <span className="text-slate-600 dark:text-slate-400">None</span>;
   return (
-    <ul className="space-y-1">
+    <ul className="space-y-2">
       {items.map((m) => (
-        <li key={m.id} className="flex min-w-0 items-center gap-2">
-          <Link to={m.to} className="min-w-0 flex-1 truncate text-indigo-700 hover:underline dark:text-indigo-300" title={m.name}>
+        <li key={m.id} className="min-w-0">
+          <Link to={m.to} className="block truncate text-indigo-700 hover:underline dark:text-indigo-300" title={m.name}>
             {m.name}
           </Link>
           {canEdit ? (
-            <>
+            <div className="mt-0.5 flex items-center gap-1">
               <select
                 aria-label={`Role of ${owner} in ${kind} ${m.name}`}
-                className={cn(inputClass, "w-32 shrink-0 px-2 py-0.5 text-xs")}
+                className={cn(inputClass, "w-36 px-2 py-0.5 text-xs")}
                 value={m.role}
                 onChange={(e) => onRole(m.id, e.target.value as R)}
               >
@@ -49,9 +49,9 @@ export function MembershipList<R extends string>({ owner, kind, items, roles, ca
               <Button variant="ghost" size="sm" aria-label={`Remove ${owner} from ${kind} ${m.name}`} onClick={() => onRemove(m.id)}>
                 <span aria-hidden>✕</span>
               </Button>
-            </>
+            </div>
           ) : (
-            <span className="shrink-0 text-xs text-slate-700 dark:text-slate-300">{roles[m.role]}</span>
+            <span className="block text-xs text-slate-700 dark:text-slate-300">{roles[m.role]}</span>
           )}
         </li>
       ))}
