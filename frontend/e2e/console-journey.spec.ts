@@ -208,6 +208,17 @@ test("a platform admin builds an organization, a team and a member, and a key fo
   await nav(page).getByRole("link", { name: "Organizations" }).click();
   await expect(page.getByRole("table", { name: "Organizations" }).getByRole("link", { name: ORG })).toBeVisible();
   await look(page, "orgs");
+
+  // At 768 px, in the dark theme, long names truncate instead of breaking the layout.
+  await page.setViewportSize({ width: 768, height: 1000 });
+  await page.getByRole("button", { name: "Use dark theme" }).click();
+  await page.getByRole("table", { name: "Organizations" }).getByRole("link", { name: ORG }).click();
+  await expect(page.getByRole("heading", { name: ORG })).toBeVisible();
+  await look(page, "org-768-dark");
+  await nav(page).getByRole("link", { name: "Access control" }).click();
+  await expect(page.getByRole("table", { name: "Accounts and their access" })).toBeVisible();
+  await look(page, "access-768-dark");
+  await page.getByRole("button", { name: "Use light theme" }).click();
 });
 
 test("the invited organization user sees only their organization and is kept out of admin pages", async ({ page }) => {
