@@ -49,7 +49,7 @@ function lastAdmin(name: "setUserRole" | "setUserBlocked") {
   };
 }
 
-function renderPage(mocks: unknown[], role = PlatformRole.PlatformAdmin) {
+function renderPage(mocks: unknown[], role: PlatformRole = PlatformRole.PlatformAdmin) {
   return render(
     <MockedProvider mocks={mocks as never}>
       <MemoryRouter>
