@@ -89,6 +89,28 @@ test("a platform admin builds an organization, a team and a member, and a key fo
   await expect(users.getByRole("row")).toHaveCount(2);
   await look(page, "users");
 
+  // Their own limits: a period without a budget is refused before sending.
+  await page.getByRole("button", { name: `Actions for ${EMAIL}` }).click();
+  await page.getByRole("menuitem", { name: "Limits" }).click();
+  const limits = page.getByRole("dialog", { name: `Limits of Journey ${RUN}` });
+  await limits.getByLabel("Budget period", { exact: true }).fill("1d");
+  await limits.getByRole("button", { name: "Save limits" }).click();
+  await expect(limits.getByLabel("Budget period", { exact: true })).toHaveAccessibleDescription("A budget period needs a budget.");
+  await limits.getByLabel("Budget (USD)", { exact: true }).fill("10");
+  await expectAccessible(page);
+  await shot(page, "user-limits", { fullPage: false });
+  await limits.getByRole("button", { name: "Save limits" }).click();
+  await expect(limits).toHaveCount(0);
+
+  // A reset gives a new temporary password (the first stops working).
+  await page.getByRole("button", { name: `Actions for ${EMAIL}` }).click();
+  await page.getByRole("menuitem", { name: "Reset password" }).click();
+  const reset = page.getByRole("dialog", { name: "Temporary password" });
+  const again = await reset.getByRole("textbox", { name: "Temporary password" }).inputValue();
+  expect(again).not.toBe(temporaryPassword);
+  temporaryPassword = again;
+  await reset.getByRole("button", { name: "Done" }).click();
+
   // Add them to the organization and to the team.
   await page.goto(teamUrl.replace(/\/teams\/[^/]+$/, ""));
   await expect(page.getByRole("heading", { name: ORG })).toBeVisible();
@@ -166,7 +188,7 @@ test("a platform admin builds an organization, a team and a member, and a key fo
   // The audit log lists what was done.
   await nav(page).getByRole("link", { name: "Audit log" }).click();
   const audit = page.getByRole("table", { name: "Audit entries" });
-  for (const action of ["organization.create", "team.create", "user.create", "key.create", "key.regenerate", "key.revoke"]) {
+  for (const action of ["organization.create", "team.create", "user.create", "user.set_limits", "user.reset_password", "key.create", "key.regenerate", "key.revoke"]) {
     await expect(audit.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
   }
 
