@@ -231,6 +231,19 @@ test("a platform admin builds an organization, a team and a member, and a key fo
   await expect(page.getByRole("table", { name: "Organizations" }).getByRole("link", { name: ORG })).toBeVisible();
   await look(page, "orgs");
 
+  // Blocking the organization and then the team shows at once; both are unblocked again.
+  await page.getByRole("table", { name: "Organizations" }).getByRole("link", { name: ORG }).click();
+  await page.getByRole("button", { name: "Block", exact: true }).click();
+  await expect(page.getByText("This organization is blocked: every key in it is refused.")).toBeVisible();
+  await page.getByRole("button", { name: "Unblock", exact: true }).click();
+  await expect(page.getByText("This organization is blocked: every key in it is refused.")).toHaveCount(0);
+  await page.getByRole("table", { name: "Teams" }).getByRole("link", { name: TEAM }).click();
+  await page.getByRole("button", { name: "Block", exact: true }).click();
+  await expect(page.getByText("This team is blocked: its keys are refused.")).toBeVisible();
+  await page.getByRole("button", { name: "Unblock", exact: true }).click();
+  await expect(page.getByText("This team is blocked: its keys are refused.")).toHaveCount(0);
+  await nav(page).getByRole("link", { name: "Organizations" }).click();
+
   // At 768 px, in the dark theme, long names truncate instead of breaking the layout.
   await page.setViewportSize({ width: 768, height: 1000 });
   await page.getByRole("button", { name: "Use dark theme" }).click();
