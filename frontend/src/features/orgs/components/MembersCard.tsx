@@ -53,7 +53,7 @@ export function MembersCard<R extends string>(props: Props<R>) {
   const [role, setRole] = useState<R>(defaultRole);
   const [addError, setAddError] = useState<string | undefined>();
   const [rowError, setRowError] = useState<string | undefined>();
-  const roleEntries = Object.entries(roles) as Array<[R, string]>;
+  const roleEntries = useMemo(() => Object.entries(roles) as Array<[R, string]>, [roles]);
 
   const columns = useMemo(() => {
     const column = createColumnHelper<MemberRow<R>>();
