@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.orgs.models import Organization, Team
+from app.users.models import OrgMembership, TeamMembership
 
 __all__ = ["Loaders"]
 
@@ -29,6 +30,8 @@ class Loaders:
         self.organization_by_id = DataLoader(load_fn=self._orgs_by_id)
         self.team_by_id = DataLoader(load_fn=self._teams_by_id)
         self.teams_by_org_id = DataLoader(load_fn=self._teams_by_org_id)
+        self.org_memberships_by_user_id = DataLoader(load_fn=self._org_memberships_by_user_id)
+        self.team_memberships_by_user_id = DataLoader(load_fn=self._team_memberships_by_user_id)
 
     async def _rows(self, query: Any) -> Sequence[Any]:
         async with self._sessions() as session:
@@ -51,3 +54,33 @@ class Loaders:
         for row in await self._rows(query):
             grouped[row.org_id].append(row)
         return [grouped.get(o, []) for o in org_ids]
+
+    async def _org_memberships_by_user_id(
+        self, user_ids: list[str]
+    ) -> list[list[tuple[OrgMembership, Organization]]]:
+        """Each user's organization memberships with the organization, by organization name."""
+        query = (
+            select(OrgMembership, Organization)
+            .join(Organization, col(Organization.id) == col(OrgMembership.org_id))
+            .where(col(OrgMembership.user_id).in_(user_ids))
+            .order_by(col(Organization.name), col(Organization.id))
+        )
+        grouped: dict[str, list[tuple[OrgMembership, Organization]]] = defaultdict(list)
+        for membership, org in await self._rows(query):
+            grouped[membership.user_id].append((membership, org))
+        return [grouped.get(u, []) for u in user_ids]
+
+    async def _team_memberships_by_user_id(
+        self, user_ids: list[str]
+    ) -> list[list[tuple[TeamMembership, Team]]]:
+        """Each user's team memberships with the team, by team name."""
+        query = (
+            select(TeamMembership, Team)
+            .join(Team, col(Team.id) == col(TeamMembership.team_id))
+            .where(col(TeamMembership.user_id).in_(user_ids))
+            .order_by(col(Team.name), col(Team.id))
+        )
+        grouped: dict[str, list[tuple[TeamMembership, Team]]] = defaultdict(list)
+        for membership, team in await self._rows(query):
+            grouped[membership.user_id].append((membership, team))
+        return [grouped.get(u, []) for u in user_ids]

@@ -16,6 +16,13 @@ const KeyHygienePage = lazy(() => import("./features/hygiene/pages/KeyHygienePag
 const PlaygroundPage = lazy(() => import("./features/playground/pages/PlaygroundPage"));
 const UsagePage = lazy(() => import("./features/usage/pages/UsagePage"));
 const AuditPage = lazy(() => import("./features/audit/pages/AuditPage"));
+const OrganizationsPage = lazy(() => import("./features/orgs/pages/OrganizationsPage"));
+const OrganizationPage = lazy(() => import("./features/orgs/pages/OrganizationPage"));
+const TeamsPage = lazy(() => import("./features/teams/pages/TeamsPage"));
+const TeamPage = lazy(() => import("./features/teams/pages/TeamPage"));
+const UsersPage = lazy(() => import("./features/users/pages/UsersPage"));
+const AccessPage = lazy(() => import("./features/access/pages/AccessPage"));
+const EndUsersPage = lazy(() => import("./features/endusers/pages/EndUsersPage"));
 
 export const routes: RouteObject[] = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -35,6 +42,13 @@ export const routes: RouteObject[] = [
       { path: "keys/:keyId", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
       { path: "usage", element: <RequirePage page="usage"><UsagePage /></RequirePage> },
       { path: "audit", element: <RequirePage page="audit"><AuditPage /></RequirePage> },
+      { path: "orgs", element: <RequirePage page="orgs"><OrganizationsPage /></RequirePage> },
+      { path: "orgs/:orgId", element: <RequirePage page="orgs"><OrganizationPage /></RequirePage> },
+      { path: "orgs/:orgId/teams/:teamId", element: <RequirePage page="teams"><TeamPage /></RequirePage> },
+      { path: "teams", element: <RequirePage page="teams"><TeamsPage /></RequirePage> },
+      { path: "users", element: <RequirePage page="users"><UsersPage /></RequirePage> },
+      { path: "access", element: <RequirePage page="access"><AccessPage /></RequirePage> },
+      { path: "end-users", element: <RequirePage page="endusers"><EndUsersPage /></RequirePage> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

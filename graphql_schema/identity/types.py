@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from app.auth.principal import Principal
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from app.users.models import User as UserRow
+from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.types import UserError
+from graphql_schema.permissions import platform_role as requires_platform_role
 
-__all__ = ["LoginPayload", "MfaEnrollment", "User", "UserPayload", "UserUpdatePayload", "Viewer"]
+__all__ = [
+    "LoginPayload",
+    "MfaEnrollment",
+    "User",
+    "UserOrgMembership",
+    "UserPayload",
+    "UserTeamMembership",
+    "UserUpdatePayload",
+    "Viewer",
+]
 
 
 @strawberry.type
@@ -63,6 +76,28 @@ class Viewer:
 
 
 @strawberry.type
+class UserOrgMembership:
+    """One organization a user belongs to, and their role there."""
+
+    org_id: strawberry.ID
+    org_name: str
+    role: OrgRole
+
+
+@strawberry.type
+class UserTeamMembership:
+    """One team a user belongs to (with its organization), and their role there."""
+
+    team_id: strawberry.ID
+    team_name: str
+    org_id: strawberry.ID
+    role: TeamRole
+
+
+_SEES_USERS = (PlatformRole.PLATFORM_ADMIN, PlatformRole.PLATFORM_CO_ADMIN)
+
+
+@strawberry.type
 class User:
     id: strawberry.ID
     email: str
@@ -73,6 +108,29 @@ class User:
     mfa_enabled: bool
     last_login_at: datetime | None
     created_at: datetime
+
+    @strawberry.field(extensions=requires_platform_role(*_SEES_USERS))
+    async def org_memberships(self, info: Info[GraphQLContext, Any]) -> list[UserOrgMembership]:
+        """The organizations this user belongs to (batched across every user in the answer)."""
+        rows = await info.context.loaders.org_memberships_by_user_id.load(str(self.id))
+        return [
+            UserOrgMembership(org_id=strawberry.ID(org.id), org_name=org.name, role=m.role)
+            for m, org in rows
+        ]
+
+    @strawberry.field(extensions=requires_platform_role(*_SEES_USERS))
+    async def team_memberships(self, info: Info[GraphQLContext, Any]) -> list[UserTeamMembership]:
+        """The teams this user belongs to (batched across every user in the answer)."""
+        rows = await info.context.loaders.team_memberships_by_user_id.load(str(self.id))
+        return [
+            UserTeamMembership(
+                team_id=strawberry.ID(team.id),
+                team_name=team.name,
+                org_id=strawberry.ID(team.org_id),
+                role=m.role,
+            )
+            for m, team in rows
+        ]
 
     @classmethod
     def of(cls, row: UserRow) -> User:

@@ -1,10 +1,21 @@
-import { OrgRole, PlatformRole } from "../gql/graphql";
+import { OrgRole, PlatformRole, TeamRole } from "../gql/graphql";
 import type { Viewer } from "../features/auth/viewer";
 
 // What each page needs, mirroring the schema's permission directives. Gating hides what the
 // API would refuse anyway; the API stays the authority.
 
-export type Page = "dashboard" | "keys" | "hygiene" | "playground" | "usage" | "audit";
+export type Page =
+  | "dashboard"
+  | "keys"
+  | "hygiene"
+  | "playground"
+  | "usage"
+  | "audit"
+  | "orgs"
+  | "teams"
+  | "users"
+  | "access"
+  | "endusers";
 
 const ADMINS: ReadonlySet<PlatformRole> = new Set([
   PlatformRole.PlatformAdmin,
@@ -30,8 +41,47 @@ export function canSee(viewer: Viewer, page: Page): boolean {
     // createPlaygroundKey mints for the viewer's own teams (admins may omit the team).
     case "playground":
     case "usage":
+    // organizations is @requiresSignIn and lists only the viewer's own; teams are read through it.
+    case "orgs":
+    case "teams":
       return true;
+    // users, endUsers: @requiresRole(roles: [PLATFORM_ADMIN, PLATFORM_CO_ADMIN])
+    case "users":
+    case "access":
+    case "endusers":
+      return isPlatformAdmin(viewer);
     case "audit":
       return isPlatformAdmin(viewer) || viewer.orgRoles.some((grant) => AUDIT_ORG_ROLES.has(grant.role));
   }
 }
+
+// updateOrganization, setOrgMember, removeOrgMember, createTeam, setTeamBlocked:
+// @requiresOrgRole(roles: [ORG_OWNER, ORG_ADMIN]); platform admins pass every org-role check.
+const ORG_MANAGERS: ReadonlySet<OrgRole> = new Set([OrgRole.OrgOwner, OrgRole.OrgAdmin]);
+
+export function isSoleAdmin(viewer: Viewer): boolean {
+  return viewer.platformRole === PlatformRole.PlatformAdmin;
+}
+
+/** createOrganization: @requiresRole(roles: [PLATFORM_ADMIN, PLATFORM_CO_ADMIN]) */
+export function canCreateOrg(viewer: Viewer): boolean {
+  return isPlatformAdmin(viewer);
+}
+
+/** setOrganizationBlocked, setUserLimits, setEndUserBudget/Blocked: @requiresRole(roles: [PLATFORM_ADMIN]) */
+export const canBlockOrg = isSoleAdmin;
+export const canSetPlatformLimits = isSoleAdmin;
+
+export function canManageOrg(viewer: Viewer, orgId: string): boolean {
+  return isSoleAdmin(viewer) || viewer.orgRoles.some((g) => g.orgId === orgId && ORG_MANAGERS.has(g.role));
+}
+
+/** updateTeam, setTeamMember, removeTeamMember: org owners/admins or the team's TEAM_ADMIN. */
+export function canManageTeam(viewer: Viewer, orgId: string, teamId: string): boolean {
+  return (
+    canManageOrg(viewer, orgId) || viewer.teamRoles.some((g) => g.teamId === teamId && g.role === TeamRole.TeamAdmin)
+  );
+}
+
+/** Access control: platform admins edit; co-admins only read (the API refuses them org roles they lack). */
+export const canEditAccess = isSoleAdmin;

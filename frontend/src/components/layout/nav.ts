@@ -19,4 +19,9 @@ export const NAV_ITEMS: NavItem[] = [
   { page: "playground", to: "/playground", label: "Playground" },
   { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
   { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
+  { page: "orgs", to: "/orgs", label: "Organizations" },
+  { page: "teams", to: "/teams", label: "Teams" },
+  { page: "users", to: "/users", label: "Users" },
+  { page: "access", to: "/access", label: "Access control" },
+  { page: "endusers", to: "/end-users", label: "End users" },
 ];

@@ -46,4 +46,26 @@ describe("navigation gated by role", () => {
     renderAs(viewer({ platformRole: PlatformRole.PlatformAdmin }), <RequirePage page="audit"><p>audit page</p></RequirePage>);
     expect(screen.getByText("audit page")).toBeInTheDocument();
   });
+
+  it("shows an organization user Organizations and Teams but no Users, Access control or End users", () => {
+    renderAs(viewer({ orgRoles: [{ orgId: "o1", role: OrgRole.OrgOwner }] }), <Sidebar />);
+    expect(screen.getByRole("link", { name: "Organizations" })).toHaveAttribute("href", "/orgs");
+    expect(screen.getByRole("link", { name: "Teams" })).toHaveAttribute("href", "/teams");
+    for (const name of ["Users", "Access control", "End users"]) {
+      expect(screen.queryByRole("link", { name })).not.toBeInTheDocument();
+    }
+  });
+
+  it.each([PlatformRole.PlatformAdmin, PlatformRole.PlatformCoAdmin])("shows %s the people pages", (role) => {
+    renderAs(viewer({ platformRole: role }), <Sidebar />);
+    for (const name of ["Organizations", "Teams", "Users", "Access control", "End users"]) {
+      expect(screen.getByRole("link", { name })).toBeInTheDocument();
+    }
+  });
+
+  it.each(["users", "access", "endusers"] as const)("answers an organization user's direct navigation to %s with 'not allowed'", (page) => {
+    renderAs(viewer({ orgRoles: [{ orgId: "o1", role: OrgRole.OrgOwner }] }), <RequirePage page={page}><p>people</p></RequirePage>);
+    expect(screen.getByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
+    expect(screen.queryByText("people")).not.toBeInTheDocument();
+  });
 });

@@ -1,6 +1,7 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState } from "@tanstack/react-table";
+import { createColumnHelper, type RowSelectionState } from "@tanstack/react-table";
 import { useMemo } from "react";
 
+import { DataTable } from "../../../components/ui/DataTable";
 import { Badge } from "../../../components/ui/States";
 import { KeyIssue, type KeyHygieneQuery } from "../../../gql/graphql";
 import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
@@ -17,6 +18,16 @@ export const ISSUE_LABELS: Record<KeyIssue, string> = {
 };
 
 const column = createColumnHelper<FlaggedKeyRow>();
+
+const WIDTHS: Record<string, string> = {
+  select: "w-10",
+  key: "w-[22%]",
+  issues: "w-[24%]",
+  status: "w-[10%]",
+  lastActive: "w-[12%]",
+  spend: "w-[14%]",
+  burn: "w-[18%]",
+};
 
 function labelOf(row: FlaggedKeyRow): string {
   return row.key.alias ?? row.key.keyDisplay;
@@ -127,50 +138,15 @@ export function HygieneTable({
     ],
     [],
   );
-  const table = useReactTable({
-    data: rows,
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    getRowId: (r) => r.key.id,
-    enableRowSelection: (row) => !row.original.key.revoked,
-    state: { rowSelection: selection },
-    onRowSelectionChange: (updater) => onSelectionChange(typeof updater === "function" ? updater(selection) : updater),
-  });
-  const widths: Record<string, string> = {
-    select: "w-10",
-    key: "w-[22%]",
-    issues: "w-[24%]",
-    status: "w-[10%]",
-    lastActive: "w-[12%]",
-    spend: "w-[14%]",
-    burn: "w-[18%]",
-  };
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
-      <table className="w-full min-w-[56rem] table-fixed text-sm" aria-label="Flagged keys">
-        <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className={`px-3 py-2 font-medium ${widths[header.column.id] ?? ""}`}>
-                  {flexRender(header.column.columnDef.header, header.getContext())}
-                </th>
-              ))}
-            </tr>
-          ))}
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id} className={row.getIsSelected() ? "bg-indigo-50 dark:bg-indigo-950/50" : undefined}>
-              {row.getVisibleCells().map((cell) => (
-                <td key={cell.id} className="px-3 py-2 align-middle">
-                  {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Flagged keys"
+      data={rows}
+      columns={columns}
+      getRowId={(r) => r.key.id}
+      widths={WIDTHS}
+      minWidth="min-w-[56rem]"
+      selection={{ state: selection, onChange: onSelectionChange, canSelect: (r) => !r.key.revoked }}
+    />
   );
 }

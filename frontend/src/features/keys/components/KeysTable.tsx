@@ -1,7 +1,8 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo } from "react";
 
 import { Button } from "../../../components/ui/Button";
+import { DataTable } from "../../../components/ui/DataTable";
 import { MenuContent, MenuItem, MenuRoot, MenuSeparator, MenuTrigger } from "../../../components/ui/Menu";
 import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
 import type { KeyFieldsFragment } from "../../../gql/graphql";
@@ -10,6 +11,17 @@ import { KeyStatus } from "./KeyStatus";
 export type KeyAction = "admission" | "edit" | "regenerate" | "block" | "unblock" | "revoke";
 
 const column = createColumnHelper<KeyFieldsFragment>();
+
+const WIDTHS: Record<string, string> = {
+  key: "w-[21%]",
+  team: "w-[12%]",
+  models: "w-[18%]",
+  spend: "w-[15%]",
+  limits: "w-[12%]",
+  status: "w-[8%]",
+  createdAt: "w-[11%]",
+  actions: "w-14",
+};
 
 function limits(key: KeyFieldsFragment): string {
   const parts = [
@@ -109,43 +121,14 @@ export function KeysTable({
     ],
     [onAction],
   );
-  const table = useReactTable({ data: keys, columns, getCoreRowModel: getCoreRowModel(), getRowId: (k) => k.id });
-  const widths: Record<string, string> = {
-    key: "w-[21%]",
-    team: "w-[12%]",
-    models: "w-[18%]",
-    spend: "w-[15%]",
-    limits: "w-[12%]",
-    status: "w-[8%]",
-    createdAt: "w-[11%]",
-    actions: "w-14",
-  };
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
-      <table className="w-full table-fixed text-sm" aria-label="API keys">
-        <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className={`px-3 py-2 font-medium ${widths[header.column.id] ?? ""}`}>
-                  {flexRender(header.column.columnDef.header, header.getContext())}
-                </th>
-              ))}
-            </tr>
-          ))}
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id} className={row.original.revoked ? "opacity-60" : undefined}>
-              {row.getVisibleCells().map((cell) => (
-                <td key={cell.id} className="px-3 py-2 align-middle">
-                  {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="API keys"
+      data={keys}
+      columns={columns}
+      getRowId={(k) => k.id}
+      widths={WIDTHS}
+      rowClassName={(row) => (row.original.revoked ? "opacity-60" : undefined)}
+    />
   );
 }

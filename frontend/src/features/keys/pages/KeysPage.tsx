@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from "@apollo/client/react";
 import { useCallback, useMemo, useState, type FormEvent } from "react";
-import { useNavigate, useParams } from "react-router";
+import { useNavigate, useParams, useSearchParams } from "react-router";
 
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
@@ -47,7 +47,9 @@ export default function KeysPage() {
   const { keyId } = useParams();
   const [searchText, setSearchText] = useState("");
   const [search, setSearch] = useState("");
-  const [teamId, setTeamId] = useState("");
+  const [params] = useSearchParams();
+  // ?team=<id> opens the list filtered to one team (a team's page links here).
+  const [teamId, setTeamId] = useState(params.get("team") ?? "");
   const [userId, setUserId] = useState("");
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const [pageSize, setPageSize] = useState(20);
