@@ -16,6 +16,9 @@ const KeyHygienePage = lazy(() => import("./features/hygiene/pages/KeyHygienePag
 const PlaygroundPage = lazy(() => import("./features/playground/pages/PlaygroundPage"));
 const UsagePage = lazy(() => import("./features/usage/pages/UsagePage"));
 const AuditPage = lazy(() => import("./features/audit/pages/AuditPage"));
+const ModelsPage = lazy(() => import("./features/models/pages/ModelsPage"));
+const GuardrailsPage = lazy(() => import("./features/gateway/pages/GuardrailsPage"));
+const SettingsPage = lazy(() => import("./features/gateway/pages/SettingsPage"));
 
 export const routes: RouteObject[] = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -35,6 +38,9 @@ export const routes: RouteObject[] = [
       { path: "keys/:keyId", element: <RequirePage page="keys"><KeysPage /></RequirePage> },
       { path: "usage", element: <RequirePage page="usage"><UsagePage /></RequirePage> },
       { path: "audit", element: <RequirePage page="audit"><AuditPage /></RequirePage> },
+      { path: "models", element: <RequirePage page="models"><ModelsPage /></RequirePage> },
+      { path: "guardrails", element: <RequirePage page="guardrails"><GuardrailsPage /></RequirePage> },
+      { path: "settings", element: <RequirePage page="settings"><SettingsPage /></RequirePage> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -19,4 +19,7 @@ export const NAV_ITEMS: NavItem[] = [
   { page: "playground", to: "/playground", label: "Playground" },
   { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
   { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
+  { page: "models", to: "/models", label: "Models" },
+  { page: "guardrails", to: "/guardrails", label: "Guardrails" },
+  { page: "settings", to: "/settings", label: "Settings" },
 ];
