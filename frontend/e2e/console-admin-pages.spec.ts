@@ -59,6 +59,9 @@ test("a platform admin adds, tests, edits and deletes a deployment", async ({ pa
   await expect(group).toContainText("API key stored");
   await expect(group).toContainText("rpm 30");
   await expect(page.getByText("sk-e2e-upstream-secret")).toHaveCount(0);
+  // config.yaml's deployments are served too, with the router's view of their health.
+  const served = page.getByRole("table", { name: "Deployments the router serves" });
+  await expect(served.getByRole("row").filter({ hasText: "demo/echo" }).first()).toBeVisible();
   await expectAccessible(page);
   await shot(page, "models");
 
@@ -69,7 +72,7 @@ test("a platform admin adds, tests, edits and deletes a deployment", async ({ pa
     await group.getByRole("button", { name: `Test demo/echo of ${MODEL}` }).click();
     await expect(testDialog.getByText("The deployment answered.")).toBeVisible({ timeout: 5_000 });
   }).toPass({ timeout: 30_000 });
-  await expect(testDialog).toContainText(/Latency\s*\d+ ms/);
+  await expect(testDialog).toContainText(/Latency\s*[\d.,]+ ms/);
   await expect(testDialog).toContainText("You said:");
   await expectAccessible(page);
   await shot(page, "models-test", { fullPage: false });
@@ -225,12 +228,33 @@ test("the audit log filters by action family, target and shows a bulk block's re
 test("a co-admin reads models, guardrails and settings without changing them", async ({ page, request }) => {
   const email = `coadmin-${STAMP}@example.com`;
   const temporary = await createUser(request, email, "PLATFORM_CO_ADMIN");
+  const name = `${MODEL}-read`;
+  const made = await adminGraphql<{ createModelDeployment: { deployment: { id: string } } }>(
+    request,
+    `mutation ($name: String!) {
+       createModelDeployment(input: { modelName: $name, params: { model: "demo/echo", rpm: 12 } }) {
+         deployment { id } errors { message } } }`,
+    { name },
+  );
   await firstSignIn(page, email, temporary, "/ui/models");
   await expect(page.getByRole("heading", { name: "Models" })).toBeVisible();
   await expect(page.getByText("Read only: platform administrators add, change and test deployments.")).toBeVisible();
+  const group = page.getByRole("region", { name: `Model ${name}` });
+  await expect(group).toContainText("rpm 12");
   await expect(page.getByRole("button", { name: "Add deployment" })).toHaveCount(0);
+  await expect(group.getByRole("button")).toHaveCount(0);
   await expectAccessible(page);
   await shot(page, "models-coadmin");
+  // Dark, and at the narrowest supported width.
+  await page.getByRole("button", { name: "Use dark theme" }).click();
+  await page.setViewportSize({ width: 768, height: 900 });
+  await expectAccessible(page);
+  await shot(page, "models-coadmin-dark-768");
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.getByRole("button", { name: "Use light theme" }).click();
+  await adminGraphql(request, `mutation ($id: ID!) { deleteModelDeployment(id: $id) { deletedId } }`, {
+    id: made.createModelDeployment.deployment.id,
+  });
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Guardrails" }).click();
   await expect(page.getByRole("heading", { name: "Guardrails" })).toBeVisible();

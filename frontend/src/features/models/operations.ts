@@ -100,3 +100,21 @@ export const TestModelDeploymentMutation = graphql(`
     }
   }
 `);
+
+export const RouterDeploymentsQuery = graphql(`
+  query RouterDeployments {
+    routerDeployments {
+      id
+      modelName
+      model
+      health {
+        healthy
+        lastProbeAt
+        error
+        coolingDownUntil
+        inFlight
+        latencyMs
+      }
+    }
+  }
+`);

@@ -88,7 +88,7 @@ export default function GuardrailsPage() {
         <EmptyState title="No guardrail policy">Policies mask or block PII and catch prompt injection.</EmptyState>
       )}
       {policies.length > 0 && (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
+        <div tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
           <table className="w-full min-w-[44rem] table-fixed text-sm" aria-label="Guardrail policies">
             <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
               <tr>

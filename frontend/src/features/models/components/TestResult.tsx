@@ -23,7 +23,7 @@ export function TestResult({ result }: { result: Result }) {
       )}
       <dl className="grid grid-cols-[10rem_1fr] gap-x-3 gap-y-1">
         <dt className="text-slate-600 dark:text-slate-400">Latency</dt>
-        <dd className="tabular-nums">{result.latencyMs !== null ? `${formatCount(Math.round(result.latencyMs))} ms` : "—"}</dd>
+        <dd className="tabular-nums">{result.latencyMs !== null ? `${result.latencyMs < 10 ? result.latencyMs.toFixed(1) : formatCount(Math.round(result.latencyMs))} ms` : "—"}</dd>
         <dt className="text-slate-600 dark:text-slate-400">Tokens (in / out)</dt>
         <dd className="tabular-nums">
           {result.promptTokens ?? "—"} / {result.completionTokens ?? "—"}

@@ -13,6 +13,7 @@ import { canEditGateway } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
 import { DeploymentForm } from "../components/DeploymentForm";
 import { DeploymentHealthBadge } from "../components/DeploymentHealthBadge";
+import { RouterDeployments } from "../components/RouterDeployments";
 import { TestResult } from "../components/TestResult";
 import {
   deploymentPayloadErrors,
@@ -26,6 +27,7 @@ import {
   CreateModelDeploymentMutation,
   DeleteModelDeploymentMutation,
   ModelDeploymentsQuery,
+  RouterDeploymentsQuery,
   TestModelDeploymentMutation,
   UpdateModelDeploymentMutation,
 } from "../operations";
@@ -60,7 +62,7 @@ export default function ModelsPage() {
   const { data, error, loading, refetch } = useQuery(ModelDeploymentsQuery, {
     variables: { first: 25, after: pages.after, modelName: modelName.trim() || null },
   });
-  const refetchList = { refetchQueries: [ModelDeploymentsQuery], awaitRefetchQueries: true };
+  const refetchList = { refetchQueries: [ModelDeploymentsQuery, RouterDeploymentsQuery], awaitRefetchQueries: true };
   const [create] = useMutation(CreateModelDeploymentMutation, refetchList);
   const [update] = useMutation(UpdateModelDeploymentMutation, refetchList);
   const [remove, removing] = useMutation(DeleteModelDeploymentMutation, refetchList);
@@ -126,8 +128,9 @@ export default function ModelsPage() {
       {!editable && (
         <Alert>Read only: platform administrators add, change and test deployments.</Alert>
       )}
+      <h2 className="text-lg font-semibold">Added in the console</h2>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Deployments added here; config.yaml's are served too but change only in the file.
+        config.yaml's deployments are served too (below) but change only in the file.
       </p>
       <TextField
         label="Model name"
@@ -149,6 +152,8 @@ export default function ModelsPage() {
         <section
           key={name}
           aria-label={`Model ${name}`}
+          // Scrolls sideways when narrow: focusable so the keyboard can scroll it.
+          tabIndex={0}
           className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900"
         >
           <h2 className="truncate border-b border-slate-200 px-3 py-2 text-sm font-semibold dark:border-slate-700" title={name}>
@@ -225,6 +230,7 @@ export default function ModelsPage() {
           onNext={() => pages.next(data.modelDeployments.pageInfo.endCursor)}
         />
       )}
+      <RouterDeployments />
       <Dialog
         wide
         open={editing !== null}
