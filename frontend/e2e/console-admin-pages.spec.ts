@@ -185,6 +185,10 @@ test("the live tail shows a /v1 call without a reload", async ({ page, request }
   await shot(page, "usage-live");
   await page.getByRole("switch", { name: "Live" }).uncheck();
   await expect(live).toHaveCount(0);
+  // Stopped, the paged table takes the call in.
+  await expect(
+    page.getByRole("table", { name: "Request log" }).getByRole("button", { name: new RegExp(`details of request ${requestId}`) }),
+  ).toBeVisible();
 });
 
 test("the audit log filters by action family, target and shows a bulk block's reason", async ({ page, request }) => {

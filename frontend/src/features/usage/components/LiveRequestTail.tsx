@@ -1,7 +1,9 @@
+import { useApolloClient } from "@apollo/client/react";
 import { useState } from "react";
 
 import { Alert } from "../../../components/ui/States";
 import type { RequestLogFilter } from "../../../gql/graphql";
+import { RequestLogsQuery } from "../operations";
 import { useRequestLogTail } from "../useRequestLogTail";
 import { RequestLogTable, type RequestLogRow } from "./RequestLogTable";
 
@@ -17,10 +19,17 @@ export function LiveRequestTail({
 }) {
   const [live, setLive] = useState(false);
   const tail = useRequestLogTail(live, filter);
+  const client = useApolloClient();
+
+  function toggle(on: boolean): void {
+    setLive(on);
+    // The paged table takes in what the tail showed once the tail stops.
+    if (!on) void client.refetchQueries({ include: [RequestLogsQuery] });
+  }
   return (
     <div className="space-y-2">
       <label className="inline-flex items-center gap-2 text-sm font-medium">
-        <input type="checkbox" role="switch" checked={live} onChange={(e) => setLive(e.target.checked)} />
+        <input type="checkbox" role="switch" checked={live} onChange={(e) => toggle(e.target.checked)} />
         Live
       </label>
       {live && (
