@@ -62,6 +62,11 @@ test("a platform admin adds, tests, edits and deletes a deployment", async ({ pa
   // config.yaml's deployments are served too, with the router's view of their health.
   const served = page.getByRole("table", { name: "Deployments the router serves" });
   await expect(served.getByRole("row").filter({ hasText: "demo/echo" }).first()).toBeVisible();
+  // config.yaml's deployments can be tested too.
+  await served.getByRole("button", { name: "Test served demo/echo of demo", exact: true }).click();
+  const servedTest = page.getByRole("dialog", { name: "Test of demo" });
+  await expect(servedTest.getByText("The deployment answered.")).toBeVisible();
+  await servedTest.getByRole("button", { name: "Close" }).click();
   await expectAccessible(page);
   await shot(page, "models");
 

@@ -1,12 +1,18 @@
 import { useQuery } from "@apollo/client/react";
 
+import { Button } from "../../../components/ui/Button";
 import { Card, EmptyState, ErrorState, LoadingState } from "../../../components/ui/States";
 import { errorMessage } from "../../../lib/apollo";
 import { RouterDeploymentsQuery } from "../operations";
 import { DeploymentHealthBadge } from "./DeploymentHealthBadge";
 
 /** Every deployment the router serves now (config.yaml's too), with this instance's health view. */
-export function RouterDeployments() {
+export function RouterDeployments({
+  onTest,
+}: {
+  /** Given to those who may test a deployment. */
+  onTest?: ((deployment: { id: string; modelName: string }) => void) | undefined;
+}) {
   const { data, error, loading, refetch } = useQuery(RouterDeploymentsQuery);
   const rows = data?.routerDeployments ?? [];
   return (
@@ -23,6 +29,11 @@ export function RouterDeployments() {
                 <th scope="col" className="px-3 py-2 font-medium">Provider model</th>
                 <th scope="col" className="w-24 px-3 py-2 font-medium">In flight</th>
                 <th scope="col" className="w-56 px-3 py-2 font-medium">Health</th>
+                {onTest && (
+                  <th scope="col" className="w-20 px-3 py-2 font-medium">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
@@ -34,6 +45,13 @@ export function RouterDeployments() {
                   <td className="px-3 py-2">
                     <DeploymentHealthBadge health={d.health} />
                   </td>
+                  {onTest && (
+                    <td className="px-3 py-2">
+                      <Button variant="secondary" size="sm" onClick={() => onTest(d)} aria-label={`Test served ${d.model} of ${d.modelName}`}>
+                        Test
+                      </Button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

@@ -34,6 +34,7 @@ import {
 
 type Deployment = DeploymentFieldsFragment;
 type Editing = { mode: "create" } | { mode: "edit"; deployment: Deployment };
+type Tested = { id: string; modelName: string };
 
 function param(deployment: Deployment, name: string): string {
   const params = deployment.params as Record<string, unknown> | null;
@@ -55,7 +56,7 @@ export default function ModelsPage() {
   const pages = useCursorPages();
   const [editing, setEditing] = useState<Editing | null>(null);
   const [deleting, setDeleting] = useState<Deployment | null>(null);
-  const [testing, setTesting] = useState<Deployment | null>(null);
+  const [testing, setTesting] = useState<Tested | null>(null);
   const [testResult, setTestResult] = useState<TestData["testModelDeployment"] | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -108,7 +109,7 @@ export default function ModelsPage() {
     setDeleting(null);
   }
 
-  async function runTest(deployment: Deployment): Promise<void> {
+  async function runTest(deployment: Tested): Promise<void> {
     setTesting(deployment);
     setTestResult(null);
     try {
@@ -230,7 +231,7 @@ export default function ModelsPage() {
           onNext={() => pages.next(data.modelDeployments.pageInfo.endCursor)}
         />
       )}
-      <RouterDeployments />
+      <RouterDeployments onTest={editable ? (d) => void runTest(d) : undefined} />
       <Dialog
         wide
         open={editing !== null}
