@@ -235,8 +235,8 @@ test("the audit log filters by action family, target and shows a bulk block's re
   }
   await expect(table.getByText(/^key\./)).toHaveCount(0);
   await page.getByLabel("Action").selectOption({ label: "Settings and guardrails" });
-  await expect(table.getByText("settings.guardrail.set", { exact: true })).toBeVisible();
-  await expect(table.getByText("settings.router.update", { exact: true })).toBeVisible();
+  await expect(table.getByText("settings.guardrail.set", { exact: true }).first()).toBeVisible();
+  await expect(table.getByText("settings.router.update", { exact: true }).first()).toBeVisible();
 
   await page.getByLabel("Action").selectOption({ label: "Keys" });
   await page.getByLabel("Target id").fill(keyId);
@@ -256,12 +256,20 @@ test("a co-admin reads models, guardrails and settings without changing them", a
   const email = `coadmin-${STAMP}@example.com`;
   const temporary = await createUser(request, email, "PLATFORM_CO_ADMIN");
   const name = `${MODEL}-read`;
+  const policyName = `e2e-read-${STAMP}`;
   const made = await adminGraphql<{ createModelDeployment: { deployment: { id: string } } }>(
     request,
     `mutation ($name: String!) {
        createModelDeployment(input: { modelName: $name, params: { model: "demo/echo", rpm: 12 } }) {
          deployment { id } errors { message } } }`,
     { name },
+  );
+  await adminGraphql(
+    request,
+    `mutation ($name: String!) {
+       setGuardrailPolicy(input: { name: $name, guardrail: PRESIDIO, defaultOn: false,
+         piiEntities: [{ entity: "EMAIL_ADDRESS", action: MASK }] }) { errors { message } } }`,
+    { name: policyName },
   );
   await firstSignIn(page, email, temporary, "/ui/models");
   await expect(page.getByRole("heading", { name: "Models" })).toBeVisible();
@@ -279,13 +287,13 @@ test("a co-admin reads models, guardrails and settings without changing them", a
   await shot(page, "models-coadmin-dark-768");
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole("button", { name: "Use light theme" }).click();
-  await adminGraphql(request, `mutation ($id: ID!) { deleteModelDeployment(id: $id) { deletedId } }`, {
-    id: made.createModelDeployment.deployment.id,
-  });
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Guardrails" }).click();
   await expect(page.getByRole("heading", { name: "Guardrails" })).toBeVisible();
   await expect(page.getByText(/^Read only/)).toBeVisible();
+  const policy = page.getByRole("table", { name: "Guardrail policies" }).getByRole("row").filter({ hasText: policyName });
+  await expect(policy).toContainText("EMAIL_ADDRESS mask");
+  await expect(policy.getByRole("button")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Add policy" })).toHaveCount(0);
   await expectAccessible(page);
   await shot(page, "guardrails-coadmin");
@@ -301,6 +309,14 @@ test("a co-admin reads models, guardrails and settings without changing them", a
   await expect(page.getByRole("button", { name: /^Save / })).toHaveCount(0);
   await expectAccessible(page);
   await shot(page, "settings-coadmin");
+  await adminGraphql(
+    request,
+    `mutation ($id: ID!, $name: String!) {
+       deleteModelDeployment(id: $id) { deletedId }
+       deleteGuardrailPolicy(name: $name) { deletedName }
+     }`,
+    { id: made.createModelDeployment.deployment.id, name: policyName },
+  );
 });
 
 test("an organization user is not allowed on guardrails or settings", async ({ page, request }) => {

@@ -92,7 +92,7 @@ export default function GuardrailsPage() {
           <table className="w-full min-w-[44rem] table-fixed text-sm" aria-label="Guardrail policies">
             <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
               <tr>
-                <th scope="col" className="w-44 px-3 py-2 font-medium">Name</th>
+                <th scope="col" className="w-56 px-3 py-2 font-medium">Name</th>
                 <th scope="col" className="w-40 px-3 py-2 font-medium">Type and mode</th>
                 <th scope="col" className="w-24 px-3 py-2 font-medium">Default</th>
                 <th scope="col" className="px-3 py-2 font-medium">Settings</th>
