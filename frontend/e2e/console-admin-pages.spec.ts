@@ -134,6 +134,16 @@ test("a platform admin adds and deletes a guardrail policy", async ({ page }) =>
   await expectAccessible(page);
   await shot(page, "guardrails");
 
+  // Edit: the name stays, the new threshold shows in the row.
+  await row.getByRole("button", { name: `Edit ${POLICY}` }).click();
+  const edit = page.getByRole("dialog", { name: "Edit guardrail policy" });
+  await expect(edit.getByLabel("Name")).toBeDisabled();
+  await expect(edit.getByLabel("Mode")).toHaveValue("POST_CALL");
+  await edit.getByLabel("Threshold").fill("0.4");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(row).toContainText("threshold 0.4");
+
   await row.getByRole("button", { name: `Delete ${POLICY}` }).click();
   await page.getByRole("dialog", { name: "Delete the guardrail policy?" }).getByRole("button", { name: "Delete policy" }).click();
   await expect(row).toHaveCount(0);
