@@ -23,6 +23,9 @@ const TeamPage = lazy(() => import("./features/teams/pages/TeamPage"));
 const UsersPage = lazy(() => import("./features/users/pages/UsersPage"));
 const AccessPage = lazy(() => import("./features/access/pages/AccessPage"));
 const EndUsersPage = lazy(() => import("./features/endusers/pages/EndUsersPage"));
+const ModelsPage = lazy(() => import("./features/models/pages/ModelsPage"));
+const GuardrailsPage = lazy(() => import("./features/gateway/pages/GuardrailsPage"));
+const SettingsPage = lazy(() => import("./features/gateway/pages/SettingsPage"));
 
 export const routes: RouteObject[] = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -49,6 +52,9 @@ export const routes: RouteObject[] = [
       { path: "users", element: <RequirePage page="users"><UsersPage /></RequirePage> },
       { path: "access", element: <RequirePage page="access"><AccessPage /></RequirePage> },
       { path: "end-users", element: <RequirePage page="endusers"><EndUsersPage /></RequirePage> },
+      { path: "models", element: <RequirePage page="models"><ModelsPage /></RequirePage> },
+      { path: "guardrails", element: <RequirePage page="guardrails"><GuardrailsPage /></RequirePage> },
+      { path: "settings", element: <RequirePage page="settings"><SettingsPage /></RequirePage> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -52,6 +52,8 @@ export function createApolloClient(uri = "/graphql"): ApolloClient {
         // Settings and totals have no id: they are values, replaced whole.
         SpendTotals: { keyFields: false },
         Viewer: { keyFields: false },
+        // The Guardrails and Settings pages each read part of it: keep both parts.
+        GatewaySettings: { keyFields: false, merge: true },
       },
     }),
     defaultOptions: { watchQuery: { fetchPolicy: "cache-and-network" } },

@@ -15,7 +15,10 @@ export type Page =
   | "teams"
   | "users"
   | "access"
-  | "endusers";
+  | "endusers"
+  | "models"
+  | "guardrails"
+  | "settings";
 
 const ADMINS: ReadonlySet<PlatformRole> = new Set([
   PlatformRole.PlatformAdmin,
@@ -30,6 +33,11 @@ const AUDIT_ORG_ROLES: ReadonlySet<OrgRole> = new Set([
 
 export function isPlatformAdmin(viewer: Viewer): boolean {
   return ADMINS.has(viewer.platformRole);
+}
+
+/** createModelDeployment, setGuardrailPolicy, update*Settings: @requiresRole(roles: [PLATFORM_ADMIN]). */
+export function canEditGateway(viewer: Viewer): boolean {
+  return viewer.platformRole === PlatformRole.PlatformAdmin;
 }
 
 export function canSee(viewer: Viewer, page: Page): boolean {
@@ -49,6 +57,11 @@ export function canSee(viewer: Viewer, page: Page): boolean {
     case "users":
     case "access":
     case "endusers":
+    // routerDeployments (health) is @requiresRole(roles: [PLATFORM_ADMIN, PLATFORM_CO_ADMIN]); the
+    // settings pages are the admins' (co-admins read, only platform admins change them).
+    case "models":
+    case "guardrails":
+    case "settings":
       return isPlatformAdmin(viewer);
     case "audit":
       return isPlatformAdmin(viewer) || viewer.orgRoles.some((grant) => AUDIT_ORG_ROLES.has(grant.role));

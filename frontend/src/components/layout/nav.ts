@@ -14,14 +14,17 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { page: "dashboard", to: "/", label: "Dashboard", keepsPeriod: true },
+  { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
   { page: "keys", to: "/keys", label: "API keys", end: true },
   { page: "hygiene", to: "/keys/hygiene", label: "Key hygiene", nested: true },
   { page: "playground", to: "/playground", label: "Playground" },
-  { page: "usage", to: "/usage", label: "Usage", keepsPeriod: true },
-  { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
+  { page: "models", to: "/models", label: "Models" },
   { page: "orgs", to: "/orgs", label: "Organizations" },
   { page: "teams", to: "/teams", label: "Teams" },
   { page: "users", to: "/users", label: "Users" },
-  { page: "access", to: "/access", label: "Access control" },
   { page: "endusers", to: "/end-users", label: "End users" },
+  { page: "access", to: "/access", label: "Access control" },
+  { page: "guardrails", to: "/guardrails", label: "Guardrails" },
+  { page: "settings", to: "/settings", label: "Settings" },
+  { page: "audit", to: "/audit", label: "Audit log", keepsPeriod: true },
 ];

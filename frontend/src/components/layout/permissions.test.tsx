@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { cleanup, render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 
@@ -67,5 +67,29 @@ describe("navigation gated by role", () => {
     renderAs(viewer({ orgRoles: [{ orgId: "o1", role: OrgRole.OrgOwner }] }), <RequirePage page={page}><p>people</p></RequirePage>);
     expect(screen.getByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
     expect(screen.queryByText("people")).not.toBeInTheDocument();
+  });
+});
+
+describe("the gateway's own pages", () => {
+  it.each([PlatformRole.PlatformAdmin, PlatformRole.PlatformCoAdmin])("are in %s's navigation", (role) => {
+    renderAs(viewer({ platformRole: role }), <Sidebar />);
+    for (const name of ["Models", "Guardrails", "Settings"]) {
+      expect(screen.getByRole("link", { name })).toBeInTheDocument();
+    }
+  });
+
+  it("are not in an organization owner's navigation, and direct navigation is not allowed", () => {
+    const owner = viewer({ orgRoles: [{ orgId: "o1", role: OrgRole.OrgOwner }] } as never);
+    renderAs(owner, <Sidebar />);
+    for (const name of ["Models", "Guardrails", "Settings"]) {
+      expect(screen.queryByRole("link", { name })).not.toBeInTheDocument();
+    }
+    cleanup();
+    for (const page of ["models", "guardrails", "settings"] as const) {
+      renderAs(owner, <RequirePage page={page}><p>gateway page</p></RequirePage>);
+      expect(screen.getByRole("heading", { name: "Not allowed" })).toBeInTheDocument();
+      expect(screen.queryByText("gateway page")).not.toBeInTheDocument();
+      cleanup();
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { graphql } from "../../gql";
 
 export const AuditLogQuery = graphql(`
-  query AuditLog($first: Int!, $after: String, $action: String, $actorId: String, $targetType: String, $start: DateTime, $end: DateTime) {
-    auditLog(first: $first, after: $after, action: $action, actorId: $actorId, targetType: $targetType, start: $start, end: $end) {
+  query AuditLog($first: Int!, $after: String, $action: String, $actorId: String, $targetType: String, $targetId: String, $start: DateTime, $end: DateTime) {
+    auditLog(first: $first, after: $after, action: $action, actorId: $actorId, targetType: $targetType, targetId: $targetId, start: $start, end: $end) {
       totalCount
       pageInfo {
         hasNextPage
@@ -20,6 +20,7 @@ export const AuditLogQuery = graphql(`
           before
           after
           requestId
+          reason
           createdAt
         }
       }

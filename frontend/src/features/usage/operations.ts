@@ -54,3 +54,34 @@ export const RequestLogsQuery = graphql(`
     }
   }
 `);
+
+export const RequestLogTailQuery = graphql(`
+  query RequestLogTail($after: String, $filter: RequestLogFilter, $first: Int!) {
+    requestLogTail(after: $after, filter: $filter, first: $first) {
+      cursor
+      hasMore
+      logs {
+        requestId
+        keyId
+        userId
+        teamId
+        orgId
+        endUser
+        modelGroup
+        deploymentId
+        provider
+        callType
+        promptTokens
+        completionTokens
+        cachedTokens
+        cost
+        latencyMs
+        ttftMs
+        status
+        statusCode
+        tags
+        startedAt
+      }
+    }
+  }
+`);

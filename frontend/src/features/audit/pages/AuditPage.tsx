@@ -17,16 +17,19 @@ import { AuditLogQuery } from "../operations";
 
 type Entry = AuditLogData["auditLog"]["edges"][number]["node"];
 
-// `action` takes one action (key.create) or a family ending in a dot (key.).
+// `action` takes one action (key.create) or a family ending in a dot (key.). The families are
+// the prefixes of the actions the gateway records (app/**: record(..., "<family>.<verb>", ...)).
 const FAMILIES = [
   ["key.", "Keys"],
   ["user.", "Users"],
   ["session.", "Sign-ins"],
   ["organization.", "Organizations"],
   ["team.", "Teams"],
+  ["org_membership.", "Organization members"],
+  ["team_membership.", "Team members"],
   ["deployment.", "Deployments"],
   ["end_user.", "End users"],
-  ["settings.", "Settings"],
+  ["settings.", "Settings and guardrails"],
 ] as const;
 
 export default function AuditPage() {
@@ -34,6 +37,7 @@ export default function AuditPage() {
   const [action, setAction] = useState("");
   const [actorId, setActorId] = useState("");
   const [targetType, setTargetType] = useState("");
+  const [targetId, setTargetId] = useState("");
   const [open, setOpen] = useState<Entry | null>(null);
   const pages = useCursorPages();
   const { data, error, loading, refetch } = useQuery(AuditLogQuery, {
@@ -43,6 +47,7 @@ export default function AuditPage() {
       action: action || null,
       actorId: actorId.trim() || null,
       targetType: targetType.trim() || null,
+      targetId: targetId.trim() || null,
       start: period.startAt,
       end: period.endAt,
     },
@@ -75,6 +80,7 @@ export default function AuditPage() {
         </SelectField>
         <TextField label="Actor id" className="w-64" value={actorId} onChange={(e) => { setActorId(e.target.value); pages.reset(); }} />
         <TextField label="Target type" placeholder="key, user, team…" className="w-48" value={targetType} onChange={(e) => { setTargetType(e.target.value); pages.reset(); }} />
+        <TextField label="Target id" className="w-64" value={targetId} onChange={(e) => { setTargetId(e.target.value); pages.reset(); }} />
       </div>
       {error && <ErrorState message={errorMessage(error)} onRetry={() => void refetch()} />}
       {loading && !data && <LoadingState label="Loading the audit log" />}
@@ -98,7 +104,14 @@ export default function AuditPage() {
                   <td className="truncate px-3 py-2" title={`${entry.actorType} ${entry.actorId ?? ""}`}>
                     {entry.actorType} <span className="font-mono text-xs">{entry.actorId ?? ""}</span>
                   </td>
-                  <td className="truncate px-3 py-2 font-mono text-xs">{entry.action}</td>
+                  <td className="px-3 py-2">
+                    <span className="block truncate font-mono text-xs" title={entry.action}>{entry.action}</span>
+                    {entry.reason && (
+                      <span className="block truncate text-xs text-slate-600 dark:text-slate-400" title={entry.reason}>
+                        Reason: {entry.reason}
+                      </span>
+                    )}
+                  </td>
                   <td className="truncate px-3 py-2" title={`${entry.targetType} ${entry.targetId ?? ""}`}>
                     {entry.targetType} <span className="font-mono text-xs">{entry.targetId ?? ""}</span>
                   </td>
@@ -129,6 +142,11 @@ export default function AuditPage() {
             <p className="text-slate-700 dark:text-slate-300">
               {open.actorType} {open.actorId} · {formatDateTime(open.createdAt)} · request {open.requestId ?? "—"}
             </p>
+            {open.reason && (
+              <p className="break-words">
+                <span className="font-medium">Reason:</span> {open.reason}
+              </p>
+            )}
             {changes.length === 0 ? (
               <EmptyState title="No field changed" />
             ) : (

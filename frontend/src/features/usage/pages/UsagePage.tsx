@@ -13,6 +13,7 @@ import { errorMessage } from "../../../lib/apollo";
 import { useCursorPages } from "../../../lib/cursors";
 import { formatCount, formatMoney } from "../../../lib/format";
 import { usePeriod } from "../../../lib/period";
+import { LiveRequestTail } from "../components/LiveRequestTail";
 import { RequestDetail } from "../components/RequestDetail";
 import { RequestLogTable, type RequestLogRow } from "../components/RequestLogTable";
 import { RequestLogsQuery, UsageQuery } from "../operations";
@@ -41,19 +42,14 @@ export default function UsagePage() {
   const pages = useCursorPages();
 
   const usage = useQuery(UsageQuery, { variables: { start: period.start, end: period.end, by } });
-  const logs = useQuery(RequestLogsQuery, {
-    variables: {
-      first: 25,
-      after: pages.after,
-      filter: {
-        start: period.startAt,
-        end: period.endAt,
-        modelGroup: model.trim() || null,
-        keyId: keyId.trim() || null,
-        status: status || null,
-      },
-    },
-  });
+  const filter = {
+    start: period.startAt,
+    end: period.endAt,
+    modelGroup: model.trim() || null,
+    keyId: keyId.trim() || null,
+    status: status || null,
+  };
+  const logs = useQuery(RequestLogsQuery, { variables: { first: 25, after: pages.after, filter } });
   const onOpen = useCallback((row: RequestLogRow) => setOpen(row), []);
   const days = usage.data?.dailySpend ?? [];
   const spend = days.reduce((sum, d) => sum + Number(d.cost), 0);
@@ -144,6 +140,7 @@ export default function UsagePage() {
             ))}
           </SelectField>
         </div>
+        <LiveRequestTail filter={filter} utc={utc} onOpen={onOpen} />
         {logs.error && <ErrorState message={errorMessage(logs.error)} onRetry={() => void logs.refetch()} />}
         {logs.loading && !logs.data && <LoadingState label="Loading requests" />}
         {logs.data && rows.length === 0 && <EmptyState title="No request in this period matches" />}

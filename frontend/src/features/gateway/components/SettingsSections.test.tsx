@@ -1,0 +1,88 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+
+import { CacheType, RoutingStrategy, type CacheFieldsFragment, type RouterFieldsFragment } from "../../../gql/graphql";
+import { fieldErrors } from "../settingsForm";
+import { CacheSection, RouterSection } from "./SettingsSections";
+
+const ROUTER: RouterFieldsFragment = {
+  routingStrategy: RoutingStrategy.SimpleShuffle,
+  numRetries: 2,
+  timeout: 600,
+  streamTimeout: null,
+  retryAfter: 0,
+  allowedFails: 3,
+  cooldownTime: 30,
+  overridden: [],
+};
+
+const CACHE: CacheFieldsFragment = {
+  enabled: false,
+  type: CacheType.Local,
+  ttl: 600,
+  namespace: null,
+  maxEntryBytes: 1_048_576,
+  callTypes: ["chat_completions", "completions", "embeddings"],
+  overridden: false,
+};
+
+describe("RouterSection", () => {
+  it("checks the numbers before sending, then sends only what changed", async () => {
+    const onSubmit = vi.fn(async () => null);
+    render(<RouterSection current={ROUTER} editable onSubmit={onSubmit} />);
+    await userEvent.clear(screen.getByLabelText("Retries"));
+    await userEvent.type(screen.getByLabelText("Retries"), "11");
+    await userEvent.clear(screen.getByLabelText("Timeout (s)"));
+    await userEvent.type(screen.getByLabelText("Timeout (s)"), "0");
+    await userEvent.click(screen.getByRole("button", { name: "Save router" }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByLabelText("Retries")).toHaveAccessibleDescription("A whole number from 0 to 10.");
+    expect(screen.getByLabelText("Timeout (s)")).toHaveAccessibleDescription("A number above 0.");
+
+    await userEvent.clear(screen.getByLabelText("Retries"));
+    await userEvent.type(screen.getByLabelText("Retries"), "4");
+    await userEvent.clear(screen.getByLabelText("Timeout (s)"));
+    await userEvent.type(screen.getByLabelText("Timeout (s)"), "600");
+    await userEvent.type(screen.getByLabelText("Stream timeout (s)"), "90");
+    await userEvent.selectOptions(screen.getByLabelText("Routing strategy"), RoutingStrategy.LeastBusy);
+    await userEvent.click(screen.getByRole("button", { name: "Save router" }));
+    expect(onSubmit).toHaveBeenCalledWith({ numRetries: 4, streamTimeout: 90, routingStrategy: RoutingStrategy.LeastBusy });
+    expect(await screen.findByText(/^Saved\./)).toBeInTheDocument();
+  });
+
+  it("shows the API's refusal on the field it names", async () => {
+    const onSubmit = vi.fn(async () =>
+      fieldErrors([{ field: "cooldownTime", message: "cooldown_time: too long" }], ["cooldownTime"]),
+    );
+    render(<RouterSection current={ROUTER} editable onSubmit={onSubmit} />);
+    await userEvent.clear(screen.getByLabelText("Cooldown (s)"));
+    await userEvent.type(screen.getByLabelText("Cooldown (s)"), "99999");
+    await userEvent.click(screen.getByRole("button", { name: "Save router" }));
+    expect(await screen.findByLabelText("Cooldown (s)")).toHaveAccessibleDescription("cooldown_time: too long");
+  });
+
+  it("is read only for those who may not change it", () => {
+    render(<RouterSection current={ROUTER} editable={false} onSubmit={async () => null} />);
+    expect(screen.getByLabelText("Retries")).toBeDisabled();
+    expect(screen.getByLabelText("Routing strategy")).toBeDisabled();
+    expect(screen.queryByRole("button", { name: "Save router" })).not.toBeInTheDocument();
+  });
+});
+
+describe("CacheSection", () => {
+  it("refuses a bad namespace and sends the calls chosen", async () => {
+    const onSubmit = vi.fn(async () => null);
+    render(<CacheSection current={CACHE} editable onSubmit={onSubmit} />);
+    await userEvent.type(screen.getByLabelText("Namespace"), "two words");
+    await userEvent.click(screen.getByRole("button", { name: "Save response cache" }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByLabelText("Namespace")).toHaveAttribute("aria-invalid", "true");
+    await userEvent.clear(screen.getByLabelText("Namespace"));
+    await userEvent.type(screen.getByLabelText("Namespace"), "prod");
+    await userEvent.click(screen.getByLabelText("Embeddings"));
+    await userEvent.click(screen.getByLabelText("Cache responses"));
+    await userEvent.click(screen.getByRole("button", { name: "Save response cache" }));
+    expect(onSubmit).toHaveBeenCalledWith({ enabled: true, namespace: "prod", callTypes: ["chat_completions", "completions"] });
+  });
+});
