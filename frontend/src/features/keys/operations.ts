@@ -54,6 +54,14 @@ export const KeysQuery = graphql(`
   }
 `);
 
+export const KeyByIdQuery = graphql(`
+  query KeyById($keyId: ID!) {
+    key(keyId: $keyId) {
+      ...KeyFields
+    }
+  }
+`);
+
 export const KeyFormOptionsQuery = graphql(`
   query KeyFormOptions {
     organizations(first: 50) {
