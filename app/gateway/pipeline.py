@@ -12,7 +12,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -93,8 +92,9 @@ class Gateway:
         self._max_output = max_reserved_output_tokens
 
     def set_clock(self, clock: Callable[[], float]) -> None:
-        """One wall clock for admission, settlement and streamed-budget extensions, so a
-        reservation is judged by the same time that made it."""
+        """One wall clock for admission, settlement, streamed-budget extensions and the
+        spend records' start and end times, so a reservation is judged by the same time
+        that made it and a test decides which day (and hour) its traffic falls in."""
         self.admitter.clock = clock
         self.settler.clock = clock
 
@@ -174,7 +174,7 @@ class Gateway:
             model_group=group,
             end_user=ctx.end_user,
             tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-            started_at=datetime.now(UTC),
+            started_at=self.admitter.now(),
             key_model=group if identity is not None and group in identity.model_levels else None,
         )
         try:

@@ -121,7 +121,7 @@ class Settler:
                 cache_hit=False,
                 tags=facts.tags,
                 started_at=facts.started_at,
-                ended_at=datetime.now(UTC),
+                ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
             )
         )

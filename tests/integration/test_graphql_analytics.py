@@ -11,6 +11,7 @@ import pytest
 
 from app.keys.service import KeySpec
 from app.users.models import OrgRole
+from tests.support.clock import ticking
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import gql, new_org, new_team, signed_in
@@ -18,6 +19,8 @@ from tests.support.tenancy import make_org, make_team
 
 PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
 HI = [{"role": "user", "content": "Hi"}]
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+"""When the traffic happens: the spend log's clock is pinned, so no run crosses midnight."""
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
         "general_settings": {"proxy_batch_write_at": 0.1},
     }
     async with running_gateway(config) as gw:
+        gw.runtime.gateway.set_clock(ticking(NOW))
         yield gw
 
 
@@ -75,7 +79,7 @@ async def traffic(gateway: RunningGateway) -> dict[str, str]:
 
 
 def window() -> dict[str, str]:
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     return {"s": (today - timedelta(days=2)).isoformat(), "e": today.isoformat()}
 
 
