@@ -19,6 +19,7 @@ from graphql_schema.budgets.mutations import BudgetMutations
 from graphql_schema.budgets.queries import BudgetQueries
 from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
+from graphql_schema.deployments.groups import ModelGroupQueries
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
 from graphql_schema.deployments.testing import DeploymentTestMutations, RouterDeploymentQueries
@@ -57,6 +58,7 @@ class Query(
     DeploymentQueries,
     RouterDeploymentQueries,
     SettingsQueries,
+    ModelGroupQueries,
 ):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:

@@ -76,13 +76,8 @@ export const KeyFormOptionsQuery = graphql(`
         }
       }
     }
-    modelDeployments(first: 100) {
-      edges {
-        node {
-          id
-          modelName
-        }
-      }
+    modelGroups {
+      name
     }
   }
 `);

@@ -30,7 +30,7 @@ const options = {
   result: {
     data: {
       organizations: { __typename: "OrganizationConnection", edges: [] },
-      modelDeployments: { __typename: "ModelDeploymentConnection", edges: [] },
+      modelGroups: [{ __typename: "ModelGroup", name: "demo" }],
     },
   },
 };

@@ -83,7 +83,7 @@ export default function KeysPage() {
         org.teams.map((t) => ({ id: t.id, name: t.name, orgName: org.name })),
       ),
       users: usersQuery.data ? usersQuery.data.users.edges.map(({ node }) => node) : null,
-      models: [...new Set((optionsQuery.data?.modelDeployments.edges ?? []).map(({ node }) => node.modelName))].sort(),
+      models: (optionsQuery.data?.modelGroups ?? []).map((g) => g.name),
     }),
     [optionsQuery.data, usersQuery.data],
   );
