@@ -28,6 +28,7 @@ from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
+from graphql_schema.identity.signin import SignInOptionsQueries
 from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.admission import AdmissionQueries
 from graphql_schema.keys.hygiene import KeyHygieneMutations, KeyHygieneQueries
@@ -59,6 +60,7 @@ class Query(
     RouterDeploymentQueries,
     SettingsQueries,
     ModelGroupQueries,
+    SignInOptionsQueries,
 ):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:
