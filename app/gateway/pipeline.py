@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, RateLimitError
 from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
+from app.gateway.failures import failure_message
 from app.gateway.metering import BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
@@ -190,6 +191,7 @@ class Gateway:
                     usage=None,
                     status=SpendStatus.ERROR,
                     status_code=exc.status_code,
+                    error_message=failure_message(exc),
                 )
             )
             raise
@@ -206,7 +208,12 @@ class Gateway:
             code = exc.status_code if isinstance(exc, DeltaLLMError) else 499
             self.settler.spawn(
                 self.settler.settle(
-                    facts, deployment=None, usage=None, status=SpendStatus.ERROR, status_code=code
+                    facts,
+                    deployment=None,
+                    usage=None,
+                    status=SpendStatus.ERROR,
+                    status_code=code,
+                    error_message=failure_message(exc),
                 )
             )
             raise
@@ -249,7 +256,11 @@ class Gateway:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)
 
         async def settle(
-            usage: Usage | None, status: SpendStatus, code: int, first: float | None
+            usage: Usage | None,
+            status: SpendStatus,
+            code: int,
+            first: float | None,
+            error: str | None,
         ) -> None:
             await self.settler.settle(
                 facts,
@@ -258,6 +269,7 @@ class Gateway:
                 status=status,
                 status_code=code,
                 first_chunk_at=first,
+                error_message=error,
             )
 
         return MeteredStream(

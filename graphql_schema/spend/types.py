@@ -70,6 +70,9 @@ class RequestLog:
     status_code: int | None
     tags: list[str]
     started_at: datetime
+    error_message: str | None = strawberry.field(
+        description="Why a failed call failed: redacted, at most 300 characters, no prompt text."
+    )
 
     @classmethod
     def of(cls, row: SpendLog) -> RequestLog:
@@ -94,6 +97,7 @@ class RequestLog:
             status_code=row.status_code,
             tags=list(row.tags),
             started_at=row.started_at,
+            error_message=row.error_message,
         )
 
 

@@ -47,6 +47,7 @@ export const RequestLogsQuery = graphql(`
           ttftMs
           status
           statusCode
+          errorMessage
           tags
           startedAt
         }
