@@ -29,9 +29,12 @@ class SpendDimension(Enum):
 
 @strawberry.type
 class SpendTotals:
-    """Totals of one day, one breakdown entry (``label``), or a whole window."""
+    """Totals of one day, one breakdown entry (``label``), or a whole window. ``name``: a
+    breakdown entry's display name (key alias or ``sk-ab…wxyz``, team or organization
+    name, user e-mail); null elsewhere, for models and end users, and for deleted ids."""
 
     label: str | None
+    name: str | None
     cost: Decimal
     requests: int
     prompt_tokens: int
@@ -41,6 +44,7 @@ class SpendTotals:
     def of(cls, totals: Totals) -> SpendTotals:
         return cls(
             label=totals.label,
+            name=totals.name,
             cost=totals.cost,
             requests=totals.requests,
             prompt_tokens=totals.prompt_tokens,

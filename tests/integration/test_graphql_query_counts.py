@@ -193,7 +193,7 @@ FLAT_LISTS = {
     ),
     "spendBreakdown": (
         f'{{ spendBreakdown(start: "{TODAY}", end: "{TODAY}", by: KEY, limit: 100)'
-        " { label cost requests } }",
+        " { label name cost requests } }",
         add_traffic,
     ),
     "users": (

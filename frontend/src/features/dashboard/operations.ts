@@ -20,11 +20,13 @@ export const DashboardQuery = graphql(`
     }
     byKey: spendBreakdown(start: $start, end: $end, by: KEY, limit: 5) {
       label
+      name
       cost
       requests
     }
     byTeam: spendBreakdown(start: $start, end: $end, by: TEAM, limit: 5) {
       label
+      name
       cost
       requests
     }

@@ -11,6 +11,7 @@ export const UsageQuery = graphql(`
     }
     breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) {
       label
+      name
       cost
       requests
       promptTokens

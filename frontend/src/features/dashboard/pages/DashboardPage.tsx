@@ -25,13 +25,6 @@ export default function DashboardPage() {
   });
   const budgets = useQuery(BudgetsQuery);
 
-  const keyNames = new Map<string, string>();
-  const teamNames = new Map<string, string>();
-  for (const { node } of budgets.data?.keys.edges ?? []) keyNames.set(node.id, node.alias ?? node.keyDisplay);
-  for (const { node } of budgets.data?.organizations.edges ?? []) {
-    for (const team of node.teams) teamNames.set(team.id, team.name);
-  }
-
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -77,7 +70,7 @@ export default function DashboardPage() {
                 label="Top keys"
                 rows={data.byKey.map((r) => ({
                   key: r.label ?? "?",
-                  name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{keyNames.get(r.label) ?? r.label}</Link> : "—",
+                  name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{r.name ?? r.label}</Link> : "—",
                   cost: r.cost,
                   requests: r.requests,
                 }))}
@@ -88,7 +81,7 @@ export default function DashboardPage() {
                 label="Top teams"
                 rows={data.byTeam.map((r) => ({
                   key: r.label ?? "none",
-                  name: r.label ? (teamNames.get(r.label) ?? r.label) : "No team",
+                  name: r.label ? (r.name ?? r.label) : "No team",
                   cost: r.cost,
                   requests: r.requests,
                 }))}
