@@ -42,6 +42,7 @@ from graphql_schema.permissions import signed_in
 from graphql_schema.settings.mutations import SettingsMutations
 from graphql_schema.settings.queries import SettingsQueries
 from graphql_schema.spend.queries import SpendQueries
+from graphql_schema.spend.requests import RequestStatsQueries
 
 __all__ = ["build_schema", "schema"]
 
@@ -61,6 +62,7 @@ class Query(
     SettingsQueries,
     ModelGroupQueries,
     SignInOptionsQueries,
+    RequestStatsQueries,
 ):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:

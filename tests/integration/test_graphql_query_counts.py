@@ -196,6 +196,16 @@ FLAT_LISTS = {
         " { label name cost requests } }",
         add_traffic,
     ),
+    "requestStats": (
+        f'{{ requestStats(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z")'
+        " { requests failed errorRate p50LatencyMs cost } }",
+        add_traffic,
+    ),
+    "hourlySpend": (
+        f'{{ hourlySpend(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z")'
+        " { label cost requests } }",
+        add_traffic,
+    ),
     "users": (
         "{ users(first: 100) { totalCount edges { node { email mfaEnabled } } } }",
         add_users,

@@ -1,14 +1,29 @@
 import { graphql } from "../../gql";
 
+// See lib/period.ts for how a period maps to these arguments.
 export const DashboardQuery = graphql(`
-  query Dashboard($start: Date!, $end: Date!, $startAt: DateTime!, $endAt: DateTime!) {
-    spendTotals(start: $start, end: $end) {
+  query Dashboard($start: Date!, $end: Date!, $from: DateTime!, $until: DateTime!, $hourly: Boolean!) {
+    spendTotals(start: $start, end: $end) @skip(if: $hourly) {
       cost
       requests
       promptTokens
       completionTokens
     }
-    dailySpend(start: $start, end: $end) {
+    requestStats(start: $from, end: $until) {
+      requests
+      failed
+      errorRate
+      p50LatencyMs
+      cost
+      promptTokens
+      completionTokens
+    }
+    dailySpend(start: $start, end: $end) @skip(if: $hourly) {
+      label
+      cost
+      requests
+    }
+    hourlySpend(start: $from, end: $until) @include(if: $hourly) {
       label
       cost
       requests
@@ -29,12 +44,6 @@ export const DashboardQuery = graphql(`
       name
       cost
       requests
-    }
-    loggedRequests: requestLogs(first: 1, filter: { start: $startAt, end: $endAt }) {
-      totalCount
-    }
-    failedRequests: requestLogs(first: 1, filter: { start: $startAt, end: $endAt, status: "error" }) {
-      totalCount
     }
   }
 `);

@@ -1,8 +1,16 @@
 import { graphql } from "../../gql";
 
+// See lib/period.ts for how a period maps to these arguments.
 export const UsageQuery = graphql(`
-  query Usage($start: Date!, $end: Date!, $by: SpendDimension!) {
-    dailySpend(start: $start, end: $end) {
+  query Usage($start: Date!, $end: Date!, $from: DateTime!, $until: DateTime!, $hourly: Boolean!, $by: SpendDimension!) {
+    dailySpend(start: $start, end: $end) @skip(if: $hourly) {
+      label
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+    hourlySpend(start: $from, end: $until) @include(if: $hourly) {
       label
       cost
       requests

@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 
 import { cn } from "../../../components/ui/cn";
 import { formatCount, formatMoney } from "../../../lib/format";
+import { bucketLabel } from "../../../lib/period";
 
 export interface DailyPoint {
   label: string | null;
@@ -12,10 +13,11 @@ export interface DailyPoint {
 
 type Metric = "cost" | "requests";
 
-/** Spend (or requests) per UTC day. */
-export function DailySpendChart({ days }: { days: DailyPoint[] }) {
+/** Spend (or requests) per UTC day, or per local hour when `hourly`. */
+export function DailySpendChart({ days, hourly = false }: { days: DailyPoint[]; hourly?: boolean }) {
   const [metric, setMetric] = useState<Metric>("cost");
-  const points = days.map((d) => ({ day: (d.label ?? "").slice(5), cost: Number(d.cost), requests: d.requests }));
+  const points = days.map((d) => ({ day: bucketLabel(d.label, hourly), cost: Number(d.cost), requests: d.requests }));
+  const per = hourly ? "hour" : "day";
   const format = (v: number): string => (metric === "cost" ? formatMoney(v) : formatCount(v));
   return (
     <div>
@@ -37,7 +39,7 @@ export function DailySpendChart({ days }: { days: DailyPoint[] }) {
           </button>
         ))}
       </div>
-      <figure aria-label={metric === "cost" ? "Spend per day" : "Requests per day"} className="h-64 w-full text-slate-600 dark:text-slate-400">
+      <figure aria-label={metric === "cost" ? `Spend per ${per}` : `Requests per ${per}`} className="h-64 w-full text-slate-600 dark:text-slate-400">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />

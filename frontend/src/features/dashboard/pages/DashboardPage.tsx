@@ -21,8 +21,12 @@ const DailySpendChart = lazy(() =>
 export default function DashboardPage() {
   const { period } = usePeriod();
   const { data, error, loading, refetch } = useQuery(DashboardQuery, {
-    variables: { start: period.start, end: period.end, startAt: period.startAt, endAt: period.endAt },
+    variables: { start: period.start, end: period.end, from: period.from, until: period.until, hourly: period.hourly },
   });
+  const stats = data?.requestStats;
+  // 24 h: everything from the request log over the same hours; days: the daily totals.
+  const totals = period.hourly ? stats : data?.spendTotals;
+  const series = (period.hourly ? data?.hourlySpend : data?.dailySpend) ?? [];
   const budgets = useQuery(BudgetsQuery);
 
   return (
@@ -35,29 +39,35 @@ export default function DashboardPage() {
       {loading && !data && <LoadingState label="Loading totals" />}
       {data && (
         <>
-          <dl className="grid grid-cols-4 gap-4 max-[1100px]:grid-cols-2">
-            <StatCard label="Spend" value={formatMoney(data.spendTotals.cost)} />
-            <StatCard label="Requests" value={formatCount(data.spendTotals.requests)} />
+          <dl className="grid grid-cols-5 gap-4 max-[1100px]:grid-cols-3 max-[900px]:grid-cols-2">
+            <StatCard label="Spend" value={totals ? formatMoney(totals.cost) : "—"} />
+            <StatCard label="Requests" value={totals ? formatCount(totals.requests) : "—"} />
             <StatCard
               label="Tokens"
-              value={formatCompact(data.spendTotals.promptTokens + data.spendTotals.completionTokens)}
-              detail={`${formatCount(data.spendTotals.promptTokens)} in · ${formatCount(data.spendTotals.completionTokens)} out`}
+              value={totals ? formatCompact(totals.promptTokens + totals.completionTokens) : "—"}
+              detail={totals && `${formatCount(totals.promptTokens)} in · ${formatCount(totals.completionTokens)} out`}
             />
             <StatCard
               label="Error rate"
-              value={
-                data.loggedRequests.totalCount > 0
-                  ? formatPercent(data.failedRequests.totalCount / data.loggedRequests.totalCount)
-                  : "—"
-              }
-              detail={`${formatCount(data.failedRequests.totalCount)} failed of ${formatCount(data.loggedRequests.totalCount)} logged`}
+              value={stats?.errorRate != null ? formatPercent(stats.errorRate) : "—"}
+              detail={stats && `${formatCount(stats.failed)} failed of ${formatCount(stats.requests)} logged`}
+            />
+            <StatCard
+              label="Median latency"
+              value={stats?.p50LatencyMs != null ? `${formatCount(stats.p50LatencyMs)} ms` : "—"}
+              detail="p50 of successful calls"
             />
           </dl>
-          <Card title="Daily spend">
+          <Card title={period.hourly ? "Spend per hour" : "Daily spend"}>
             <Suspense fallback={<LoadingState label="Loading the chart" />}>
-              <DailySpendChart days={data.dailySpend} />
+              <DailySpendChart days={series} hourly={period.hourly} />
             </Suspense>
           </Card>
+          {period.hourly && (
+            <p className="text-xs text-slate-600 dark:text-slate-400">
+              Hours are in your time zone. Spend is kept per UTC day for breakdowns, so these cover yesterday and today (UTC).
+            </p>
+          )}
           <div className="grid grid-cols-3 gap-4 max-[1100px]:grid-cols-1">
             <Card title="Spend by model">
               <BreakdownList

@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import { formatCompact, formatMoney } from "../../../lib/format";
+import { bucketLabel } from "../../../lib/period";
 
 export interface UsageDay {
   label: string | null;
@@ -12,18 +13,19 @@ export interface UsageDay {
 const AXIS = { fill: "currentColor", fontSize: 12 };
 const TOOLTIP = { background: "#0f172a", border: "none", color: "white", borderRadius: 6 };
 
-/** Spend per UTC day beside tokens per day (input and output stacked). */
-export function UsageCharts({ days }: { days: UsageDay[] }) {
+/** Spend per UTC day (or local hour) beside tokens (input and output stacked). */
+export function UsageCharts({ days, hourly = false }: { days: UsageDay[]; hourly?: boolean }) {
+  const per = hourly ? "hour" : "day";
   const points = days.map((d) => ({
-    day: (d.label ?? "").slice(5),
+    day: bucketLabel(d.label, hourly),
     cost: Number(d.cost),
     input: d.promptTokens,
     output: d.completionTokens,
   }));
   return (
     <div className="grid grid-cols-2 gap-4 text-slate-600 max-[1100px]:grid-cols-1 dark:text-slate-400">
-      <figure aria-label="Spend per day" className="h-56">
-        <figcaption className="mb-1 text-xs font-medium">Spend per day</figcaption>
+      <figure aria-label={`Spend per ${per}`} className="h-56">
+        <figcaption className="mb-1 text-xs font-medium">Spend per {per}</figcaption>
         <ResponsiveContainer width="100%" height="90%">
           <BarChart data={points}>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
@@ -34,8 +36,8 @@ export function UsageCharts({ days }: { days: UsageDay[] }) {
           </BarChart>
         </ResponsiveContainer>
       </figure>
-      <figure aria-label="Tokens per day" className="h-56">
-        <figcaption className="mb-1 text-xs font-medium">Tokens per day</figcaption>
+      <figure aria-label={`Tokens per ${per}`} className="h-56">
+        <figcaption className="mb-1 text-xs font-medium">Tokens per {per}</figcaption>
         <ResponsiveContainer width="100%" height="90%">
           <BarChart data={points}>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
