@@ -22,8 +22,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import BadRequestError
-from app.spend.analytics import MAX_DAYS, Totals
+from app.spend.analytics import MAX_DAYS, Dimension, Totals
 from app.spend.models import SpendLog, SpendStatus
+from app.spend.names import display_names
 
 __all__ = ["MAX_HOURS", "RequestAnalytics", "RequestStats"]
 
@@ -162,3 +163,44 @@ class RequestAnalytics:
             row = found.get(n, (0, 0, 0, 0))
             series.append(Totals(label, Decimal(row[0]), int(row[1]), int(row[2]), int(row[3])))
         return series
+
+    async def breakdown(
+        self,
+        org_ids: frozenset[str] | None,
+        start: datetime,
+        end: datetime,
+        by: Dimension,
+        limit: int = 20,
+    ) -> list[Totals]:
+        """The biggest spenders along one dimension between two instants, most expensive
+        first, with display names: :meth:`SpendAnalytics.breakdown` for windows that are
+        not whole UTC days (one grouped query, then one for the names)."""
+        if not 1 <= limit <= 100:
+            raise BadRequestError("`limit` must be between 1 and 100.", param="limit")
+        start, end = _utc(start), _utc(end)
+        self._window(start, end, timedelta(days=MAX_DAYS))
+        column = getattr(SpendLog, by.value)
+        columns: tuple[Any, ...] = (
+            column,
+            func.coalesce(func.sum(SpendLog.cost), 0),
+            func.count(),
+            func.coalesce(func.sum(SpendLog.prompt_tokens), 0),
+            func.coalesce(func.sum(SpendLog.completion_tokens), 0),
+        )
+        query = _in_window(select(*columns), org_ids, start, end).group_by(column)
+        query = query.order_by(func.sum(SpendLog.cost).desc()).limit(limit)
+        async with self._sessions() as session:
+            rows = (await session.exec(query)).all()
+            ids = {str(row[0]) for row in rows if row[0] is not None}
+            names = await display_names(session, by.value, ids)
+        return [
+            Totals(
+                None if row[0] is None else str(row[0]),
+                Decimal(row[1]),
+                int(row[2]),
+                int(row[3]),
+                int(row[4]),
+                names.get(str(row[0])),
+            )
+            for row in rows
+        ]

@@ -9,10 +9,11 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from app.spend.analytics import Dimension
 from app.spend.requests import RequestStats as StatsRow
 from graphql_schema.context import GraphQLContext
 from graphql_schema.permissions import signed_in
-from graphql_schema.spend.types import SpendTotals
+from graphql_schema.spend.types import SpendDimension, SpendTotals
 
 __all__ = ["RequestStats", "RequestStatsQueries"]
 
@@ -67,4 +68,16 @@ class RequestStatsQueries:
         boundary to bucket by the viewer's hours."""
         scope = info.context.require_principal().visible_org_ids()
         rows = await info.context.runtime.request_analytics.hourly(scope, start, end)
+        return [SpendTotals.of(t) for t in rows]
+
+    @strawberry.field(extensions=signed_in())
+    async def request_breakdown(
+        self, info: Ctx, start: datetime, end: datetime, by: SpendDimension, limit: int = 20
+    ) -> list[SpendTotals]:
+        """``spendBreakdown`` between two instants (end excluded), from the request log:
+        for windows that are not whole UTC days, such as the last 24 hours."""
+        scope = info.context.require_principal().visible_org_ids()
+        rows = await info.context.runtime.request_analytics.breakdown(
+            scope, start, end, Dimension(by.value), limit
+        )
         return [SpendTotals.of(t) for t in rows]

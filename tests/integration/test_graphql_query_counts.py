@@ -201,6 +201,11 @@ FLAT_LISTS = {
         " { requests failed errorRate p50LatencyMs cost } }",
         add_traffic,
     ),
+    "requestBreakdown": (
+        f'{{ requestBreakdown(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z", by: KEY,'
+        " limit: 100) { label name cost requests } }",
+        add_traffic,
+    ),
     "hourlySpend": (
         f'{{ hourlySpend(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z")'
         " { label cost requests } }",

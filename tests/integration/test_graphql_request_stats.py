@@ -118,6 +118,40 @@ async def test_hours_count_from_the_start_given(gateway: RunningGateway) -> None
     assert shifted["data"]["hourlySpend"] == hours
 
 
+BREAKDOWN = """query($s: DateTime!, $e: DateTime!, $by: SpendDimension!) {
+  requestBreakdown(start: $s, end: $e, by: $by) { label name cost requests } }"""
+
+
+async def test_breakdowns_between_instants_with_names(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    acme = await make_org(sessions, name="Acme Corporation", slug="acme")
+    globex = await make_org(sessions, name="Globex", slug="globex")
+    await log(
+        gateway,
+        (acme.id, timedelta(minutes=1), 1, "ok"),
+        (acme.id, timedelta(minutes=2), 1, "error"),
+        (globex.id, timedelta(minutes=3), 1, "ok"),
+        (globex.id, timedelta(hours=2), 1, "ok"),  # after the window
+    )
+    variables = {"s": iso(T0), "e": iso(T0 + timedelta(hours=1)), "by": "ORG"}
+    body = await gql(gateway, BREAKDOWN, variables)
+    rows = body["data"]["requestBreakdown"]
+    assert [(r["label"], r["name"], r["requests"]) for r in rows] == [
+        (acme.id, "Acme Corporation", 2),
+        (globex.id, "Globex", 1),
+    ]
+    _, member = await signed_in(gateway, orgs={globex.id: OrgRole.ORG_MEMBER})
+    mine = await gql(gateway, BREAKDOWN, {**variables, "by": "MODEL"}, headers=member)
+    assert mine["data"]["requestBreakdown"] == [
+        {
+            "label": "demo",
+            "name": None,
+            "cost": mine["data"]["requestBreakdown"][0]["cost"],
+            "requests": 1,
+        }
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "hours"),
     [(STATS, 0), (HOURLY, 0), (HOURLY, -1), (HOURLY, 169), (STATS, 367 * 24)],
@@ -127,7 +161,8 @@ async def test_windows_are_bounded(gateway: RunningGateway, query: str, hours: i
     assert codes(body) == ["BAD_USER_INPUT"] and body["data"] is None
 
 
-@pytest.mark.parametrize("query", [STATS, HOURLY])
+@pytest.mark.parametrize("query", [STATS, HOURLY, BREAKDOWN])
 async def test_anonymous_callers_are_refused(gateway: RunningGateway, query: str) -> None:
-    body = await gql(gateway, query, {"s": iso(T0), "e": iso(T0 + timedelta(hours=1))}, None)
+    variables = {"s": iso(T0), "e": iso(T0 + timedelta(hours=1)), "by": "MODEL"}
+    body = await gql(gateway, query, variables, None)
     assert codes(body) == ["UNAUTHENTICATED"]

@@ -132,6 +132,7 @@ MATRIX = {
     "dailySpend":                "Y    Y    O    O    O    O    O    O    O    O",
     "requestStats":              "Y    Y    O    O    O    O    O    O    O    O",
     "hourlySpend":               "Y    Y    O    O    O    O    O    O    O    O",
+    "requestBreakdown":          "Y    Y    O    O    O    O    O    O    O    O",
     "spendBreakdown":            "Y    Y    O    O    O    O    O    O    O    O",
     "requestLogs":               "Y    Y    O    O    O    O    O    O    O    O",
     "requestLogTail":            "Y    Y    O    O    O    O    O    O    O    O",

@@ -531,6 +531,13 @@ _SPEND = (
         seen=_by_requests("requestStats"),
     ),
     Op(
+        "requestBreakdown",
+        """query($s: DateTime!, $e: DateTime!) {
+        requestBreakdown(start: $s, end: $e, by: ORG, limit: 100) { orgId: label } }""",
+        _instants,
+        seen=_labels("requestBreakdown.orgId"),
+    ),
+    Op(
         "hourlySpend",
         "query($s: DateTime!, $e: DateTime!) { hourlySpend(start: $s, end: $e) { requests } }",
         _instants,

@@ -12,8 +12,8 @@ import { useSearchParams } from "react-router";
 // - 24 h: the last 24 hours in the viewer's time zone: `from` is the start of the local hour
 //   23 hours before the current one and `until` the end of the current local hour; spend per
 //   hour (hourlySpend) and the totals (requestStats) read the request log over exactly those
-//   instants, bucketed by local hour because the buckets count from `from`. Breakdowns are
-//   kept per UTC day only, so theirs cover `start`..`end`: yesterday and today (UTC).
+//   instants, bucketed by local hour because the buckets count from `from`; so do the
+//   breakdowns (requestBreakdown instead of spendBreakdown).
 
 export const PRESETS = ["24h", "7d", "30d"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -36,7 +36,7 @@ export interface Period {
   /** The instants the days cover, for DateTime filters. */
   startAt: string;
   endAt: string;
-  /** True for 24 h: series per local hour over `from`..`until` instead of per UTC day. */
+  /** True for 24 h: figures from the request log over `from`..`until`, per local hour. */
   hourly: boolean;
   /** The period's first instant (ISO 8601, UTC). */
   from: string;

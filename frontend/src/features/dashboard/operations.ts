@@ -28,18 +28,35 @@ export const DashboardQuery = graphql(`
       cost
       requests
     }
-    byModel: spendBreakdown(start: $start, end: $end, by: MODEL, limit: 8) {
+    byModel: spendBreakdown(start: $start, end: $end, by: MODEL, limit: 8) @skip(if: $hourly) {
       label
       cost
       requests
     }
-    byKey: spendBreakdown(start: $start, end: $end, by: KEY, limit: 5) {
+    byModelRecent: requestBreakdown(start: $from, end: $until, by: MODEL, limit: 8) @include(if: $hourly) {
+      label
+      cost
+      requests
+    }
+    byKey: spendBreakdown(start: $start, end: $end, by: KEY, limit: 5) @skip(if: $hourly) {
       label
       name
       cost
       requests
     }
-    byTeam: spendBreakdown(start: $start, end: $end, by: TEAM, limit: 5) {
+    byKeyRecent: requestBreakdown(start: $from, end: $until, by: KEY, limit: 5) @include(if: $hourly) {
+      label
+      name
+      cost
+      requests
+    }
+    byTeam: spendBreakdown(start: $start, end: $end, by: TEAM, limit: 5) @skip(if: $hourly) {
+      label
+      name
+      cost
+      requests
+    }
+    byTeamRecent: requestBreakdown(start: $from, end: $until, by: TEAM, limit: 5) @include(if: $hourly) {
       label
       name
       cost

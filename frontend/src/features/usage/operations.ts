@@ -17,7 +17,15 @@ export const UsageQuery = graphql(`
       promptTokens
       completionTokens
     }
-    breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) {
+    breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) @skip(if: $hourly) {
+      label
+      name
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+    recentBreakdown: requestBreakdown(start: $from, end: $until, by: $by, limit: 10) @include(if: $hourly) {
       label
       name
       cost

@@ -39,11 +39,21 @@ function dashboard(hourly: boolean, variables: Record<string, unknown>) {
     request: { query: DashboardQuery, variables: { ...variables, hourly } },
     result: {
       data: {
-        ...(hourly ? { hourlySpend: [point("2026-03-10T15:00:00Z", "0.75", 8)] } : { spendTotals: totals("12.5", 40), dailySpend: [point("2026-03-10", "12.5", 40)] }),
+        ...(hourly
+          ? {
+              hourlySpend: [point("2026-03-10T15:00:00Z", "0.75", 8)],
+              byModelRecent: [entry("demo", null, "0.75")],
+              byKeyRecent: [entry("k2", "recent-key", "0.75")],
+              byTeamRecent: [entry("t1", "Search", "0.75")],
+            }
+          : {
+              spendTotals: totals("12.5", 40),
+              dailySpend: [point("2026-03-10", "12.5", 40)],
+              byModel: [entry("demo", null, "12.5")],
+              byKey: [entry("k1", "billing-service", "10")],
+              byTeam: [entry("t1", "Search", "12.5")],
+            }),
         requestStats: stats,
-        byModel: [entry("demo", null, "12.5")],
-        byKey: [entry("k1", "billing-service", "10")],
-        byTeam: [entry("t1", "Search", "12.5")],
       },
     },
   };
@@ -102,5 +112,7 @@ describe("dashboard", () => {
     expect(card("Spend")).toHaveTextContent("$0.75");
     expect(card("Requests")).toHaveTextContent("8");
     expect(screen.getByRole("heading", { name: "Spend per hour" })).toBeInTheDocument();
+    // The breakdowns cover the same hours (from the request log), not whole UTC days.
+    expect(within(screen.getByRole("table", { name: "Top keys" })).getByRole("link", { name: "recent-key" })).toBeInTheDocument();
   });
 });

@@ -27,6 +27,9 @@ export default function DashboardPage() {
   // 24 h: everything from the request log over the same hours; days: the daily totals.
   const totals = period.hourly ? stats : data?.spendTotals;
   const series = (period.hourly ? data?.hourlySpend : data?.dailySpend) ?? [];
+  const byModel = (period.hourly ? data?.byModelRecent : data?.byModel) ?? [];
+  const byKey = (period.hourly ? data?.byKeyRecent : data?.byKey) ?? [];
+  const byTeam = (period.hourly ? data?.byTeamRecent : data?.byTeam) ?? [];
   const budgets = useQuery(BudgetsQuery);
 
   return (
@@ -63,22 +66,18 @@ export default function DashboardPage() {
               <DailySpendChart days={series} hourly={period.hourly} />
             </Suspense>
           </Card>
-          {period.hourly && (
-            <p className="text-xs text-slate-600 dark:text-slate-400">
-              Hours are in your time zone. Spend is kept per UTC day for breakdowns, so these cover yesterday and today (UTC).
-            </p>
-          )}
+
           <div className="grid grid-cols-3 gap-4 max-[1100px]:grid-cols-1">
             <Card title="Spend by model">
               <BreakdownList
                 label="Spend by model"
-                rows={data.byModel.map((r) => ({ key: r.label ?? "?", name: r.label ?? "—", cost: r.cost, requests: r.requests }))}
+                rows={byModel.map((r) => ({ key: r.label ?? "?", name: r.label ?? "—", cost: r.cost, requests: r.requests }))}
               />
             </Card>
             <Card title="Top keys">
               <BreakdownList
                 label="Top keys"
-                rows={data.byKey.map((r) => ({
+                rows={byKey.map((r) => ({
                   key: r.label ?? "?",
                   name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{r.name ?? r.label}</Link> : "—",
                   cost: r.cost,
@@ -89,7 +88,7 @@ export default function DashboardPage() {
             <Card title="Top teams">
               <BreakdownList
                 label="Top teams"
-                rows={data.byTeam.map((r) => ({
+                rows={byTeam.map((r) => ({
                   key: r.label ?? "none",
                   name: r.label ? (r.name ?? r.label) : "No team",
                   cost: r.cost,

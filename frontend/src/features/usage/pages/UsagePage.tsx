@@ -97,7 +97,9 @@ export default function UsagePage() {
           </TabsList>
           {DIMENSIONS.map((d) => (
             <TabPanel key={d.value} value={d.value}>
-              {usage.data && <BreakdownTable rows={usage.data.breakdown} dimension={d.label} />}
+              {usage.data && (
+                <BreakdownTable rows={(period.hourly ? usage.data.recentBreakdown : usage.data.breakdown) ?? []} dimension={d.label} />
+              )}
             </TabPanel>
           ))}
         </TabsRoot>
