@@ -1,11 +1,12 @@
 import { MockedProvider } from "@apollo/client/testing/react";
 import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it } from "vitest";
 
 import { key, viewer } from "../../../test/fixtures";
 import { ViewerProvider } from "../../auth/viewer";
-import { KeyByIdQuery, KeyFormOptionsQuery, KeysQuery } from "../operations";
+import { KeyByIdQuery, KeyFormOptionsQuery, KeysQuery, UpdateKeyMutation } from "../operations";
 import KeysPage from "./KeysPage";
 
 const emptyPage = {
@@ -55,6 +56,21 @@ describe("keys page deep link", () => {
     const linked = { request: { query: KeyByIdQuery, variables: { keyId: "k9" } }, result: { data: { key: key({ id: "k9", alias: "far-away" }) } } };
     renderAt("/keys/k9", [linked]);
     expect(await screen.findByRole("dialog", { name: "Edit far-away" })).toBeInTheDocument();
+  });
+
+  it("closes a linked key's dialog once its change is saved, back on the list", async () => {
+    const far = key({ id: "k9", alias: "far-away" });
+    const linked = { request: { query: KeyByIdQuery, variables: { keyId: "k9" } }, result: { data: { key: far } } };
+    const saved = {
+      request: { query: UpdateKeyMutation, variables: (v: { keyId: string }) => v.keyId === "k9" },
+      result: { data: { updateKey: { __typename: "UpdateKeyPayload", key: { ...far, rpmLimit: 60 }, errors: [] } } },
+    };
+    renderAt("/keys/k9", [linked, saved]);
+    const dialog = await screen.findByRole("dialog", { name: "Edit far-away" });
+    await userEvent.type(screen.getByLabelText("Requests / minute"), "60");
+    await userEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    expect(await screen.findByText("List")).toBeInTheDocument();
+    expect(dialog).not.toBeInTheDocument();
   });
 
   it("says why a linked key cannot be opened", async () => {

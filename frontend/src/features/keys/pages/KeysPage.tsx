@@ -139,7 +139,7 @@ export default function KeysPage() {
       const { data: result } = await updateKey({ variables: { keyId: key.id, input: updateInput(values) } });
       const payload = result?.updateKey;
       if (!payload || payload.errors.length > 0) return payloadErrors(payload?.errors ?? []);
-      setOpen(null);
+      close(); // a deep-linked key's dialog closes too (back to /keys)
       return null;
     } catch (e) {
       return { form: errorMessage(e) };
