@@ -107,6 +107,15 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expectAccessible(page);
   await shot(page, "dashboard");
 
+  // A key's link opens it by id (/ui/keys/:keyId), wherever it is in the list.
+  await page.getByRole("table", { name: "Top keys" }).getByRole("link", { name: alias }).click();
+  await expect(page).toHaveURL(/\/ui\/keys\/[^/]+$/);
+  const linked = page.getByRole("dialog", { name: `Edit ${alias}` });
+  await expect(linked.getByLabel("Alias")).toHaveValue(alias);
+  await linked.getByRole("button", { name: "Cancel" }).click();
+  await expect(page).toHaveURL(/\/ui\/keys$/);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+
   // 24 h: the last 24 local hours, per hour, from the request log; Usage shows the same totals.
   await page.getByRole("button", { name: "24 h" }).click();
   await expect(page.getByRole("heading", { name: "Spend per hour" })).toBeVisible();
@@ -119,15 +128,6 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }).click();
   await expect(page.getByRole("figure", { name: "Spend per hour" })).toBeVisible();
   await expect(page.getByText(`${hourSpend} · ${hourRequests} ${hourRequests === "1" ? "request" : "requests"}`)).toBeVisible();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
-
-  // A key's link opens it by id (/ui/keys/:keyId), wherever it is in the list.
-  await page.getByRole("table", { name: "Top keys" }).getByRole("link", { name: alias }).click();
-  await expect(page).toHaveURL(/\/ui\/keys\/[^/]+$/);
-  const linked = page.getByRole("dialog", { name: `Edit ${alias}` });
-  await expect(linked.getByLabel("Alias")).toHaveValue(alias);
-  await linked.getByRole("button", { name: "Cancel" }).click();
-  await expect(page).toHaveURL(/\/ui\/keys$/);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
 
   // The same period on Usage: the same totals, and the call is in the request log.
@@ -212,7 +212,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
 
   // The audit log shows what was done, with the fields each change touched.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
-  await page.getByLabel("Action").selectOption({ label: "Keys" });
+  await page.getByLabel("Action", { exact: true }).selectOption({ label: "Keys" });
   const audit = page.getByRole("table", { name: "Audit entries" });
   for (const action of ["key.create", "key.regenerate", "key.block", "key.revoke"]) {
     await expect(audit.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
