@@ -228,6 +228,8 @@ class OidcSettings(_Section):
     """Single sign-on with an OpenID Connect provider (authorization code + PKCE)."""
 
     enabled: bool = False
+    label: str | None = None
+    """The sign-in button's provider name (``Okta``); "single sign-on" when unset."""
     issuer: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None

@@ -60,6 +60,7 @@ from app.spend.alerts import BudgetAlerts
 from app.spend.analytics import SpendAnalytics
 from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
+from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
 from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
@@ -100,6 +101,7 @@ class Runtime:
     keys: KeyService
     orgs: OrgService
     analytics: SpendAnalytics
+    request_analytics: RequestAnalytics
     identity: IdentityService
     sso: SingleSignOn
     invalidator: LocalFirst
@@ -207,6 +209,7 @@ class Runtime:
             keys=KeyService(sessions, salt.get_secret_value(), invalidator),
             orgs=OrgService(sessions, invalidator),
             analytics=SpendAnalytics(sessions),
+            request_analytics=RequestAnalytics(sessions),
             identity=identity,
             sso=SingleSignOn(general.oidc, salt.get_secret_value(), http, identity, sessions),
             invalidator=invalidator,

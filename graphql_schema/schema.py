@@ -19,6 +19,7 @@ from graphql_schema.budgets.mutations import BudgetMutations
 from graphql_schema.budgets.queries import BudgetQueries
 from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
+from graphql_schema.deployments.groups import ModelGroupQueries
 from graphql_schema.deployments.mutations import DeploymentMutations
 from graphql_schema.deployments.queries import DeploymentQueries
 from graphql_schema.deployments.testing import DeploymentTestMutations, RouterDeploymentQueries
@@ -27,6 +28,7 @@ from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mfa_gate import RequireMfa
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
+from graphql_schema.identity.signin import SignInOptionsQueries
 from graphql_schema.identity.types import Viewer
 from graphql_schema.keys.admission import AdmissionQueries
 from graphql_schema.keys.hygiene import KeyHygieneMutations, KeyHygieneQueries
@@ -40,6 +42,7 @@ from graphql_schema.permissions import signed_in
 from graphql_schema.settings.mutations import SettingsMutations
 from graphql_schema.settings.queries import SettingsQueries
 from graphql_schema.spend.queries import SpendQueries
+from graphql_schema.spend.requests import RequestStatsQueries
 
 __all__ = ["build_schema", "schema"]
 
@@ -57,6 +60,9 @@ class Query(
     DeploymentQueries,
     RouterDeploymentQueries,
     SettingsQueries,
+    ModelGroupQueries,
+    SignInOptionsQueries,
+    RequestStatsQueries,
 ):
     @strawberry.field(extensions=signed_in())
     def me(self, info: Info[GraphQLContext, None]) -> Viewer:

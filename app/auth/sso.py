@@ -63,6 +63,7 @@ class _Flow:
     nonce: str
     verifier: str
     expires: float
+    next: str | None = None
 
 
 class SingleSignOn:
@@ -91,6 +92,7 @@ class SingleSignOn:
             "nonce": flow.nonce,
             "verifier": flow.verifier,
             "expires": flow.expires,
+            "next": flow.next,
         }
         payload = _b64(json.dumps(data).encode())
         mac = hmac.new(self._salt, payload.encode(), hashlib.sha256).hexdigest()
@@ -104,19 +106,23 @@ class SingleSignOn:
                 "The sign-in attempt is unknown; start again.", code="sso_state"
             )
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        flow = _Flow(data["state"], data["nonce"], data["verifier"], float(data["expires"]))
+        flow = _Flow(
+            data["state"], data["nonce"], data["verifier"], float(data["expires"]), data.get("next")
+        )
         if flow.expires < time.time():
             raise AuthenticationError("The sign-in attempt expired; start again.", code="sso_state")
         return flow
 
-    async def start(self, redirect_uri: str) -> tuple[str, str]:
-        """(provider URL to send the browser to, the flow cookie to set)."""
+    async def start(self, redirect_uri: str, next_path: str | None = None) -> tuple[str, str]:
+        """(provider URL to send the browser to, the flow cookie to set); ``next_path``
+        rides in the signed cookie to where the browser goes once signed in."""
         config = await self.provider.config()
         flow = _Flow(
             secrets.token_urlsafe(24),
             secrets.token_urlsafe(24),
             secrets.token_urlsafe(48),
             time.time() + _FLOW_SECONDS,
+            next_path,
         )
         challenge = _b64(hashlib.sha256(flow.verifier.encode()).digest())
         query = urlencode(
@@ -132,6 +138,13 @@ class SingleSignOn:
             }
         )
         return f"{config['authorization_endpoint']}?{query}", self._sign(flow)
+
+    def next_path(self, cookie: str | None) -> str | None:
+        """The path the flow in ``cookie`` was started for (None: none, or no valid flow)."""
+        try:
+            return self._unsign(cookie).next
+        except AuthenticationError:
+            return None
 
     async def finish(
         self,

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from app.errors import DeltaLLMError, RateLimitError
+from app.gateway.failures import failure_message
 from app.limits.counters import CounterStore
 from app.providers.base import ProviderStream, Usage
 from app.providers.sse import sse_event
@@ -92,7 +93,9 @@ class BudgetGuard:
     clock: Callable[[], float]
 
 
-Settle = Callable[[Usage | None, SpendStatus, int, float | None], Coroutine[Any, Any, None]]
+Settle = Callable[
+    [Usage | None, SpendStatus, int, float | None, str | None], Coroutine[Any, Any, None]
+]
 
 
 class MeteredStream(ProviderStream):
@@ -122,6 +125,7 @@ class MeteredStream(ProviderStream):
         self._allowed_tokens = guard.reserved_output_tokens if guard else 0
         self._status = SpendStatus.CANCELLED
         self._status_code = 499
+        self._error: str | None = None
         self._settled = False
 
     def _estimated(self) -> Usage:
@@ -173,6 +177,7 @@ class MeteredStream(ProviderStream):
             self._status, self._status_code = SpendStatus.OK, 200
         except DeltaLLMError as exc:
             self._status, self._status_code = SpendStatus.ERROR, exc.status_code
+            self._error = failure_message(exc)
             raise
         finally:
             await self.aclose()
@@ -195,4 +200,6 @@ class MeteredStream(ProviderStream):
         if usage is None and (self._events or self._status is SpendStatus.CANCELLED):
             usage = self._estimated()
         self.usage = usage
-        self._spawn(self._settle(usage, self._status, self._status_code, self.first_chunk_at))
+        self._spawn(
+            self._settle(usage, self._status, self._status_code, self.first_chunk_at, self._error)
+        )

@@ -12,13 +12,13 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, RateLimitError
 from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
+from app.gateway.failures import failure_message
 from app.gateway.metering import BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
@@ -93,8 +93,9 @@ class Gateway:
         self._max_output = max_reserved_output_tokens
 
     def set_clock(self, clock: Callable[[], float]) -> None:
-        """One wall clock for admission, settlement and streamed-budget extensions, so a
-        reservation is judged by the same time that made it."""
+        """One wall clock for admission, settlement, streamed-budget extensions and the
+        spend records' start and end times, so a reservation is judged by the same time
+        that made it and a test decides which day (and hour) its traffic falls in."""
         self.admitter.clock = clock
         self.settler.clock = clock
 
@@ -174,7 +175,7 @@ class Gateway:
             model_group=group,
             end_user=ctx.end_user,
             tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-            started_at=datetime.now(UTC),
+            started_at=self.admitter.now(),
             key_model=group if identity is not None and group in identity.model_levels else None,
         )
         try:
@@ -190,6 +191,7 @@ class Gateway:
                     usage=None,
                     status=SpendStatus.ERROR,
                     status_code=exc.status_code,
+                    error_message=failure_message(exc),
                 )
             )
             raise
@@ -206,7 +208,12 @@ class Gateway:
             code = exc.status_code if isinstance(exc, DeltaLLMError) else 499
             self.settler.spawn(
                 self.settler.settle(
-                    facts, deployment=None, usage=None, status=SpendStatus.ERROR, status_code=code
+                    facts,
+                    deployment=None,
+                    usage=None,
+                    status=SpendStatus.ERROR,
+                    status_code=code,
+                    error_message=failure_message(exc),
                 )
             )
             raise
@@ -249,7 +256,11 @@ class Gateway:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)
 
         async def settle(
-            usage: Usage | None, status: SpendStatus, code: int, first: float | None
+            usage: Usage | None,
+            status: SpendStatus,
+            code: int,
+            first: float | None,
+            error: str | None,
         ) -> None:
             await self.settler.settle(
                 facts,
@@ -258,6 +269,7 @@ class Gateway:
                 status=status,
                 status_code=code,
                 first_chunk_at=first,
+                error_message=error,
             )
 
         return MeteredStream(

@@ -88,6 +88,7 @@ class Settler:
         status: SpendStatus,
         status_code: int,
         first_chunk_at: float | None = None,
+        error_message: str | None = None,
     ) -> None:
         price = self.price(deployment, facts.model_group) if deployment else None
         usage = usage or Usage()
@@ -121,7 +122,8 @@ class Settler:
                 cache_hit=False,
                 tags=facts.tags,
                 started_at=facts.started_at,
-                ended_at=datetime.now(UTC),
+                ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
+                error_message=error_message,
             )
         )

@@ -19,7 +19,7 @@ from litestar.exceptions import NotFoundException
 
 from app.proxy.graphiql_routes import DIST_DIR
 
-__all__ = ["CONSOLE_ROUTES", "UI_DIR"]
+__all__ = ["CONSOLE_ROUTES", "UI_DIR", "console_built"]
 
 UI_DIR = DIST_DIR / "ui"
 _INDEX = "index.html"
@@ -33,6 +33,11 @@ _NOT_BUILT = """<!doctype html>
 <p>The GraphQL API and GraphiQL are at <a href="/graphql">/graphql</a>.</p>
 </body></html>
 """
+
+
+def console_built() -> bool:
+    """Whether the console's bundle is there to serve (its ``index.html`` exists)."""
+    return (UI_DIR / _INDEX).is_file()
 
 
 def _inside(root: Path, relative: str) -> Path | None:

@@ -7,7 +7,7 @@ are UTC days, both ends included.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -22,6 +22,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.db.pagination import Page, paginate
 from app.errors import BadRequestError
 from app.spend.models import DailySpend, SpendLog, SpendStatus
+from app.spend.names import display_names
 
 __all__ = ["Dimension", "LogFilter", "SpendAnalytics", "Totals", "log_query"]
 
@@ -44,6 +45,8 @@ class Totals:
     requests: int
     prompt_tokens: int
     completion_tokens: int
+    name: str | None = None
+    """A breakdown entry's display name (key alias, team, org, user e-mail), if it has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,8 @@ class SpendAnalytics:
         by: Dimension,
         limit: int = 20,
     ) -> list[Totals]:
-        """The biggest spenders along one dimension, most expensive first."""
+        """The biggest spenders along one dimension, most expensive first, with their
+        display names (one more query, for all of them)."""
         if not 1 <= limit <= 100:
             raise BadRequestError("`limit` must be between 1 and 100.", param="limit")
         column = getattr(DailySpend, by.value)
@@ -141,7 +145,9 @@ class SpendAnalytics:
         query = query.group_by(column).order_by(func.sum(DailySpend.cost).desc()).limit(limit)
         async with self._sessions() as session:
             rows = (await session.exec(query)).all()
-        return [_totals(row[0], row[1:]) for row in rows]
+            ids = {str(row[0]) for row in rows if row[0] is not None}
+            names = await display_names(session, by.value, ids)
+        return [replace(_totals(row[0], row[1:]), name=names.get(str(row[0]))) for row in rows]
 
     async def logs(
         self,

@@ -48,6 +48,9 @@ class BudgetEntity(StrEnum):
     END_USER = "end_user"
 
 
+ERROR_MESSAGE_CHARS = 300
+
+
 def _id_column() -> Any:
     return Field(default=None, sa_type=String(ID_LENGTH))
 
@@ -90,6 +93,8 @@ class SpendLog(Entity, table=True):
     ended_at: datetime = time_field(nullable=False)
     written_at: datetime | None = time_field()
     """When the spend writer stored the row (what the live tail follows)."""
+    error_message: str | None = Field(default=None, sa_type=String(ERROR_MESSAGE_CHARS))
+    """Why a failed call failed: redacted, bounded, never prompt text."""
 
 
 def daily_spend_dims(

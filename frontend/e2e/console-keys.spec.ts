@@ -39,7 +39,9 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await form.getByRole("button", { name: "Create key" }).click();
   await expect(form.getByText("A whole number, 0 or more.")).toBeVisible();
   await form.getByLabel("Requests / minute").fill("60");
-  await form.getByLabel("Models").fill("demo");
+  // Models come from the gateway's model groups (demo is config.yaml's, not the database's).
+  await form.getByRole("group", { name: "Models the gateway serves" }).getByRole("checkbox", { name: "demo", exact: true }).check();
+  await expect(form.getByLabel("Models")).toHaveValue("demo");
   await form.getByLabel("Budget period").fill("30d");
   await form.getByLabel("Tags").fill("e2e, console");
   // The API's own refusal lands on the field it names.
@@ -104,6 +106,29 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
   await expect(page.getByRole("table", { name: "Spend by model" })).toContainText("demo");
   await expectAccessible(page);
   await shot(page, "dashboard");
+
+  // A key's link opens it by id (/ui/keys/:keyId), wherever it is in the list.
+  await page.getByRole("table", { name: "Top keys" }).getByRole("link", { name: alias }).click();
+  await expect(page).toHaveURL(/\/ui\/keys\/[^/]+$/);
+  const linked = page.getByRole("dialog", { name: `Edit ${alias}` });
+  await expect(linked.getByLabel("Alias")).toHaveValue(alias);
+  await linked.getByRole("button", { name: "Cancel" }).click();
+  await expect(page).toHaveURL(/\/ui\/keys$/);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+
+  // 24 h: the last 24 local hours, per hour, from the request log; Usage shows the same totals.
+  await page.getByRole("button", { name: "24 h" }).click();
+  await expect(page.getByRole("heading", { name: "Spend per hour" })).toBeVisible();
+  const cardValue = async (label: string) =>
+    (await page.locator("dl div").filter({ has: page.getByText(label, { exact: true }) }).locator("dd").first().textContent())?.trim() ?? "";
+  await expect(async () => expect(await cardValue("Requests")).not.toBe("0")).toPass({ timeout: 10_000 });
+  const [hourSpend, hourRequests] = [await cardValue("Spend"), await cardValue("Requests")];
+  expect(await cardValue("Median latency")).toMatch(/ms$/);
+  await shot(page, "dashboard-24h");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Usage" }).click();
+  await expect(page.getByRole("figure", { name: "Spend per hour" })).toBeVisible();
+  await expect(page.getByText(`${hourSpend} · ${hourRequests} ${hourRequests === "1" ? "request" : "requests"}`)).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
 
   // The same period on Usage: the same totals, and the call is in the request log.
   await page.getByRole("button", { name: "30 days" }).click();
@@ -187,7 +212,7 @@ test("a key made in the console works on /v1, shows on the dashboard, then is re
 
   // The audit log shows what was done, with the fields each change touched.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
-  await page.getByLabel("Action").selectOption({ label: "Keys" });
+  await page.getByLabel("Action", { exact: true }).selectOption({ label: "Keys" });
   const audit = page.getByRole("table", { name: "Audit entries" });
   for (const action of ["key.create", "key.regenerate", "key.block", "key.revoke"]) {
     await expect(audit.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();

@@ -9,10 +9,11 @@ from strawberry.types import Info
 
 from app.keys.status import KeySort as Sort
 from app.keys.status import KeyStatus as Status
+from app.users.models import OrgRole, TeamRole
 from graphql_schema.common import Connection, SortDirection, asks_for_total, connection
 from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.types import KeyStatus, VirtualKey
-from graphql_schema.permissions import signed_in
+from graphql_schema.permissions import org_role, signed_in
 
 __all__ = ["KeyQueries"]
 
@@ -22,6 +23,12 @@ KeySort = strawberry.enum(Sort, name="KeySort")
 
 @strawberry.type
 class KeyQueries:
+    @strawberry.field(extensions=org_role(*tuple(OrgRole), of="keyId", team_roles=tuple(TeamRole)))
+    async def key(self, info: Ctx, key_id: strawberry.ID) -> VirtualKey:
+        """One key by id, revoked ones included, for whoever may see it (as ``keyAdmission``):
+        NOT_FOUND for an unknown id, FORBIDDEN for a key outside the caller's scope."""
+        return VirtualKey.of(await info.context.runtime.keys.get(str(key_id)))
+
     @strawberry.field(extensions=signed_in())
     async def keys(
         self,

@@ -29,9 +29,12 @@ class SpendDimension(Enum):
 
 @strawberry.type
 class SpendTotals:
-    """Totals of one day, one breakdown entry (``label``), or a whole window."""
+    """Totals of one day, one breakdown entry (``label``), or a whole window. ``name``: a
+    breakdown entry's display name (key alias or ``sk-ab…wxyz``, team or organization
+    name, user e-mail); null elsewhere, for models and end users, and for deleted ids."""
 
     label: str | None
+    name: str | None
     cost: Decimal
     requests: int
     prompt_tokens: int
@@ -41,6 +44,7 @@ class SpendTotals:
     def of(cls, totals: Totals) -> SpendTotals:
         return cls(
             label=totals.label,
+            name=totals.name,
             cost=totals.cost,
             requests=totals.requests,
             prompt_tokens=totals.prompt_tokens,
@@ -70,6 +74,9 @@ class RequestLog:
     status_code: int | None
     tags: list[str]
     started_at: datetime
+    error_message: str | None = strawberry.field(
+        description="Why a failed call failed: redacted, at most 300 characters, no prompt text."
+    )
 
     @classmethod
     def of(cls, row: SpendLog) -> RequestLog:
@@ -94,6 +101,7 @@ class RequestLog:
             status_code=row.status_code,
             tags=list(row.tags),
             started_at=row.started_at,
+            error_message=row.error_message,
         )
 
 

@@ -11,13 +11,16 @@ import pytest
 
 from app.keys.service import KeySpec
 from app.users.models import OrgRole
+from tests.support.clock import ticking
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import gql, new_org, new_team, signed_in
-from tests.support.tenancy import make_org, make_team
+from tests.support.tenancy import make_org, make_team, make_user
 
 PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
 HI = [{"role": "user", "content": "Hi"}]
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+"""When the traffic happens: the spend log's clock is pinned, so no run crosses midnight."""
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
         "general_settings": {"proxy_batch_write_at": 0.1},
     }
     async with running_gateway(config) as gw:
+        gw.runtime.gateway.set_clock(ticking(NOW))
         yield gw
 
 
@@ -75,7 +79,7 @@ async def traffic(gateway: RunningGateway) -> dict[str, str]:
 
 
 def window() -> dict[str, str]:
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     return {"s": (today - timedelta(days=2)).isoformat(), "e": today.isoformat()}
 
 
@@ -87,7 +91,7 @@ async def test_totals_series_and_breakdown(
         """query($s: Date!, $e: Date!) {
         spendTotals(start: $s, end: $e) { cost requests promptTokens }
         dailySpend(start: $s, end: $e) { label cost requests }
-        spendBreakdown(start: $s, end: $e, by: MODEL) { label cost requests } }""",
+        spendBreakdown(start: $s, end: $e, by: MODEL) { label name cost requests } }""",
         window(),
     )
     assert Decimal(seen["spendTotals"]["cost"]) == Decimal("0.048")
@@ -97,6 +101,43 @@ async def test_totals_series_and_breakdown(
         ("gpt-a", 3),
         ("gpt-b", 1),
     ]
+
+
+async def test_breakdowns_name_keys_teams_orgs_and_users(gateway: RunningGateway) -> None:
+    sessions = gateway.runtime.sessions
+    org = await make_org(sessions, name="Acme Corporation", slug="acme")
+    team = await make_team(sessions, org)
+    user = await make_user(sessions, email="ada@example.com")
+    named = await gateway.runtime.keys.create(KeySpec(team_id=team.id, alias="billing"))
+    plain = await gateway.runtime.keys.create(KeySpec(team_id=team.id, user_id=user.id))
+    for created, calls in ((named, 2), (plain, 1)):
+        async with gateway.client(created.secret) as client:
+            for _ in range(calls):
+                await client.chat.completions.create(model="gpt-a", messages=HI)
+    await gateway.runtime.gateway.settler.drain()
+    await gateway.runtime.spend_queue.flush()
+    seen = await data(
+        gateway,
+        """query($s: Date!, $e: Date!) {
+        keys: spendBreakdown(start: $s, end: $e, by: KEY) { label name requests }
+        teams: spendBreakdown(start: $s, end: $e, by: TEAM) { label name }
+        orgs: spendBreakdown(start: $s, end: $e, by: ORG) { label name }
+        users: spendBreakdown(start: $s, end: $e, by: USER) { label name }
+        models: spendBreakdown(start: $s, end: $e, by: MODEL) { label name } }""",
+        window(),
+    )
+    plain_display = f"{plain.key.key_prefix}…{plain.key.key_suffix}"
+    assert seen["keys"] == [
+        {"label": named.key.id, "name": "billing", "requests": 2},
+        {"label": plain.key.id, "name": plain_display, "requests": 1},
+    ]
+    assert seen["teams"] == [{"label": team.id, "name": team.name}]
+    assert seen["orgs"] == [{"label": org.id, "name": "Acme Corporation"}]
+    assert seen["users"] == [
+        {"label": None, "name": None},
+        {"label": user.id, "name": "ada@example.com"},
+    ]
+    assert seen["models"] == [{"label": "gpt-a", "name": None}]
 
 
 async def test_an_org_member_sees_only_their_org(

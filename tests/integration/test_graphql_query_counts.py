@@ -18,6 +18,7 @@ from app.keys.service import KeySpec
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
+from tests.support.clock import ticking
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import gql
@@ -149,6 +150,7 @@ async def serving(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
     params = {"model": "openai/gpt-a", "api_base": fake_openai.base_url}
     model = {"model_name": "gpt-a", "deltallm_params": params}
     async with running_gateway({"model_list": [model]}) as gw:
+        gw.runtime.gateway.set_clock(ticking(NOW))
         yield gw
 
 
@@ -177,7 +179,9 @@ async def add_deployments(gw: RunningGateway, count: int) -> None:
         await gw.runtime.deployments.create(ADMIN.actor(), f"db-{uuid.uuid4().hex[:6]}", params)
 
 
-TODAY = datetime.now(UTC).date().isoformat()
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+"""When ``serving``'s traffic happens (its clock is pinned): every call lands on TODAY."""
+TODAY = NOW.date().isoformat()
 FLAT_LISTS = {
     "requestLogs": (
         "{ requestLogs(first: 100) { totalCount edges { node { requestId keyId cost } } } }",
@@ -189,6 +193,21 @@ FLAT_LISTS = {
     ),
     "spendBreakdown": (
         f'{{ spendBreakdown(start: "{TODAY}", end: "{TODAY}", by: KEY, limit: 100)'
+        " { label name cost requests } }",
+        add_traffic,
+    ),
+    "requestStats": (
+        f'{{ requestStats(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z")'
+        " { requests failed errorRate p50LatencyMs cost } }",
+        add_traffic,
+    ),
+    "requestBreakdown": (
+        f'{{ requestBreakdown(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z", by: KEY,'
+        " limit: 100) { label name cost requests } }",
+        add_traffic,
+    ),
+    "hourlySpend": (
+        f'{{ hourlySpend(start: "{TODAY}T00:00:00Z", end: "{TODAY}T23:59:59Z")'
         " { label cost requests } }",
         add_traffic,
     ),

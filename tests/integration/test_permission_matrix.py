@@ -61,6 +61,8 @@ ROLES = (
 )
 ALIASES = {"master": "platform_admin", "admin_key": "platform_admin"}
 UNAUTHENTICATED = ("anonymous", "plain_key")
+PUBLIC = {"login", "signInOptions"}
+"""What anyone may call, signed in or not."""
 
 # fmt: off
 MATRIX = {
@@ -101,6 +103,7 @@ MATRIX = {
     "revokeKey":                 "Y    N    O    O    N    N    N    T    M    N",
     "setKeyBlocked":             "Y    N    O    O    N    N    N    T    N    N",
     "regenerateKey":             "Y    N    O    O    N    N    N    T    M    N",
+    "key":                       "Y    Y    O    O    O    O    O    O    O    O",
     "keyAdmission":              "Y    Y    O    O    O    O    O    O    O    O",
     "keyHygiene":                "Y    Y    O    O    O    O    O    O    O    O",
     "createPlaygroundKey":       "Y    N    O    O    N    N    N    T    T    T",
@@ -127,11 +130,15 @@ MATRIX = {
     "setEndUserBlocked":         "Y    N    N    N    N    N    N    N    N    N",
     "spendTotals":               "Y    Y    O    O    O    O    O    O    O    O",
     "dailySpend":                "Y    Y    O    O    O    O    O    O    O    O",
+    "requestStats":              "Y    Y    O    O    O    O    O    O    O    O",
+    "hourlySpend":               "Y    Y    O    O    O    O    O    O    O    O",
+    "requestBreakdown":          "Y    Y    O    O    O    O    O    O    O    O",
     "spendBreakdown":            "Y    Y    O    O    O    O    O    O    O    O",
     "requestLogs":               "Y    Y    O    O    O    O    O    O    O    O",
     "requestLogTail":            "Y    Y    O    O    O    O    O    O    O    O",
     "auditLog":                  "Y    Y    O    O    N    N    O    N    N    N",
     "modelDeployments":          "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
+    "modelGroups":               "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
     "createModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
     "updateModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
     "deleteModelDeployment":     "Y    N    N    N    N    N    N    N    N    N",
@@ -144,6 +151,7 @@ MATRIX = {
     "setGuardrailPolicy":        "Y    N    N    N    N    N    N    N    N    N",
     "deleteGuardrailPolicy":     "Y    N    N    N    N    N    N    N    N    N",
     "me":                        "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
+    "signInOptions":             "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
     "login":                     "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
 }
 # fmt: on
@@ -220,7 +228,7 @@ def _cells() -> list[Cell]:
                 cells.append(Cell(caller, op, target, _expected(op, verdict, target)))
         home = "A" if "A" in op.targets or not op.targets else op.targets[0]
         for caller in UNAUTHENTICATED:
-            expected = "allowed" if op.name == "login" else "UNAUTHENTICATED"
+            expected = "allowed" if op.name in PUBLIC else "UNAUTHENTICATED"
             cells.append(Cell(caller, op, home, expected))
     return cells
 

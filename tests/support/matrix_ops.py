@@ -110,6 +110,12 @@ def _window(t: Org, f: str) -> dict[str, Any]:
     return {"s": (today - timedelta(days=1)).isoformat(), "e": today.isoformat()}
 
 
+def _instants(t: Org, f: str) -> dict[str, Any]:
+    """The 48 whole hours before the next one: the same traffic as :func:`_window`'s days."""
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return {"s": (end - timedelta(hours=48)).isoformat(), "e": end.isoformat()}
+
+
 def _member_of(world: World, target: Org) -> Awaitable[str]:
     return world.fresh_user(target)
 
@@ -413,6 +419,12 @@ _KEYS = (
         targets=KEY,
     ),
     Op(
+        "key",
+        "query($k: ID!) { key(keyId: $k) { id } }",
+        lambda t, f: {"k": t.key_id},
+        targets=KEY,
+    ),
+    Op(
         "keyAdmission",
         """query($k: ID!) { keyAdmission(keyId: $k, model: "echo", estimatedTokens: 1)
         { keyId dryRun { admitted } } }""",
@@ -513,6 +525,25 @@ _SPEND = (
         seen=_by_requests("dailySpend"),
     ),
     Op(
+        "requestStats",
+        "query($s: DateTime!, $e: DateTime!) { requestStats(start: $s, end: $e) { requests } }",
+        _instants,
+        seen=_by_requests("requestStats"),
+    ),
+    Op(
+        "requestBreakdown",
+        """query($s: DateTime!, $e: DateTime!) {
+        requestBreakdown(start: $s, end: $e, by: ORG, limit: 100) { orgId: label } }""",
+        _instants,
+        seen=_labels("requestBreakdown.orgId"),
+    ),
+    Op(
+        "hourlySpend",
+        "query($s: DateTime!, $e: DateTime!) { hourlySpend(start: $s, end: $e) { requests } }",
+        _instants,
+        seen=_by_requests("hourlySpend"),
+    ),
+    Op(
         "spendBreakdown",
         _spend("spendBreakdown(start: $s, end: $e, by: ORG, limit: 100) { orgId: label }"),
         _window,
@@ -543,6 +574,7 @@ _GATEWAY = (
         errors { code } } }""",
     ),
     Op("modelDeployments", "{ modelDeployments { totalCount edges { node { id } } } }"),
+    Op("modelGroups", "{ modelGroups { name } }"),
     Op(
         "createModelDeployment",
         """mutation($i: CreateModelDeploymentInput!) {
@@ -591,6 +623,7 @@ _GATEWAY = (
 
 _SESSION = (
     Op("me", "{ me { kind } }"),
+    Op("signInOptions", "{ signInOptions { oidcEnabled passwordEnabled } }"),
     Op(
         "login",
         "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }",

@@ -48,13 +48,19 @@ def test_self_service_mutations_still_say_who_may_call_them() -> None:
     assert all(r == {"requiresSignIn"} for r in rules.values())
 
 
+PUBLIC_QUERIES = {"signInOptions"}
+"""What the sign-in page reads before anyone signs in (no secrets, no tenant data)."""
+
+
 def test_every_query_needs_at_least_a_signed_in_caller() -> None:
+    rules = {f.name.value: {d.name.value for d in f.directives or []} for f in _fields("Query")}
     missing = [
-        f.name.value
-        for f in _fields("Query")
-        if not {d.name.value for d in f.directives or []} & (PERMISSIONS | {"requiresSignIn"})
+        name
+        for name, directives in rules.items()
+        if name not in PUBLIC_QUERIES and not directives & (PERMISSIONS | {"requiresSignIn"})
     ]
     assert missing == []
+    assert all(rules[name] == {"public"} for name in PUBLIC_QUERIES)
 
 
 def test_the_walk_sees_fields() -> None:

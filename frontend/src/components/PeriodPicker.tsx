@@ -71,7 +71,9 @@ export function PeriodPicker() {
         </form>
       )}
       <span className="text-xs text-slate-600 dark:text-slate-400">
-        {period.start === period.end ? period.start : `${period.start} → ${period.end}`} (UTC days)
+        {period.hourly
+          ? "The last 24 hours (your time zone)"
+          : `${period.start === period.end ? period.start : `${period.start} → ${period.end}`} (UTC days)`}
       </span>
     </div>
   );

@@ -12,8 +12,25 @@ describe("periodFrom", () => {
     expect(p.endAt).toBe("2026-12-02T23:59:59.999Z");
   });
 
-  it("covers the last 24 hours with yesterday and today", () => {
-    expect(periodFrom(new URLSearchParams("period=24h"), NOW)).toMatchObject({ start: "2026-12-01", end: "2026-12-02" });
+  it.each([
+    ["UTC", "2026-12-01T16:00:00.000Z", "2026-12-02T16:00:00.000Z"],
+    // 15:30 UTC is 21:00 in India (UTC+5:30): its hours start at half past in UTC.
+    ["Asia/Kolkata", "2026-12-01T16:30:00.000Z", "2026-12-02T16:30:00.000Z"],
+  ])("covers the last 24 local hours in %s, and yesterday and today for daily figures", (zone, from, until) => {
+    const before = process.env.TZ;
+    process.env.TZ = zone;
+    try {
+      const p = periodFrom(new URLSearchParams("period=24h"), NOW);
+      expect(p).toMatchObject({ start: "2026-12-01", end: "2026-12-02", hourly: true, from, until });
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
+  it("gives day periods the instants of their days, the day after excluded", () => {
+    const p = periodFrom(new URLSearchParams("period=7d"), NOW);
+    expect(p).toMatchObject({ hourly: false, from: "2026-11-26T00:00:00.000Z", until: "2026-12-03T00:00:00.000Z" });
   });
 
   it("spans 30 days for 30d", () => {

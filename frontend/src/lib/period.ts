@@ -4,8 +4,16 @@ import { useSearchParams } from "react-router";
 // The period picker's state lives in the URL (?period=7d, or ?period=custom&from=&to=), so the
 // dashboard and usage pages share it and a link reproduces the view.
 //
-// Spend aggregates are kept per UTC day, so a period is a range of whole UTC days (both ends
-// included) and request-log figures use the same instants: both pages add up the same rows.
+// How a period maps to queries (the dashboard and usage pages use the same mapping, so they
+// add up the same rows and agree on totals):
+// - 7 d, 30 d and custom: whole UTC days, both ends included (`start`..`end`), read from the
+//   daily totals (spendTotals, dailySpend, spendBreakdown); request-log figures (requestStats,
+//   requestLogs) cover the same instants, `from` to `until` (excluded).
+// - 24 h: the last 24 hours in the viewer's time zone: `from` is the start of the local hour
+//   23 hours before the current one and `until` the end of the current local hour; spend per
+//   hour (hourlySpend) and the totals (requestStats) read the request log over exactly those
+//   instants, bucketed by local hour because the buckets count from `from`; so do the
+//   breakdowns (requestBreakdown instead of spendBreakdown).
 
 export const PRESETS = ["24h", "7d", "30d"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -28,9 +36,16 @@ export interface Period {
   /** The instants the days cover, for DateTime filters. */
   startAt: string;
   endAt: string;
+  /** True for 24 h: figures from the request log over `from`..`until`, per local hour. */
+  hourly: boolean;
+  /** The period's first instant (ISO 8601, UTC). */
+  from: string;
+  /** The instant after the period (excluded). */
+  until: string;
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function utcDay(date: Date): string {
@@ -62,12 +77,24 @@ export function periodFrom(params: URLSearchParams, now: Date = new Date()): Per
     // "24 h" covers yesterday and today: the smallest span of whole days holding the last 24 h.
     start = addDays(today, kind === "24h" ? -1 : -(PRESET_DAYS[kind] - 1));
   }
+  const dayAfter = Date.parse(`${addDays(end, 1)}T00:00:00Z`);
+  let from = `${start}T00:00:00.000Z`;
+  let until = new Date(dayAfter).toISOString();
+  if (kind === "24h") {
+    const hour = new Date(now);
+    hour.setMinutes(0, 0, 0); // the local hour: zones with half-hour offsets included
+    until = new Date(hour.getTime() + HOUR_MS).toISOString();
+    from = new Date(hour.getTime() - 23 * HOUR_MS).toISOString();
+  }
   return {
     kind,
     start,
     end,
     startAt: `${start}T00:00:00.000Z`,
-    endAt: new Date(Date.parse(`${addDays(end, 1)}T00:00:00Z`) - 1).toISOString(),
+    endAt: new Date(dayAfter - 1).toISOString(),
+    hourly: kind === "24h",
+    from,
+    until,
   };
 }
 
@@ -101,4 +128,11 @@ export function usePeriod(): {
     [setParams],
   );
   return { period, setPreset, setCustom };
+}
+
+/** A chart bucket's label: "MM-DD" for a UTC day, the local "HH:MM" for an hour (ISO instant). */
+export function bucketLabel(label: string | null, hourly: boolean): string {
+  if (!label) return "";
+  if (!hourly) return label.slice(5);
+  return new Date(label).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }

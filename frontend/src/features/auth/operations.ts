@@ -67,3 +67,13 @@ export const ConfirmMfaEnrollmentMutation = graphql(`
     confirmMfaEnrollment(code: $code)
   }
 `);
+
+export const SignInOptionsQuery = graphql(`
+  query SignInOptions {
+    signInOptions {
+      oidcEnabled
+      oidcLabel
+      passwordEnabled
+    }
+  }
+`);

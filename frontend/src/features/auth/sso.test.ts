@@ -1,22 +1,16 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { ssoAvailable } from "./sso";
+import { ssoButtonLabel, ssoHref } from "./sso";
 
-function answer(init: Partial<Response>): typeof fetch {
-  return vi.fn(async () => init as Response) as unknown as typeof fetch;
-}
-
-describe("ssoAvailable", () => {
-  it("is on when the sign-on route redirects to the provider", async () => {
-    expect(await ssoAvailable(answer({ type: "opaqueredirect", status: 0 }))).toBe(true);
-    expect(await ssoAvailable(answer({ type: "basic", status: 302 }))).toBe(true);
+describe("single sign-on button", () => {
+  it("carries the console page to return to", () => {
+    expect(ssoHref("/")).toBe("/auth/login");
+    expect(ssoHref("/keys/k1?x=1")).toBe("/auth/login?next=%2Fui%2Fkeys%2Fk1%3Fx%3D1");
   });
 
-  it("is off when the route answers 404 or the request fails", async () => {
-    expect(await ssoAvailable(answer({ type: "basic", status: 404 }))).toBe(false);
-    const failing = vi.fn(async () => {
-      throw new TypeError("offline");
-    }) as unknown as typeof fetch;
-    expect(await ssoAvailable(failing)).toBe(false);
+  it("names the provider when the gateway gives a label", () => {
+    expect(ssoButtonLabel("Okta")).toBe("Sign in with Okta");
+    expect(ssoButtonLabel(null)).toBe("Sign in with single sign-on");
+    expect(ssoButtonLabel("  ")).toBe("Sign in with single sign-on");
   });
 });

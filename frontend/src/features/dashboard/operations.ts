@@ -1,38 +1,66 @@
 import { graphql } from "../../gql";
 
+// See lib/period.ts for how a period maps to these arguments.
 export const DashboardQuery = graphql(`
-  query Dashboard($start: Date!, $end: Date!, $startAt: DateTime!, $endAt: DateTime!) {
-    spendTotals(start: $start, end: $end) {
+  query Dashboard($start: Date!, $end: Date!, $from: DateTime!, $until: DateTime!, $hourly: Boolean!) {
+    spendTotals(start: $start, end: $end) @skip(if: $hourly) {
       cost
       requests
       promptTokens
       completionTokens
     }
-    dailySpend(start: $start, end: $end) {
+    requestStats(start: $from, end: $until) {
+      requests
+      failed
+      errorRate
+      p50LatencyMs
+      cost
+      promptTokens
+      completionTokens
+    }
+    dailySpend(start: $start, end: $end) @skip(if: $hourly) {
       label
       cost
       requests
     }
-    byModel: spendBreakdown(start: $start, end: $end, by: MODEL, limit: 8) {
+    hourlySpend(start: $from, end: $until) @include(if: $hourly) {
       label
       cost
       requests
     }
-    byKey: spendBreakdown(start: $start, end: $end, by: KEY, limit: 5) {
+    byModel: spendBreakdown(start: $start, end: $end, by: MODEL, limit: 8) @skip(if: $hourly) {
       label
       cost
       requests
     }
-    byTeam: spendBreakdown(start: $start, end: $end, by: TEAM, limit: 5) {
+    byModelRecent: requestBreakdown(start: $from, end: $until, by: MODEL, limit: 8) @include(if: $hourly) {
       label
       cost
       requests
     }
-    loggedRequests: requestLogs(first: 1, filter: { start: $startAt, end: $endAt }) {
-      totalCount
+    byKey: spendBreakdown(start: $start, end: $end, by: KEY, limit: 5) @skip(if: $hourly) {
+      label
+      name
+      cost
+      requests
     }
-    failedRequests: requestLogs(first: 1, filter: { start: $startAt, end: $endAt, status: "error" }) {
-      totalCount
+    byKeyRecent: requestBreakdown(start: $from, end: $until, by: KEY, limit: 5) @include(if: $hourly) {
+      label
+      name
+      cost
+      requests
+    }
+    byTeam: spendBreakdown(start: $start, end: $end, by: TEAM, limit: 5) @skip(if: $hourly) {
+      label
+      name
+      cost
+      requests
+    }
+    byTeamRecent: requestBreakdown(start: $from, end: $until, by: TEAM, limit: 5) @include(if: $hourly) {
+      label
+      name
+      cost
+      requests
     }
   }
 `);

@@ -45,6 +45,16 @@ function list(text: string): string[] {
   return [...new Set(text.split(",").map((s) => s.trim()).filter(Boolean))];
 }
 
+/** The models text with ``name`` added or removed (the picker's ticks edit the same text). */
+export function toggleModel(text: string, name: string, on: boolean): string {
+  const names = list(text).filter((n) => n !== name);
+  return (on ? [...names, name] : names).join(", ");
+}
+
+export function modelNames(text: string): string[] {
+  return list(text);
+}
+
 function localInput(iso: string | null): string {
   if (!iso) return "";
   const date = new Date(iso);

@@ -54,6 +54,14 @@ export const KeysQuery = graphql(`
   }
 `);
 
+export const KeyByIdQuery = graphql(`
+  query KeyById($keyId: ID!) {
+    key(keyId: $keyId) {
+      ...KeyFields
+    }
+  }
+`);
+
 export const KeyFormOptionsQuery = graphql(`
   query KeyFormOptions {
     organizations(first: 50) {
@@ -68,13 +76,8 @@ export const KeyFormOptionsQuery = graphql(`
         }
       }
     }
-    modelDeployments(first: 100) {
-      edges {
-        node {
-          id
-          modelName
-        }
-      }
+    modelGroups {
+      name
     }
   }
 `);

@@ -1,21 +1,65 @@
 import { graphql } from "../../gql";
 
+// See lib/period.ts for how a period maps to these arguments.
 export const UsageQuery = graphql(`
-  query Usage($start: Date!, $end: Date!, $by: SpendDimension!) {
-    dailySpend(start: $start, end: $end) {
+  query Usage($start: Date!, $end: Date!, $from: DateTime!, $until: DateTime!, $hourly: Boolean!, $by: SpendDimension!) {
+    dailySpend(start: $start, end: $end) @skip(if: $hourly) {
       label
       cost
       requests
       promptTokens
       completionTokens
     }
-    breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) {
+    hourlySpend(start: $from, end: $until) @include(if: $hourly) {
       label
       cost
       requests
       promptTokens
       completionTokens
     }
+    breakdown: spendBreakdown(start: $start, end: $end, by: $by, limit: 10) @skip(if: $hourly) {
+      label
+      name
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+    recentBreakdown: requestBreakdown(start: $from, end: $until, by: $by, limit: 10) @include(if: $hourly) {
+      label
+      name
+      cost
+      requests
+      promptTokens
+      completionTokens
+    }
+  }
+`);
+
+// The request log table, its detail drawer and the live tail show the same fields.
+export const RequestLogFieldsFragment = graphql(`
+  fragment RequestLogFields on RequestLog {
+    requestId
+    keyId
+    userId
+    teamId
+    orgId
+    endUser
+    modelGroup
+    deploymentId
+    provider
+    callType
+    promptTokens
+    completionTokens
+    cachedTokens
+    cost
+    latencyMs
+    ttftMs
+    status
+    statusCode
+    errorMessage
+    tags
+    startedAt
   }
 `);
 
@@ -29,26 +73,7 @@ export const RequestLogsQuery = graphql(`
       }
       edges {
         node {
-          requestId
-          keyId
-          userId
-          teamId
-          orgId
-          endUser
-          modelGroup
-          deploymentId
-          provider
-          callType
-          promptTokens
-          completionTokens
-          cachedTokens
-          cost
-          latencyMs
-          ttftMs
-          status
-          statusCode
-          tags
-          startedAt
+          ...RequestLogFields
         }
       }
     }
@@ -61,26 +86,7 @@ export const RequestLogTailQuery = graphql(`
       cursor
       hasMore
       logs {
-        requestId
-        keyId
-        userId
-        teamId
-        orgId
-        endUser
-        modelGroup
-        deploymentId
-        provider
-        callType
-        promptTokens
-        completionTokens
-        cachedTokens
-        cost
-        latencyMs
-        ttftMs
-        status
-        statusCode
-        tags
-        startedAt
+        ...RequestLogFields
       }
     }
   }

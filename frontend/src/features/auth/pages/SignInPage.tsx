@@ -1,4 +1,4 @@
-import { useApolloClient } from "@apollo/client/react";
+import { useApolloClient, useQuery } from "@apollo/client/react";
 import { useLocation, useNavigate, useSearchParams } from "react-router";
 
 import { Alert } from "../../../components/ui/States";
@@ -8,7 +8,8 @@ import { AuthCard } from "../components/AuthCard";
 import { MasterKeyForm } from "../components/MasterKeyForm";
 import { PasswordSignInForm } from "../components/PasswordSignInForm";
 import { safeNext } from "../next";
-import { SSO_LOGIN, useSsoAvailable } from "../sso";
+import { SignInOptionsQuery } from "../operations";
+import { ssoButtonLabel, ssoHref } from "../sso";
 
 export default function SignInPage() {
   const client = useApolloClient();
@@ -17,7 +18,10 @@ export default function SignInPage() {
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
   const notice = (location.state as { message?: string } | null)?.message;
-  const sso = useSsoAvailable();
+  // What the gateway accepts; until it answers (or if it cannot), password and master key.
+  const options = useQuery(SignInOptionsQuery).data?.signInOptions;
+  const sso = options?.oidcEnabled ?? false;
+  const password = options?.passwordEnabled ?? true;
 
   async function signedIn(): Promise<void> {
     signedInBefore.set(true);
@@ -33,14 +37,16 @@ export default function SignInPage() {
           {notice}
         </Alert>
       )}
-      <TabsRoot defaultValue="password">
+      <TabsRoot key={password ? "password" : "master-key"} defaultValue={password ? "password" : "master-key"}>
         <TabsList label="How to sign in">
-          <Tab value="password">E-mail and password</Tab>
+          {password && <Tab value="password">E-mail and password</Tab>}
           <Tab value="master-key">Master key</Tab>
         </TabsList>
-        <TabPanel value="password">
-          <PasswordSignInForm onSignedIn={signedIn} />
-        </TabPanel>
+        {password && (
+          <TabPanel value="password">
+            <PasswordSignInForm onSignedIn={signedIn} />
+          </TabPanel>
+        )}
         <TabPanel value="master-key">
           <MasterKeyForm onSignedIn={signedIn} />
         </TabPanel>
@@ -48,10 +54,10 @@ export default function SignInPage() {
       {sso && (
         <div className="mt-5 border-t border-slate-200 pt-5 dark:border-slate-700">
           <a
-            href={SSO_LOGIN}
+            href={ssoHref(next)}
             className="block w-full rounded-md border border-slate-300 px-3.5 py-2 text-center text-sm font-medium text-slate-800 hover:bg-slate-50 dark:border-slate-600 dark:text-slate-100 dark:hover:bg-slate-800"
           >
-            Sign in with single sign-on
+            {ssoButtonLabel(options?.oidcLabel)}
           </a>
         </div>
       )}

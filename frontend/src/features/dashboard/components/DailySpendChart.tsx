@@ -4,6 +4,7 @@ import { BarChart } from "../../../components/charts/BarChart";
 
 import { cn } from "../../../components/ui/cn";
 import { formatCount, formatMoney } from "../../../lib/format";
+import { bucketLabel } from "../../../lib/period";
 
 export interface DailyPoint {
   label: string | null;
@@ -13,12 +14,12 @@ export interface DailyPoint {
 
 type Metric = "cost" | "requests";
 
-/** Spend (or requests) per UTC day. */
-export function DailySpendChart({ days }: { days: DailyPoint[] }) {
+/** Spend (or requests) per UTC day, or per local hour when `hourly`. */
+export function DailySpendChart({ days, hourly = false }: { days: DailyPoint[]; hourly?: boolean }) {
   const [metric, setMetric] = useState<Metric>("cost");
   const data = useMemo(
     () => ({
-      labels: days.map((d) => (d.label ?? "").slice(5)),
+      labels: days.map((d) => bucketLabel(d.label, hourly)),
       series: [
         {
           name: metric === "cost" ? "Spend" : "Requests",
@@ -27,7 +28,7 @@ export function DailySpendChart({ days }: { days: DailyPoint[] }) {
         },
       ],
     }),
-    [days, metric],
+    [days, metric, hourly],
   );
   const format = metric === "cost" ? formatMoney : formatCount;
   return (
@@ -50,7 +51,13 @@ export function DailySpendChart({ days }: { days: DailyPoint[] }) {
           </button>
         ))}
       </div>
-      <BarChart title={metric === "cost" ? "Spend per day" : "Requests per day"} data={data} format={format} height={256} />
+      <BarChart
+        title={`${metric === "cost" ? "Spend" : "Requests"} per ${hourly ? "hour" : "day"}`}
+        unit={hourly ? "Hour" : "Day"}
+        data={data}
+        format={format}
+        height={256}
+      />
     </div>
   );
 }

@@ -21,16 +21,16 @@ const DailySpendChart = lazy(() =>
 export default function DashboardPage() {
   const { period } = usePeriod();
   const { data, error, loading, refetch } = useQuery(DashboardQuery, {
-    variables: { start: period.start, end: period.end, startAt: period.startAt, endAt: period.endAt },
+    variables: { start: period.start, end: period.end, from: period.from, until: period.until, hourly: period.hourly },
   });
+  const stats = data?.requestStats;
+  // 24 h: everything from the request log over the same hours; days: the daily totals.
+  const totals = period.hourly ? stats : data?.spendTotals;
+  const series = (period.hourly ? data?.hourlySpend : data?.dailySpend) ?? [];
+  const byModel = (period.hourly ? data?.byModelRecent : data?.byModel) ?? [];
+  const byKey = (period.hourly ? data?.byKeyRecent : data?.byKey) ?? [];
+  const byTeam = (period.hourly ? data?.byTeamRecent : data?.byTeam) ?? [];
   const budgets = useQuery(BudgetsQuery);
-
-  const keyNames = new Map<string, string>();
-  const teamNames = new Map<string, string>();
-  for (const { node } of budgets.data?.keys.edges ?? []) keyNames.set(node.id, node.alias ?? node.keyDisplay);
-  for (const { node } of budgets.data?.organizations.edges ?? []) {
-    for (const team of node.teams) teamNames.set(team.id, team.name);
-  }
 
   return (
     <div className="space-y-6">
@@ -42,42 +42,44 @@ export default function DashboardPage() {
       {loading && !data && <LoadingState label="Loading totals" />}
       {data && (
         <>
-          <dl className="grid grid-cols-4 gap-4 max-[1100px]:grid-cols-2">
-            <StatCard label="Spend" value={formatMoney(data.spendTotals.cost)} />
-            <StatCard label="Requests" value={formatCount(data.spendTotals.requests)} />
+          <dl className="grid grid-cols-5 gap-4 max-[1100px]:grid-cols-3 max-[900px]:grid-cols-2">
+            <StatCard label="Spend" value={totals ? formatMoney(totals.cost) : "—"} />
+            <StatCard label="Requests" value={totals ? formatCount(totals.requests) : "—"} />
             <StatCard
               label="Tokens"
-              value={formatCompact(data.spendTotals.promptTokens + data.spendTotals.completionTokens)}
-              detail={`${formatCount(data.spendTotals.promptTokens)} in · ${formatCount(data.spendTotals.completionTokens)} out`}
+              value={totals ? formatCompact(totals.promptTokens + totals.completionTokens) : "—"}
+              detail={totals && `${formatCount(totals.promptTokens)} in · ${formatCount(totals.completionTokens)} out`}
             />
             <StatCard
               label="Error rate"
-              value={
-                data.loggedRequests.totalCount > 0
-                  ? formatPercent(data.failedRequests.totalCount / data.loggedRequests.totalCount)
-                  : "—"
-              }
-              detail={`${formatCount(data.failedRequests.totalCount)} failed of ${formatCount(data.loggedRequests.totalCount)} logged`}
+              value={stats?.errorRate != null ? formatPercent(stats.errorRate) : "—"}
+              detail={stats && `${formatCount(stats.failed)} failed of ${formatCount(stats.requests)} logged`}
+            />
+            <StatCard
+              label="Median latency"
+              value={stats?.p50LatencyMs != null ? `${formatCount(stats.p50LatencyMs)} ms` : "—"}
+              detail="p50 of successful calls"
             />
           </dl>
-          <Card title="Daily spend">
+          <Card title={period.hourly ? "Spend per hour" : "Daily spend"}>
             <Suspense fallback={<LoadingState label="Loading the chart" />}>
-              <DailySpendChart days={data.dailySpend} />
+              <DailySpendChart days={series} hourly={period.hourly} />
             </Suspense>
           </Card>
+
           <div className="grid grid-cols-3 gap-4 max-[1100px]:grid-cols-1">
             <Card title="Spend by model">
               <BreakdownList
                 label="Spend by model"
-                rows={data.byModel.map((r) => ({ key: r.label ?? "?", name: r.label ?? "—", cost: r.cost, requests: r.requests }))}
+                rows={byModel.map((r) => ({ key: r.label ?? "?", name: r.label ?? "—", cost: r.cost, requests: r.requests }))}
               />
             </Card>
             <Card title="Top keys">
               <BreakdownList
                 label="Top keys"
-                rows={data.byKey.map((r) => ({
+                rows={byKey.map((r) => ({
                   key: r.label ?? "?",
-                  name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{keyNames.get(r.label) ?? r.label}</Link> : "—",
+                  name: r.label ? <Link className="text-indigo-700 underline dark:text-indigo-300" to={`/keys/${r.label}`}>{r.name ?? r.label}</Link> : "—",
                   cost: r.cost,
                   requests: r.requests,
                 }))}
@@ -86,9 +88,9 @@ export default function DashboardPage() {
             <Card title="Top teams">
               <BreakdownList
                 label="Top teams"
-                rows={data.byTeam.map((r) => ({
+                rows={byTeam.map((r) => ({
                   key: r.label ?? "none",
-                  name: r.label ? (teamNames.get(r.label) ?? r.label) : "No team",
+                  name: r.label ? (r.name ?? r.label) : "No team",
                   cost: r.cost,
                   requests: r.requests,
                 }))}

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
@@ -33,6 +33,20 @@ describe("KeyForm", () => {
     expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ alias: "svc", teamId: "t1", userId: "u1" }));
     expect(await screen.findByText("You cannot create keys in this team.")).toBeInTheDocument();
     expect(screen.getByLabelText("Team")).toHaveAccessibleDescription("You cannot create keys in this team.");
+  });
+
+  it("picks models the gateway serves by ticking them, keeping names typed by hand", async () => {
+    const onSubmit = vi.fn(async () => null);
+    const initial = { ...EMPTY_KEY_FORM, models: "openai/gpt-4o-mini" };
+    render(<KeyForm mode="create" initial={initial} options={OPTIONS} onSubmit={onSubmit} onCancel={() => {}} />);
+    const served = screen.getByRole("group", { name: "Models the gateway serves" });
+    await userEvent.click(within(served).getByRole("checkbox", { name: "demo" }));
+    await userEvent.click(within(served).getByRole("checkbox", { name: "gpt-4o" }));
+    expect(screen.getByLabelText("Models")).toHaveValue("openai/gpt-4o-mini, demo, gpt-4o");
+    await userEvent.click(within(served).getByRole("checkbox", { name: "demo" }));
+    expect(within(served).getByRole("checkbox", { name: "demo" })).not.toBeChecked();
+    await userEvent.click(screen.getByRole("button", { name: "Create key" }));
+    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ models: "openai/gpt-4o-mini, gpt-4o" }));
   });
 
   it("edits without team or owner (they are fixed at creation)", () => {

@@ -3,12 +3,20 @@ import { useState, type FormEvent } from "react";
 import { Button } from "../../../components/ui/Button";
 import { SelectField, TextField } from "../../../components/ui/Field";
 import { Alert } from "../../../components/ui/States";
-import { validateKeyForm, type KeyFormErrors, type KeyFormField, type KeyFormValues } from "../keyForm";
+import {
+  modelNames,
+  toggleModel,
+  validateKeyForm,
+  type KeyFormErrors,
+  type KeyFormField,
+  type KeyFormValues,
+} from "../keyForm";
 
 export interface KeyFormOptions {
   teams: Array<{ id: string; name: string; orgName: string }>;
   /** Accounts a key may belong to; null when the viewer may not list users (the key is theirs). */
   users: Array<{ id: string; email: string }> | null;
+  /** Every model group the gateway serves (from the schema's modelGroups). */
   models: string[];
 }
 
@@ -37,6 +45,8 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
       error: errors[name],
     };
   }
+
+  const chosen = new Set(modelNames(values.models));
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
@@ -81,11 +91,7 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
       <TextField
         label="Models"
         placeholder="gpt-4o, demo"
-        hint={
-          options.models.length > 0
-            ? `Comma-separated; empty allows every model. Known: ${options.models.join(", ")}.`
-            : "Comma-separated model groups; empty allows every model."
-        }
+        hint="Comma-separated model groups; empty allows every model."
         list="key-model-names"
         {...field("models")}
       />
@@ -94,6 +100,23 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
           <option key={m} value={m} />
         ))}
       </datalist>
+      {options.models.length > 0 && (
+        <fieldset className="-mt-2 rounded-md border border-slate-200 p-2 dark:border-slate-700">
+          <legend className="px-1 text-xs text-slate-600 dark:text-slate-400">Models the gateway serves</legend>
+          <div className="flex max-h-32 flex-wrap gap-x-4 gap-y-1 overflow-y-auto">
+            {options.models.map((m) => (
+              <label key={m} className="flex min-w-0 items-center gap-1.5 text-sm">
+                <input
+                  type="checkbox"
+                  checked={chosen.has(m)}
+                  onChange={(e) => field("models").onChange({ target: { value: toggleModel(values.models, m, e.target.checked) } })}
+                />
+                <span className="break-all">{m}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
       <div className="grid grid-cols-3 gap-3">
         <TextField label="Budget ($)" inputMode="decimal" {...field("maxBudget")} />
         <TextField label="Soft budget ($)" inputMode="decimal" {...field("softBudget")} />

@@ -21,6 +21,7 @@ import { SecretNotice } from "../components/SecretNotice";
 import { createInput, EMPTY_KEY_FORM, payloadErrors, updateInput, valuesOf, type KeyFormValues } from "../keyForm";
 import {
   CreateKeyMutation,
+  KeyByIdQuery,
   KeyFormOptionsQuery,
   KeysQuery,
   KeyUsersQuery,
@@ -68,6 +69,8 @@ export default function KeysPage() {
       includeRevoked,
     },
   });
+  // A deep link (/keys/:keyId) loads its key by id: it need not be on the page shown.
+  const linkedQuery = useQuery(KeyByIdQuery, { variables: { keyId: keyId ?? "" }, skip: !keyId });
   const optionsQuery = useQuery(KeyFormOptionsQuery);
   const usersQuery = useQuery(KeyUsersQuery, { skip: !isPlatformAdmin(viewer) });
   const [createKey] = useMutation(CreateKeyMutation);
@@ -82,13 +85,13 @@ export default function KeysPage() {
         org.teams.map((t) => ({ id: t.id, name: t.name, orgName: org.name })),
       ),
       users: usersQuery.data ? usersQuery.data.users.edges.map(({ node }) => node) : null,
-      models: [...new Set((optionsQuery.data?.modelDeployments.edges ?? []).map(({ node }) => node.modelName))].sort(),
+      models: (optionsQuery.data?.modelGroups ?? []).map((g) => g.name),
     }),
     [optionsQuery.data, usersQuery.data],
   );
 
   const keys = data?.keys.edges.map((e) => e.node) ?? [];
-  const linked = keyId ? keys.find((k) => k.id === keyId) : undefined;
+  const linked = keyId ? (linkedQuery.data?.key ?? keys.find((k) => k.id === keyId)) : undefined;
 
   function resetPages(): void {
     setCursors([null]);
@@ -138,7 +141,7 @@ export default function KeysPage() {
       const { data: result } = await updateKey({ variables: { keyId: key.id, input: updateInput(values) } });
       const payload = result?.updateKey;
       if (!payload || payload.errors.length > 0) return payloadErrors(payload?.errors ?? []);
-      setOpen(null);
+      close(); // a deep-linked key's dialog closes too (back to /keys)
       return null;
     } catch (e) {
       return { form: errorMessage(e) };
@@ -251,8 +254,9 @@ export default function KeysPage() {
         </label>
       </div>
       {actionError && <Alert tone="error">{actionError}</Alert>}
-      {keyId && data && !linked && (
-        <Alert tone="info">The key {keyId} is not on this page of the list.</Alert>
+      {keyId && linkedQuery.loading && <LoadingState label="Loading the linked key" />}
+      {keyId && linkedQuery.error && (
+        <Alert tone="error">The linked key could not be opened: {errorMessage(linkedQuery.error)}</Alert>
       )}
       {error && <ErrorState message={errorMessage(error)} onRetry={() => void refetch()} />}
       {loading && !data && <LoadingState label="Loading keys" />}

@@ -3,6 +3,8 @@ import { formatCount, formatMoney } from "../../../lib/format";
 
 interface Row {
   label: string | null;
+  /** The display name of a key, team, organization or user (the label is its id). */
+  name?: string | null;
   cost: string;
   requests: number;
   promptTokens: number;
@@ -25,7 +27,9 @@ export function BreakdownTable({ rows, dimension }: { rows: Row[]; dimension: st
       <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
         {rows.map((r) => (
           <tr key={r.label ?? "none"}>
-            <td className="truncate py-1.5" title={r.label ?? undefined}>{r.label ?? "—"}</td>
+            <td className="truncate py-1.5" title={r.name ? `${r.name} (${r.label ?? ""})` : (r.label ?? undefined)}>
+              {r.name ?? r.label ?? "—"}
+            </td>
             <td className="py-1.5 text-right tabular-nums">{formatMoney(r.cost)}</td>
             <td className="py-1.5 text-right tabular-nums">{formatCount(r.requests)}</td>
             <td className="py-1.5 text-right tabular-nums">{formatCount(r.promptTokens)}</td>

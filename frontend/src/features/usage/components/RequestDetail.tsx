@@ -19,6 +19,11 @@ export function RequestDetail({ row, utc }: { row: RequestLogRow; utc: boolean }
       <Item label="Status">
         <Badge tone={statusTone(row.status)}>{row.status}</Badge> {row.statusCode ?? ""}
       </Item>
+      {row.errorMessage && (
+        <Item label="Error">
+          <span className="break-words text-red-700 dark:text-red-300">{row.errorMessage}</span>
+        </Item>
+      )}
       <Item label="Started">{formatDateTime(row.startedAt, utc)}</Item>
       <Item label="Model group">{row.modelGroup}</Item>
       <Item label="Deployment">{row.deploymentId ?? "—"}</Item>

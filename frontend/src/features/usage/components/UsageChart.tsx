@@ -2,6 +2,7 @@ import { useMemo } from "react";
 
 import { BarChart } from "../../../components/charts/BarChart";
 import { formatCompact, formatMoney } from "../../../lib/format";
+import { bucketLabel } from "../../../lib/period";
 
 export interface UsageDay {
   label: string | null;
@@ -10,10 +11,12 @@ export interface UsageDay {
   completionTokens: number;
 }
 
-/** Spend per UTC day beside tokens per day (input and output stacked). */
-export function UsageCharts({ days }: { days: UsageDay[] }) {
+/** Spend per UTC day (or local hour) beside tokens (input and output stacked). */
+export function UsageCharts({ days, hourly = false }: { days: UsageDay[]; hourly?: boolean }) {
+  const per = hourly ? "hour" : "day";
+  const unit = hourly ? "Hour" : "Day";
   const [spend, tokens] = useMemo(() => {
-    const labels = days.map((d) => (d.label ?? "").slice(5));
+    const labels = days.map((d) => bucketLabel(d.label, hourly));
     return [
       { labels, series: [{ name: "Spend", values: days.map((d) => Number(d.cost)), color: "#6366f1" }] },
       {
@@ -24,11 +27,11 @@ export function UsageCharts({ days }: { days: UsageDay[] }) {
         ],
       },
     ];
-  }, [days]);
+  }, [days, hourly]);
   return (
     <div className="grid grid-cols-2 gap-4 max-[1100px]:grid-cols-1">
-      <BarChart title="Spend per day" data={spend} format={formatMoney} height={208} />
-      <BarChart title="Tokens per day" data={tokens} format={formatCompact} height={208} />
+      <BarChart title={`Spend per ${per}`} unit={unit} data={spend} format={formatMoney} height={208} />
+      <BarChart title={`Tokens per ${per}`} unit={unit} data={tokens} format={formatCompact} height={208} />
     </div>
   );
 }

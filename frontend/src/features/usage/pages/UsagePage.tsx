@@ -41,17 +41,19 @@ export default function UsagePage() {
   const [open, setOpen] = useState<RequestLogRow | null>(null);
   const pages = useCursorPages();
 
-  const usage = useQuery(UsageQuery, { variables: { start: period.start, end: period.end, by } });
+  const usage = useQuery(UsageQuery, {
+    variables: { start: period.start, end: period.end, from: period.from, until: period.until, hourly: period.hourly, by },
+  });
   const filter = {
-    start: period.startAt,
-    end: period.endAt,
+    start: period.from,
+    end: period.until,
     modelGroup: model.trim() || null,
     keyId: keyId.trim() || null,
     status: status || null,
   };
   const logs = useQuery(RequestLogsQuery, { variables: { first: 25, after: pages.after, filter } });
   const onOpen = useCallback((row: RequestLogRow) => setOpen(row), []);
-  const days = usage.data?.dailySpend ?? [];
+  const days = (period.hourly ? usage.data?.hourlySpend : usage.data?.dailySpend) ?? [];
   const spend = days.reduce((sum, d) => sum + Number(d.cost), 0);
   const requests = days.reduce((sum, d) => sum + d.requests, 0);
   const rows = logs.data?.requestLogs.edges.map((e) => e.node) ?? [];
@@ -76,7 +78,7 @@ export default function UsagePage() {
         {usage.loading && !usage.data && <LoadingState />}
         {usage.data && (
           <Suspense fallback={<LoadingState label="Loading the charts" />}>
-            <UsageCharts days={days} />
+            <UsageCharts days={days} hourly={period.hourly} />
           </Suspense>
         )}
       </Card>
@@ -91,7 +93,9 @@ export default function UsagePage() {
           </TabsList>
           {DIMENSIONS.map((d) => (
             <TabPanel key={d.value} value={d.value}>
-              {usage.data && <BreakdownTable rows={usage.data.breakdown} dimension={d.label} />}
+              {usage.data && (
+                <BreakdownTable rows={(period.hourly ? usage.data.recentBreakdown : usage.data.breakdown) ?? []} dimension={d.label} />
+              )}
             </TabPanel>
           ))}
         </TabsRoot>
