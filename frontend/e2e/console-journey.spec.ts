@@ -167,6 +167,11 @@ test("a platform admin builds an organization, a team and a member, and a key fo
   }).toPass({ timeout: 30_000 });
   await nav(page).getByRole("link", { name: "Usage" }).click();
   await expect(page.getByRole("table", { name: "Request log" }).getByRole("row").filter({ hasText: "demo" }).first()).toBeVisible();
+  // Filtered to the new team, the log holds exactly the journey's one call.
+  await page.getByRole("combobox", { name: "Team", exact: true }).selectOption({ label: TEAM });
+  await expect(page.getByText("1 request · page 1")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Request log" }).getByRole("row")).toHaveCount(2); // header + the call
+  await look(page, "usage-team-filter");
 
   // The demo model costs nothing, so the team's bar stays empty; its page still links its keys.
   await page.goto(teamUrl);

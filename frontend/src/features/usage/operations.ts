@@ -91,3 +91,21 @@ export const RequestLogTailQuery = graphql(`
     }
   }
 `);
+
+// The teams the viewer can see, for the request log's team filter.
+export const RequestLogTeamsQuery = graphql(`
+  query RequestLogTeams {
+    organizations(first: 100) {
+      edges {
+        node {
+          id
+          name
+          teams {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+`);

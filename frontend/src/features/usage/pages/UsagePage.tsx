@@ -16,7 +16,7 @@ import { usePeriod } from "../../../lib/period";
 import { LiveRequestTail } from "../components/LiveRequestTail";
 import { RequestDetail } from "../components/RequestDetail";
 import { RequestLogTable, type RequestLogRow } from "../components/RequestLogTable";
-import { RequestLogsQuery, UsageQuery } from "../operations";
+import { RequestLogsQuery, RequestLogTeamsQuery, UsageQuery } from "../operations";
 
 const UsageCharts = lazy(() => import("../components/UsageChart").then((m) => ({ default: m.UsageCharts })));
 
@@ -37,6 +37,7 @@ export default function UsagePage() {
   const [utc, setUtc] = useState(false);
   const [model, setModel] = useState("");
   const [keyId, setKeyId] = useState("");
+  const [teamId, setTeamId] = useState("");
   const [status, setStatus] = useState("");
   const [open, setOpen] = useState<RequestLogRow | null>(null);
   const pages = useCursorPages();
@@ -49,8 +50,10 @@ export default function UsagePage() {
     end: period.until,
     modelGroup: model.trim() || null,
     keyId: keyId.trim() || null,
+    teamId: teamId || null,
     status: status || null,
   };
+  const teams = useQuery(RequestLogTeamsQuery);
   const logs = useQuery(RequestLogsQuery, { variables: { first: 25, after: pages.after, filter } });
   const onOpen = useCallback((row: RequestLogRow) => setOpen(row), []);
   const days = (period.hourly ? usage.data?.hourlySpend : usage.data?.dailySpend) ?? [];
@@ -129,6 +132,28 @@ export default function UsagePage() {
               pages.reset();
             }}
           />
+          <SelectField
+            label="Team"
+            className="w-56"
+            value={teamId}
+            onChange={(e) => {
+              setTeamId(e.target.value);
+              pages.reset();
+            }}
+          >
+            <option value="">Any</option>
+            {(teams.data?.organizations.edges ?? []).map(({ node: org }) =>
+              org.teams.length > 0 ? (
+                <optgroup key={org.id} label={org.name}>
+                  {org.teams.map((team) => (
+                    <option key={team.id} value={team.id}>
+                      {team.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null,
+            )}
+          </SelectField>
           <SelectField
             label="Status"
             className="w-40"
