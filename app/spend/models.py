@@ -67,6 +67,16 @@ class SpendLog(Entity, table=True):
         Index("ix_spend_logs_org_id_started_at", "org_id", "started_at"),
         Index("ix_spend_logs_model_group_started_at", "model_group", "started_at"),
         Index("ix_spend_logs_written_at_id", "written_at", "id"),
+        # requestStats answers from this index alone (migration 0009).
+        Index(
+            "ix_spend_logs_started_at_stats",
+            "started_at",
+            "status",
+            "latency_ms",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost",
+        ),
     )
 
     request_id: str = Field(sa_type=String(128), unique=True)

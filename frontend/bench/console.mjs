@@ -55,7 +55,17 @@ async function once(browser, last) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const scripts = new Map();
+  const queries = [];
   let counting = true;
+  page.on("requestfinished", (request) => {
+    if (!counting || !request.url().endsWith("/graphql")) return;
+    const timing = request.timing();
+    let name = "?";
+    try {
+      name = JSON.parse(request.postData() ?? "{}").operationName ?? "?";
+    } catch {}
+    queries.push({ name, ms: timing.responseEnd });
+  });
   page.on("response", (response) => {
     if (!counting || response.request().resourceType() !== "script") return;
     const at = performance.now();
@@ -111,6 +121,7 @@ async function once(browser, last) {
     js_raw_bytes: sum(sizes, "raw"),
     js_gzip_bytes: sum(sizes, "gzip"),
     js_gzip_bytes_before_totals: sum(beforeTotals, "gzip"),
+    graphql: queries,
     files: sizes
       .map((s) => ({ file: new URL(s.url).pathname.split("/").pop(), gzip: s.gzip, before_totals: s.at - started < totalsMs }))
       .sort((a, b) => b.gzip - a.gzip),

@@ -91,6 +91,8 @@ def render(results: dict[str, Any]) -> str:
             f"{'JavaScript before it, uncompressed, KB':<46} {s['js_raw_kb']['median']:>9.1f} "
             f"{s['js_raw_kb']['max']:>9.1f}",
             f"{'script files':<46} {s['scripts']:>9}",
+            "GraphQL before it (last run, ms): "
+            + ", ".join(f"{q['name']} {q['ms']:.0f}" for q in results["runs"][-1]["graphql"]),
             "largest files: "
             + ", ".join(
                 f"{f['file']} {f['gzip'] / 1024:.0f} KB" for f in results["runs"][0]["files"][:4]
