@@ -1,4 +1,5 @@
 import { useApolloClient, useQuery } from "@apollo/client/react";
+import { useEffect } from "react";
 import { useLocation, useNavigate, useSearchParams } from "react-router";
 
 import { Alert } from "../../../components/ui/States";
@@ -22,6 +23,12 @@ export default function SignInPage() {
   const options = useQuery(SignInOptionsQuery).data?.signInOptions;
   const sso = options?.oidcEnabled ?? false;
   const password = options?.passwordEnabled ?? true;
+
+  // Most sign-ins land on the dashboard: fetch its code while the form is being filled in,
+  // so that after the click only its data is waited for.
+  useEffect(() => {
+    if (next === "/") void import("../../dashboard/pages/DashboardPage");
+  }, [next]);
 
   async function signedIn(): Promise<void> {
     signedInBefore.set(true);
