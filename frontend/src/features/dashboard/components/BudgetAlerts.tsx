@@ -36,7 +36,7 @@ export function BudgetAlerts({ budgets }: { budgets: BudgetUse[] }) {
       {budgets.map((use) => {
         const share = spentShare(use);
         return (
-          <li key={`${use.kind}:${use.id}`} className="grid grid-cols-[auto_minmax(0,1fr)] items-center gap-x-3 gap-y-1 py-2 text-sm md:grid-cols-[auto_minmax(0,1fr)_12rem_auto]">
+          <li key={`${use.kind}:${use.id}`} className="grid grid-cols-[auto_minmax(0,1fr)] items-center gap-x-3 gap-y-1 py-2 text-sm lg:grid-cols-[auto_minmax(0,1fr)_12rem_auto]">
             <Badge tone={share >= 1 ? "red" : "amber"}>{KIND_LABEL[use.kind]}</Badge>
             <span className="min-w-0 truncate" title={use.name}>
               <Name use={use} />
@@ -44,10 +44,10 @@ export function BudgetAlerts({ budgets }: { budgets: BudgetUse[] }) {
                 <Period use={use} />
               </span>
             </span>
-            <span className="col-span-2 md:col-span-1">
+            <span className="col-span-2 lg:col-span-1">
               <UsageBar used={Number(use.spend)} limit={Number(use.maxBudget)} label={`Spend of ${use.name}`} />
             </span>
-            <span className="col-span-2 whitespace-nowrap tabular-nums md:col-span-1 md:text-right">
+            <span className="col-span-2 whitespace-nowrap tabular-nums lg:col-span-1 lg:text-right">
               {formatMoney(use.spend)} of {formatMoney(use.maxBudget)} ({formatPercent(share)})
             </span>
           </li>
