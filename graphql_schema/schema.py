@@ -16,6 +16,7 @@ from strawberry.types import Info
 from strawberry.types.execution import ExecutionContext
 
 from graphql_schema.budgets.mutations import BudgetMutations
+from graphql_schema.budgets.near_limit import NearLimitQueries
 from graphql_schema.budgets.queries import BudgetQueries
 from graphql_schema.common import EXACT_DECIMAL
 from graphql_schema.context import GraphQLContext
@@ -52,6 +53,7 @@ class Query(
     OrgQueries,
     MemberQueries,
     BudgetQueries,
+    NearLimitQueries,
     KeyQueries,
     AdmissionQueries,
     KeyHygieneQueries,

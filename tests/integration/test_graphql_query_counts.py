@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import event
 
 from app.audit.models import ActorType
 from app.auth.principal import Principal
+from app.keys.models import VirtualKey
 from app.keys.service import KeySpec
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
@@ -118,6 +120,35 @@ async def test_end_users_cost_the_same_for_1_and_50_rows(gateway: RunningGateway
     fifty = await statements_for(gateway, END_USERS)
     assert one == fifty
     assert 1 <= one <= 2
+
+
+NEAR_LIMIT = "{ budgetsNearLimit(first: 100) { kind id name spend maxBudget resetAt } }"
+
+
+async def add_near_limit(gw: RunningGateway, count: int) -> None:
+    """``count`` of each kind at 90 % of its budget: an org, its team, a key, a user."""
+    sessions, near = gw.runtime.sessions, {"max_budget": Decimal(10), "spend": Decimal(9)}
+    for _ in range(count):
+        org = await make_org(sessions, **near)
+        team = await make_team(sessions, org, **near)
+        await make_user(sessions, **near)
+        key = await gw.runtime.keys.create(KeySpec(team_id=team.id, max_budget=Decimal(10)))
+        async with sessions() as session, session.begin():
+            row = await session.get(VirtualKey, key.key.id)
+            assert row is not None
+            row.spend = Decimal(9)
+
+
+async def test_budgets_near_limit_cost_one_statement_for_1_and_100_rows(
+    gateway: RunningGateway,
+) -> None:
+    await add_near_limit(gateway, 1)
+    one = await statements_for(gateway, NEAR_LIMIT)
+    await add_near_limit(gateway, 24)
+    hundred = await statements_for(gateway, NEAR_LIMIT)
+    body = await gql(gateway, NEAR_LIMIT)
+    assert len(body["data"]["budgetsNearLimit"]) == 100
+    assert one == hundred == 1
 
 
 MEMBERS = """query($o: ID!, $t: ID!) {

@@ -106,6 +106,7 @@ MATRIX = {
     "key":                       "Y    Y    O    O    O    O    O    O    O    O",
     "keyAdmission":              "Y    Y    O    O    O    O    O    O    O    O",
     "keyHygiene":                "Y    Y    O    O    O    O    O    O    O    O",
+    "budgetsNearLimit":          "Y    Y    O    O    O    O    O    O    O    O",
     "createPlaygroundKey":       "Y    N    O    O    N    N    N    T    T    T",
     "blockKeys":                 "Y    N    O    O    N    N    N    T    N    N",
     "revokeKeys":                "Y    N    O    O    N    N    N    T    M    N",

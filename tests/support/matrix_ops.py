@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from app.keys.models import VirtualKey
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from tests.support.matrix import TEAM_RPM_CAP, TRAFFIC, Org, World, unique
 
@@ -143,6 +145,33 @@ def _user(role: PlatformRole) -> Fresh:
 
 def _key(world: World, target: Org) -> Awaitable[str]:
     return world.fresh_key(target)
+
+
+_NEAR_LIMIT: dict[int, dict[str, str]] = {}
+"""Per world: the ids of the keys near their budget (one in A1, one in B1) -> label."""
+
+
+async def _near_limit_keys(world: World, target: Org) -> str:
+    """Once per world: a key in each organization's first team at 90 % of its budget."""
+    if id(world) not in _NEAR_LIMIT:
+        made = {}
+        for label, org in world.orgs.items():
+            key_id = await world.fresh_key(org)
+            async with world.gateway.runtime.sessions() as session, session.begin():
+                row = await session.get(VirtualKey, key_id)
+                assert row is not None
+                row.max_budget, row.spend = Decimal(10), Decimal(9)
+            made[key_id] = label
+        _NEAR_LIMIT[id(world)] = made
+    return ""
+
+
+def _near_limit_seen(world: World, data: dict[str, Any]) -> frozenset[str]:
+    """Organizations of the budgets listed (keys by the ids above, teams and orgs by id)."""
+    known = _NEAR_LIMIT[id(world)] | {
+        o.team_id: o.label[0] for o in (*world.orgs.values(), *world.teams.values())
+    }
+    return frozenset(known.get(u["id"]) or world.label(u["id"]) for u in data["budgetsNearLimit"])
 
 
 def _deployment(world: World, target: Org) -> Awaitable[str]:
@@ -443,6 +472,12 @@ _KEYS = (
         "keyHygiene",
         "{ keyHygiene(first: 100) { edges { node { key { orgId } } } } }",
         seen=_labels("keyHygiene.edges.node.key.orgId"),
+    ),
+    Op(
+        "budgetsNearLimit",
+        "{ budgetsNearLimit(first: 100) { kind id } }",
+        fresh=_near_limit_keys,
+        seen=_near_limit_seen,
     ),
     Op(
         "blockKeys",

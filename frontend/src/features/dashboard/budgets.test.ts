@@ -1,39 +1,26 @@
 import { describe, expect, it } from "vitest";
 
-import type { DashboardBudgetsQuery } from "../../gql/graphql";
-import { budgetsNearLimit } from "./budgets";
+import { periodLabel, spentShare } from "./budgets";
 
-const data = {
-  keys: {
-    edges: [
-      { node: { id: "k1", alias: "hot", keyDisplay: "sk-1", maxBudget: "10", spend: "9", revoked: false } },
-      { node: { id: "k2", alias: null, keyDisplay: "sk-2", maxBudget: "10", spend: "12", revoked: false } },
-      { node: { id: "k3", alias: "cool", keyDisplay: "sk-3", maxBudget: "10", spend: "2", revoked: false } },
-      { node: { id: "k4", alias: "gone", keyDisplay: "sk-4", maxBudget: "10", spend: "10", revoked: true } },
-      { node: { id: "k5", alias: "free", keyDisplay: "sk-5", maxBudget: null, spend: "500", revoked: false } },
-    ],
-  },
-  organizations: {
-    edges: [
-      {
-        node: {
-          id: "o1",
-          name: "Acme",
-          maxBudget: "100",
-          spend: "80",
-          teams: [{ id: "t1", name: "Search", maxBudget: "0", spend: "1" }],
-        },
-      },
-    ],
-  },
-} as unknown as DashboardBudgetsQuery;
+describe("budget periods", () => {
+  it("names the period in words", () => {
+    expect(periodLabel("1d")).toBe("per day");
+    expect(periodLabel("7d")).toBe("per 7 days");
+    expect(periodLabel("1mo")).toBe("per month");
+    expect(periodLabel("3mo")).toBe("per 3 months");
+    expect(periodLabel("30m")).toBe("per 30 minutes");
+    expect(periodLabel("1h")).toBe("per hour");
+  });
 
-describe("budgetsNearLimit", () => {
-  it("lists what has used 80 % or more of a budget, worst first, skipping revoked keys and no budget", () => {
-    expect(budgetsNearLimit(data).map((b) => [b.kind, b.name, b.ratio])).toEqual([
-      ["Key", "sk-2", 1.2],
-      ["Key", "hot", 0.9],
-      ["Organization", "Acme", 0.8],
-    ]);
+  it("has no period for a budget that never resets, and shows an unknown one as it is", () => {
+    expect(periodLabel(null)).toBeNull();
+    expect(periodLabel("2w")).toBe("per 2w");
+  });
+});
+
+describe("spent share", () => {
+  it("divides spend by budget, exact decimals as strings", () => {
+    expect(spentShare({ spend: "9", maxBudget: "10" })).toBeCloseTo(0.9);
+    expect(spentShare({ spend: "12.5", maxBudget: "10" })).toBeCloseTo(1.25);
   });
 });

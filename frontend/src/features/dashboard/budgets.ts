@@ -1,36 +1,32 @@
-import type { DashboardBudgetsQuery } from "../../gql/graphql";
+import type { BudgetKind } from "../../gql/graphql";
 
-export interface BudgetUse {
-  kind: "Key" | "Team" | "Organization";
-  id: string;
-  name: string;
-  spend: number;
-  budget: number;
-  ratio: number;
+export const KIND_LABEL: Record<BudgetKind, string> = {
+  KEY: "Key",
+  USER: "User",
+  TEAM: "Team",
+  ORGANIZATION: "Organization",
+};
+
+const UNITS: Record<string, [string, string]> = {
+  s: ["second", "seconds"],
+  m: ["minute", "minutes"],
+  h: ["hour", "hours"],
+  d: ["day", "days"],
+  mo: ["month", "months"],
+};
+
+/** A budget period ("1d", "7d", "1mo") in words: "per day", "per 7 days"; never resets: null. */
+export function periodLabel(duration: string | null): string | null {
+  if (duration === null) return null;
+  const match = /^(\d+)(mo|s|m|h|d)$/.exec(duration);
+  const names = match ? UNITS[match[2] ?? ""] : undefined;
+  if (!match || !names) return `per ${duration}`;
+  const count = Number(match[1]);
+  return count === 1 ? `per ${names[0]}` : `per ${count} ${names[1]}`;
 }
 
-export const BUDGET_WARNING = 0.8;
-
-function use(kind: BudgetUse["kind"], id: string, name: string, spend: string, budget: string | null): BudgetUse | null {
-  if (budget === null) return null;
-  const max = Number(budget);
-  const spent = Number(spend);
-  if (!(max > 0)) return null;
-  return { kind, id, name, spend: spent, budget: max, ratio: spent / max };
-}
-
-/** Keys, teams and organizations that have used at least 80 % of their budget, worst first. */
-export function budgetsNearLimit(data: DashboardBudgetsQuery): BudgetUse[] {
-  const all: Array<BudgetUse | null> = [];
-  for (const { node } of data.keys.edges) {
-    if (node.revoked) continue;
-    all.push(use("Key", node.id, node.alias ?? node.keyDisplay, node.spend, node.maxBudget));
-  }
-  for (const { node: org } of data.organizations.edges) {
-    all.push(use("Organization", org.id, org.name, org.spend, org.maxBudget));
-    for (const team of org.teams) all.push(use("Team", team.id, team.name, team.spend, team.maxBudget));
-  }
-  return all
-    .filter((u): u is BudgetUse => u !== null && u.ratio >= BUDGET_WARNING)
-    .sort((a, b) => b.ratio - a.ratio);
+/** The share of the budget spent (1 = all of it). */
+export function spentShare(use: { spend: string; maxBudget: string }): number {
+  const max = Number(use.maxBudget);
+  return max > 0 ? Number(use.spend) / max : 1;
 }

@@ -65,36 +65,17 @@ export const DashboardQuery = graphql(`
   }
 `);
 
-// Budgets are per key, team and organization; the dashboard calls out those past 80 %.
+// Budgets are per key, user, team and organization; the server lists those past 80 %.
 export const BudgetsQuery = graphql(`
   query DashboardBudgets {
-    keys(first: 100, includeRevoked: true) {
-      edges {
-        node {
-          id
-          alias
-          keyDisplay
-          maxBudget
-          spend
-          revoked
-        }
-      }
-    }
-    organizations(first: 50) {
-      edges {
-        node {
-          id
-          name
-          maxBudget
-          spend
-          teams {
-            id
-            name
-            maxBudget
-            spend
-          }
-        }
-      }
+    budgetsNearLimit(threshold: 0.8, first: 20) {
+      kind
+      id
+      name
+      spend
+      maxBudget
+      budgetDuration
+      resetAt
     }
   }
 `);

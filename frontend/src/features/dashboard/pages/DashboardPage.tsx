@@ -10,7 +10,6 @@ import { usePeriod } from "../../../lib/period";
 import { BudgetAlerts } from "../components/BudgetAlerts";
 import { BreakdownList } from "../components/BreakdownList";
 import { StatCard } from "../components/StatCard";
-import { budgetsNearLimit } from "../budgets";
 import { BudgetsQuery, DashboardQuery } from "../operations";
 
 // The chart library is the largest dependency: the totals render without waiting for it. It
@@ -102,7 +101,7 @@ export default function DashboardPage() {
       <Card title="Budgets above 80 %">
         {budgets.error && <ErrorState message={errorMessage(budgets.error)} />}
         {budgets.loading && !budgets.data && <LoadingState />}
-        {budgets.data && <BudgetAlerts budgets={budgetsNearLimit(budgets.data)} />}
+        {budgets.data && <BudgetAlerts budgets={budgets.data.budgetsNearLimit} />}
       </Card>
     </div>
   );
