@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 import { KeyIssue } from "../../../gql/graphql";
 import { key } from "../../../test/fixtures";
-import { KeyHygieneQuery, RevokeKeysMutation } from "../operations";
+import { HygieneOrganizationsQuery, KeyHygieneQuery, RevokeKeysMutation } from "../operations";
 import KeyHygienePage from "./KeyHygienePage";
 
 const variables = { first: 50, after: null, issues: null, orgId: null, idleDays: 30 };
@@ -39,6 +39,19 @@ function hygiene(nodes: ReturnType<typeof flagged>[]) {
   };
 }
 
+// The organization filter's options.
+const organizations = {
+  request: { query: HygieneOrganizationsQuery },
+  result: {
+    data: {
+      organizations: {
+        __typename: "OrganizationConnection",
+        edges: [{ __typename: "OrganizationEdge", node: { __typename: "Organization", id: "o1", name: "Acme" } }],
+      },
+    },
+  },
+};
+
 const rows = [
   flagged("k1", "forever", [KeyIssue.NoExpiry, KeyIssue.AllModels]),
   flagged("k2", "burner", [KeyIssue.BudgetBurn], { projectedSpend: "12.5", exhaustsAt: "2026-12-10T00:00:00Z" }),
@@ -47,7 +60,7 @@ const rows = [
 describe("key hygiene", () => {
   it("lists flagged keys with their issues and burn projection", async () => {
     render(
-      <MockedProvider mocks={[hygiene(rows)]}>
+      <MockedProvider mocks={[organizations, hygiene(rows)]}>
         <KeyHygienePage />
       </MockedProvider>,
     );
@@ -64,6 +77,7 @@ describe("key hygiene", () => {
     render(
       <MockedProvider
         mocks={[
+          organizations,
           hygiene(rows),
           {
             request: { query: RevokeKeysMutation, variables: { keyIds: ["k1", "k2"], reason: "stale keys" } },
