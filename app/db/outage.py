@@ -20,9 +20,11 @@ DATABASE_UNAVAILABLE = (
 )
 _WARN_EVERY_S = 10.0
 _warned_at: float | None = None
+# Built-in errors any socket can raise: they mean the database only when a database
+# driver raised them (a webhook or an identity provider refusing a connection does not).
+_SOCKET = (ConnectionError, TimeoutError)  # refused, reset, aborted, timed out
+_DRIVERS = ("sqlalchemy.", "sqlmodel.", "asyncpg.", "aiosqlite.")
 _CONNECTIVITY = (
-    ConnectionError,  # refused, reset, aborted
-    TimeoutError,
     sa_exc.TimeoutError,  # no free connection in the pool in time
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.CannotConnectNowError,
@@ -41,7 +43,19 @@ def database_unreachable(exc: BaseException) -> bool:
             return True
         if isinstance(current, (sa_exc.InterfaceError, *_CONNECTIVITY)):
             return True
+        if isinstance(current, _SOCKET) and _raised_by_driver(current):
+            return True
         current = current.__cause__ or current.__context__
+    return False
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    """Whether a frame of a database driver (or of SQLAlchemy) is on ``exc``'s traceback."""
+    frames = exc.__traceback__
+    while frames is not None:
+        if str(frames.tb_frame.f_globals.get("__name__", "")).startswith(_DRIVERS):
+            return True
+        frames = frames.tb_next
     return False
 
 
