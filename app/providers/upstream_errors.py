@@ -2,7 +2,8 @@
 
 Callers get the upstream's status and its structured message with anything that looks
 like a credential redacted; a body that is not an error object (an HTML page, a proxy's
-echo of the request) never reaches them. The operator's log keeps the redacted body.
+echo of the request) never reaches them. The operator's log gets the same redacted message
+and the body's size, never the body itself: an echo of the request would carry the prompt.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ _SECRETS = re.compile(
     r"|((?:api[_-]?key|x-api-key|secret|password|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"
 )
 _MESSAGE_CHARS = 500
-_LOGGED_CHARS = 2000
 
 
 def redact(text: str) -> str:
@@ -98,15 +98,16 @@ def error_from_upstream(
     overload and server failures are retryable. Provider credential failures are the
     operator's problem, so they surface as 502 rather than as the caller's 401.
     """
-    log.log(
-        logging.INFO if status in (400, 404, 413, 422) else logging.WARNING,
-        "%s answered HTTP %d: %s",
-        provider,
-        status,
-        redact(body[:_LOGGED_CHARS].decode("utf-8", "replace")),
-    )
     message, code, param = _message_of(status, body)
     message = redact(message[:_MESSAGE_CHARS])
+    log.log(
+        logging.INFO if status in (400, 404, 413, 422) else logging.WARNING,
+        "%s answered HTTP %d (%d bytes): %s",
+        provider,
+        status,
+        len(body),
+        message,
+    )
     lowered = f"{message} {code or ''}".lower()
     text = f"{provider}: {message}"
     if status in (400, 413, 422):

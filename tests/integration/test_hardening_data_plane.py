@@ -82,6 +82,19 @@ async def test_upstream_error_bodies_never_reach_callers_with_secrets(
     assert f"answered HTTP {status}" in caplog.text
 
 
+async def test_an_upstream_echoing_the_request_keeps_the_prompt_out_of_the_log(
+    gateway: RunningGateway, fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    prompt = [{"role": "user", "content": "my diagnosis is confidential-marker-7731"}]
+    for _ in range(5):  # the router retries server errors
+        fake_openai.fail_next(502, body=f"<html>bad gateway; you sent: {prompt}</html>")
+    async with gateway.client(await _member_key(gateway)) as client:
+        with pytest.raises(openai.APIStatusError):
+            await client.chat.completions.create(model="gpt-test", messages=prompt)  # type: ignore[arg-type]
+    assert "answered HTTP 502" in caplog.text
+    assert "confidential-marker-7731" not in caplog.text
+
+
 async def test_reservations_multiply_by_n_and_n_is_bounded(gateway: RunningGateway) -> None:
     # $0.05: one choice of 10,000 output tokens ($0.01) fits; 1,000 choices do not.
     secret = await _member_key(gateway, max_budget=Decimal("0.05"))
