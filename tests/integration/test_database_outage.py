@@ -91,3 +91,58 @@ async def test_known_keys_are_served_and_nothing_accepted_is_lost(
         assert asyncio.get_running_loop().time() < deadline, answer
         await asyncio.sleep(0.3)
     assert await ask(gw, unknown.secret) == "Hello there!"
+
+
+@pytest.fixture
+async def small_pool(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
+    async with fresh_database() as url:
+        config: dict[str, Any] = {
+            "model_list": [
+                {
+                    "model_name": "chat",
+                    "deltallm_params": {"model": "openai/chat", "api_base": fake_openai.base_url},
+                }
+            ],
+            "general_settings": {
+                "proxy_batch_write_at": 0.1,
+                "database_connection_pool_limit": 1,  # one kept, one more for bursts
+                "database_connection_timeout": 1,
+            },
+        }
+        async with running_gateway(config, {"DATABASE_URL": url}) as gw:
+            yield gw
+
+
+async def test_an_exhausted_pool_is_an_outage_not_an_error_and_passes(
+    small_pool: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = small_pool
+    known = await gw.runtime.keys.create(KeySpec(rpm_limit=100))
+    unknown = await gw.runtime.keys.create(KeySpec(rpm_limit=100))
+    assert await ask(gw, known.secret) == "Hello there!"
+
+    caplog.clear()
+    async with gw.runtime.engine.connect() as first, gw.runtime.engine.connect() as second:
+        for held in (first, second):  # every connection the pool may open is busy
+            await held.exec_driver_sql("SELECT 1")
+        with caplog.at_level(logging.WARNING):
+            assert await ask(gw, known.secret) == "Hello there!"
+            with pytest.raises(openai.InternalServerError) as caught:
+                await ask(gw, unknown.secret)
+            assert caught.value.status_code == 503
+            assert caught.value.code == "database_unavailable"
+            answer = await gql(gw, "{ keys(first: 5) { totalCount } }")
+            assert answer["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    tracebacks = [
+        r.getMessage() for r in caplog.records if r.exc_info and r.name.startswith("deltallm")
+    ]
+    assert tracebacks == []
+
+    assert await ask(gw, unknown.secret) == "Hello there!"
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        answer = await gql(gw, "{ requestLogs(first: 50) { totalCount } }")
+        if "errors" not in answer and answer["data"]["requestLogs"]["totalCount"] == 3:
+            break  # before, during and after the pool was taken: none lost
+        assert asyncio.get_running_loop().time() < deadline, answer
+        await asyncio.sleep(0.3)
