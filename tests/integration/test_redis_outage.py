@@ -29,7 +29,7 @@ HI = [{"role": "user", "content": "Hi"}]
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
+    server = RedisServer(tmp_path, durable=True)
     server.start()
     try:
         yield server
@@ -175,3 +175,28 @@ async def test_the_admin_api_says_unavailable_when_it_cannot_read_the_counters(
     assert error["extensions"]["code"] == "UNAVAILABLE"
     assert error["extensions"]["reason"] == "limits_unavailable"
     assert "Redis" in error["message"]
+
+
+async def test_a_flapping_redis_loses_nothing_accepted_and_needs_no_restart(
+    outage_gateway: RunningGateway, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = outage_gateway
+    limited = await gw.runtime.keys.create(KeySpec(rpm_limit=1000, max_budget=Decimal("5")))
+    served = 0
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            assert await until(lambda: ask(gw, limited.secret)) == "Hello there!"
+            assert await ask(gw, limited.secret) == "Hello there!"
+            served += 2
+            redis_server.stop()
+            with pytest.raises(openai.InternalServerError) as caught:
+                await ask(gw, limited.secret)
+            assert caught.value.code == "limits_unavailable"
+            assert await ask(gw, gw.master_key) == "Hello there!"  # recorded while Redis is down
+            served += 1
+            redis_server.start()
+    assert await until(lambda: ask(gw, limited.secret)) == "Hello there!"
+    served += 1
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert tracebacks == [], [r.getMessage() for r in tracebacks]
+    await until(lambda: _recorded(gw, served))

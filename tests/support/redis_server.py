@@ -16,10 +16,16 @@ def redis_server_binary() -> str | None:
 
 
 class RedisServer:
-    """``start()`` / ``stop()`` as often as needed; the port stays the same."""
+    """``start()`` / ``stop()`` as often as needed; the port stays the same.
 
-    def __init__(self, workdir: Path) -> None:
+    ``durable`` servers write every command to an append-only file before answering, as a
+    production Redis holding the spend stream should: a stop (SIGKILL) and start keeps
+    what it had accepted. Others keep nothing, as a cache-only Redis.
+    """
+
+    def __init__(self, workdir: Path, *, durable: bool = False) -> None:
         self.workdir = workdir
+        self.durable = durable
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
@@ -42,7 +48,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.durable else "no",
+                "--appendfsync",
+                "always",
                 "--dir",
                 str(self.workdir),
             ],
