@@ -17,7 +17,7 @@ from app.cli.context import CliContext, cli_context, fail
 from app.db.types import utcnow
 from app.errors import DeltaLLMError
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.limits.periods import parse_duration
 from app.spend.models import SpendLog
 

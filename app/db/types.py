@@ -18,6 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
+    "MAX_BUDGET",
     "MONEY_PLACES",
     "JSONType",
     "Money",
@@ -77,6 +78,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.utcoffset() is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+MAX_BUDGET = Decimal(100_000_000)
+"""The largest budget (USD) a key, user, team or organization may have: well inside what
+a money column holds exactly on every backend, with room for spend beyond it."""
 
 
 class Money(TypeDecorator[Decimal]):

@@ -8,9 +8,8 @@ cache within a second. The secret is returned once, at creation or regeneration.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_
@@ -27,8 +26,8 @@ from app.keys.caps import CAPPED_FIELDS, check_caps
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
 from app.keys.secrets import display_parts, generate_secret, hash_key
+from app.keys.spec import SPEC_FIELDS, KeySpec
 from app.keys.status import KeySort, KeyStatus, status_condition
-from app.limits.periods import parse_duration
 from app.orgs.models import Team
 from app.users.models import User
 
@@ -36,89 +35,6 @@ __all__ = ["CreatedKey", "KeyCheck", "KeyService", "KeySpec"]
 
 KeyCheck = Callable[[VirtualKey], None]
 """Raises when the caller may not change this key (run inside the change's transaction)."""
-
-MAX_BUDGET = Decimal(100_000_000)
-"""The largest budget a key may have (USD): money columns are exact up to ~9.2e8."""
-
-_SPEC_FIELDS = (
-    "alias",
-    "models",
-    "aliases",
-    "max_budget",
-    "soft_budget",
-    "budget_duration",
-    "rpm_limit",
-    "tpm_limit",
-    "max_parallel_requests",
-    "model_max_budget",
-    "model_rpm_limit",
-    "model_tpm_limit",
-    "expires_at",
-    "metadata_",
-    "tags",
-    "is_admin",
-)
-
-
-MAX_LIST = 1000
-"""Models, tags and aliases a key may name (a key allowed every model lists none)."""
-MAX_NAME = 256
-
-
-@dataclass
-class KeySpec:
-    """What a key may do. ``None`` means "no limit" (or "unchanged" in an update)."""
-
-    alias: str | None = None
-    team_id: str | None = None
-    user_id: str | None = None
-    models: list[str] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)
-    max_budget: Decimal | None = None
-    soft_budget: Decimal | None = None
-    budget_duration: str | None = None
-    rpm_limit: int | None = None
-    tpm_limit: int | None = None
-    max_parallel_requests: int | None = None
-    model_max_budget: dict[str, Decimal] = field(default_factory=dict)
-    model_rpm_limit: dict[str, int] = field(default_factory=dict)
-    model_tpm_limit: dict[str, int] = field(default_factory=dict)
-    expires_at: datetime | None = None
-    metadata_: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    is_admin: bool = False
-
-    def validate(self, now: datetime) -> None:
-        if self.expires_at is not None and self.expires_at <= now:
-            raise BadRequestError("expires_at must be in the future", param="expires_at")
-        for name, items, most in (
-            ("models", self.models, MAX_LIST),
-            ("tags", self.tags, MAX_LIST),
-            ("aliases", list(self.aliases) + list(self.aliases.values()), 2 * MAX_LIST),
-        ):
-            if len(items) > most:
-                raise BadRequestError(f"{name} may list at most {most} entries", param=name)
-            if any(len(item) > MAX_NAME for item in items):
-                raise BadRequestError(
-                    f"{name} entries are at most {MAX_NAME} characters", param=name
-                )
-        if self.budget_duration is not None:
-            try:
-                parse_duration(self.budget_duration)
-            except ValueError as exc:
-                raise BadRequestError(str(exc), param="budget_duration") from None
-        for name in ("max_budget", "soft_budget"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= value <= MAX_BUDGET:
-                raise BadRequestError(f"{name} must be between 0 and {MAX_BUDGET}", param=name)
-        for name in ("rpm_limit", "tpm_limit", "max_parallel_requests"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise BadRequestError(f"{name} cannot be negative", param=name)
-        if any(not 0 <= v <= MAX_BUDGET for v in self.model_max_budget.values()):
-            raise BadRequestError(
-                f"per-model budgets must be between 0 and {MAX_BUDGET}", param="model_max_budget"
-            )
 
 
 @dataclass(frozen=True)
@@ -200,7 +116,7 @@ class KeyService:
 
     @staticmethod
     def _values(spec: KeySpec) -> dict[str, Any]:
-        values = {name: getattr(spec, name) for name in _SPEC_FIELDS}
+        values = {name: getattr(spec, name) for name in SPEC_FIELDS}
         values["model_max_budget"] = {k: str(v) for k, v in spec.model_max_budget.items()}
         return values
 
@@ -393,7 +309,7 @@ class KeyService:
         **changes: Any,
     ) -> VirtualKey:
         """Change the named fields; with ``capped``, the changed capped fields are checked."""
-        unknown = set(changes) - set(_SPEC_FIELDS)
+        unknown = set(changes) - set(SPEC_FIELDS)
         if unknown:
             raise BadRequestError(f"unknown key fields: {', '.join(sorted(unknown))}")
         KeySpec(**{k: v for k, v in changes.items() if v is not None}).validate(self._clock())

@@ -21,7 +21,7 @@ from app.audit.service import record, snapshot
 from app.auth.principal import Principal
 from app.db.pagination import Page, paginate
 from app.db.statements import dialect_insert, get_for_update
-from app.db.types import new_id, utcnow
+from app.db.types import MAX_BUDGET, new_id, utcnow
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.gateway.admission import end_user_token
 from app.keys.invalidation import Invalidator
@@ -29,7 +29,7 @@ from app.keys.models import VirtualKey
 from app.limits.periods import parse_duration
 from app.users.models import EndUser, User
 
-__all__ = ["MAX_BUDGET", "USER_LIMIT_FIELDS", "BudgetService", "check_limits", "spend_in_period"]
+__all__ = ["USER_LIMIT_FIELDS", "BudgetService", "check_limits", "spend_in_period"]
 
 USER_LIMIT_FIELDS = (
     "max_budget",
@@ -39,8 +39,6 @@ USER_LIMIT_FIELDS = (
     "tpm_limit",
     "max_parallel_requests",
 )
-MAX_BUDGET = Decimal(100_000_000)
-"""The largest budget (USD) a money column holds exactly."""
 MAX_EXTERNAL_ID = 255
 
 

@@ -14,7 +14,7 @@ import openai
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from tests.support.db import backend, fresh_database
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway

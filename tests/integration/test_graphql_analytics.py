@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole
 from tests.support.clock import ticking
 from tests.support.fake_openai import FakeOpenAI

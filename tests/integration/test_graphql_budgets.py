@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.audit.models import AuditLog
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole, PlatformRole
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway

@@ -12,7 +12,7 @@ import pytest
 
 from app.db.types import utcnow
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.orgs.models import Organization, Team
 from app.users.models import OrgRole, PlatformRole
 from tests.support.gateway import RunningGateway, running_gateway

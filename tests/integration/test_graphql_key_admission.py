@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole, PlatformRole
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import codes, gql, new_org, new_team, signed_in

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from app.audit.models import AuditLog
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.orgs.models import Team
 from app.users.models import OrgRole, TeamRole, User
 from tests.support.gateway import RunningGateway, running_gateway

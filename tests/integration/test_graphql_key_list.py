@@ -12,7 +12,7 @@ import pytest
 
 from app.db.types import utcnow
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import codes, gql, new_org, new_team, signed_in

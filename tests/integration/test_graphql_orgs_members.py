@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, select
 
 from app.audit.models import AuditLog
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole, TeamRole
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import codes, gql, new_org, new_team, signed_in

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from app.audit.models import ActorType
 from app.auth.principal import Principal
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.users.models import OrgRole, PlatformRole, TeamRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema

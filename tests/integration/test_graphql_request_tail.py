@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from app.db.types import utcnow
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.spend.models import SpendLog
 from app.spend.records import SpendRecord
 from app.spend.writer import SpendWriter

@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import gql

@@ -16,7 +16,7 @@ from app.errors import AuthenticationError, BadRequestError, NotFoundError
 from app.gateway.auth import KeyAuthenticator
 from app.keys.identity import KeyIdentity
 from app.keys.models import VirtualKey
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.tenancy import make_org, make_team, make_user

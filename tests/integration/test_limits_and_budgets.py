@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.spend.models import SpendLog
 from app.tokens import estimate_prompt_tokens
 from tests.support.fake_openai import FakeOpenAI

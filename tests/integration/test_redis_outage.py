@@ -15,7 +15,7 @@ import openai
 import pytest
 from sqlmodel import select
 
-from app.keys.service import KeySpec
+from app.keys.spec import KeySpec
 from app.spend.models import SpendLog
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
