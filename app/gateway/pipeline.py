@@ -7,8 +7,6 @@ authenticate → authorize model → admit (limits, budgets) → route (retries,
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from app.gateway.metering import BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
+from app.observability.request_ids import current_request_id, new_request_id
 from app.providers.base import FilePart, Operation, Usage
 from app.router.deployment import Deployment
 from app.router.router import RoutedResult, Router
@@ -34,13 +33,6 @@ __all__ = ["Estimate", "Gateway", "RequestContext"]
 
 T = TypeVar("T")
 _END_USER_HEADER = "x-deltallm-end-user-id"
-_ID_PREFIX = secrets.token_hex(8)
-_ID_COUNTER = itertools.count()
-
-
-def _next_request_id() -> str:
-    """Unique across processes (random per-process prefix) without a syscall per request."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 @dataclass(slots=True)
@@ -57,7 +49,8 @@ class RequestContext:
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
-        return cls(request_id=_next_request_id(), op=op, end_user=headers.get(_END_USER_HEADER))
+        request_id = current_request_id() or new_request_id()
+        return cls(request_id=request_id, op=op, end_user=headers.get(_END_USER_HEADER))
 
     def overhead_ms(self) -> float:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)
