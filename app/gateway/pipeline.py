@@ -22,7 +22,8 @@ from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
 from app.observability.request_ids import current_request_id, new_request_id
-from app.providers.base import FilePart, Operation, Usage
+from app.observability.tracing import Tracing
+from app.providers.base import FilePart, Operation, ProviderStream, Usage
 from app.router.deployment import Deployment
 from app.router.router import RoutedResult, Router
 from app.spend.models import SpendStatus
@@ -46,11 +47,13 @@ class RequestContext:
     upstream_seconds: float = 0.0
     admission: AdmissionResult | None = None
     end_user: str | None = None
+    headers: Mapping[str, str] | None = None
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
         request_id = current_request_id() or new_request_id()
-        return cls(request_id=request_id, op=op, end_user=headers.get(_END_USER_HEADER))
+        end_user = headers.get(_END_USER_HEADER)
+        return cls(request_id=request_id, op=op, end_user=end_user, headers=headers)
 
     def overhead_ms(self) -> float:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)
@@ -84,6 +87,7 @@ class Gateway:
         self.admitter = admitter
         self.settler = settler
         self._max_output = max_reserved_output_tokens
+        self.tracing: Tracing | None = None
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """One wall clock for admission, settlement, streamed-budget extensions and the
@@ -216,6 +220,13 @@ class Gateway:
     async def call(
         self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
     ) -> RoutedResult:
+        if self.tracing is not None:
+            return await self.tracing.call(ctx, body, self._call(ctx, body, files))
+        return await self._call(ctx, body, files)
+
+    async def _call(
+        self, ctx: RequestContext, body: dict[str, Any], files: list[FilePart] | None
+    ) -> RoutedResult:
         model = self._authorize(ctx, body)
         facts, prompt, _, _ = await self._admit(ctx, model, body)
         routed = await self._routed(
@@ -232,7 +243,12 @@ class Gateway:
         )
         return routed
 
-    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
+    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> ProviderStream:
+        if self.tracing is not None:
+            return await self.tracing.stream(ctx, body, self._stream(ctx, body))
+        return await self._stream(ctx, body)
+
+    async def _stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
         model = self._authorize(ctx, body)
         facts, prompt, output, output_price = await self._admit(ctx, model, body)
         options = body.get("stream_options") or {}
