@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -214,3 +218,44 @@ async def test_a_callers_traceparent_continues_its_trace(
     assert request.trace_id == TRACE_ID
     assert request.parent_span_id == PARENT_ID
     assert attempt.trace_id == TRACE_ID
+
+
+_BUILD_APP = """
+import sys
+TRACING_MODULES = {modules!r}
+from app.main import create_app
+from app.settings import load_settings
+create_app(load_settings(sys.argv[1] if len(sys.argv) > 1 else None))
+print([m for m in TRACING_MODULES if m in sys.modules])
+"""
+# redis-py imports OpenTelemetry's metrics API when it is installed; the tracing SDK,
+# the exporter and protobuf are the gateway's own cost and load only with tracing.
+_TRACING_MODULES = (
+    "app.observability.otel",
+    "opentelemetry.sdk.trace",
+    "opentelemetry.exporter.otlp.proto.http",
+    "google.protobuf",
+)
+
+
+def test_without_tracing_the_tracing_sdk_is_never_imported(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("general_settings:\n  otel:\n    endpoint: http://127.0.0.1:9\n")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DATABASE_URL"))},
+        "DELTALLM_DATA_DIR": str(tmp_path / "data"),
+    }
+
+    def imported(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", _BUILD_APP.format(modules=_TRACING_MODULES), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert imported() == "[]"
+    assert imported(str(config)) == str(list(_TRACING_MODULES))
