@@ -40,8 +40,10 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 def _failed(span: Span, exc: BaseException) -> None:
     if isinstance(exc, DeltaLLMError):
         code, kind = exc.status_code, exc.code or type(exc).__name__
+    elif isinstance(exc, Exception):
+        code, kind = 500, type(exc).__name__
     else:
-        code, kind = 499, "cancelled" if not isinstance(exc, Exception) else type(exc).__name__
+        code, kind = 499, "cancelled"
     span.set_attribute("error.type", kind)
     span.set_attribute("http.response.status_code", code)
     span.set_status(Status(StatusCode.ERROR, failure_message(exc)))
