@@ -60,13 +60,13 @@ def _config(
 
 
 async def _spans(
-    collector: FakeCollector, request_id: str, attempts: int = 1
+    collector: FakeCollector, request_id: str, attempts: int = 1, timeout: float = 30.0
 ) -> tuple[ReceivedSpan, list[ReceivedSpan]]:
     def found() -> bool:
         spans = collector.requests(request_id)
         return len(spans) == 1 and len(collector.children(spans[0])) == attempts
 
-    await collector.wait_for(found)
+    await collector.wait_for(found, timeout)
     (request,) = collector.requests(request_id)
     children = sorted(collector.children(request), key=lambda s: s.attributes["deltallm.attempt"])
     return request, children
@@ -218,6 +218,18 @@ async def test_a_callers_traceparent_continues_its_trace(
     assert request.trace_id == TRACE_ID
     assert request.parent_span_id == PARENT_ID
     assert attempt.trace_id == TRACE_ID
+
+
+async def test_spans_still_buffered_are_exported_when_the_gateway_stops(
+    collector: FakeCollector, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "600000")
+    async with running_gateway(_config(collector, fake_openai)) as gateway:
+        request_id = await _chat(gateway, "chat-fake")
+        assert collector.requests(request_id) == []
+    request, (attempt,) = await _spans(collector, request_id, timeout=0)
+    assert request.attributes["http.response.status_code"] == 200
+    assert attempt.attributes["deltallm.attempt"] == 1
 
 
 _BUILD_APP = """
