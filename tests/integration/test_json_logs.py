@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -51,7 +52,15 @@ async def test_json_logs_carry_request_ids_and_no_secrets(
     fake_openai.fail_next(503, "overloaded")
     prompt = [{"role": "user", "content": f"Remember {MARKER} for me"}]
     with serve_process(tmp_path, config, env=env) as served:
-        client = openai.AsyncOpenAI(base_url=f"{served.root}/v1", api_key=MASTER_KEY, max_retries=0)
+        async with httpx.AsyncClient() as http:
+            created = await http.post(
+                f"{served.root}/graphql",
+                json={"query": "mutation { createKey(input: {}) { secret } }"},
+                headers={"Authorization": f"Bearer {MASTER_KEY}"},
+            )
+        key = created.json()["data"]["createKey"]["secret"]
+        assert len(created.headers.get_list("x-request-id")) == 1
+        client = openai.AsyncOpenAI(base_url=f"{served.root}/v1", api_key=key, max_retries=0)
         async with client:
             retried = await client.chat.completions.with_raw_response.create(
                 model="chat", messages=prompt
@@ -66,7 +75,7 @@ async def test_json_logs_carry_request_ids_and_no_secrets(
             with pytest.raises(openai.AuthenticationError):
                 await stranger.chat.completions.create(model="chat", messages=prompt)
     text = served.log_path.read_text()
-    for secret in (MASTER_KEY, UPSTREAM_KEY, WRONG_KEY, MARKER):
+    for secret in (key, MASTER_KEY, UPSTREAM_KEY, WRONG_KEY, MARKER):
         assert secret not in text
     lines = _lines(served.log_path)
     assert {"timestamp", "level", "logger", "message"} <= set(lines[0])
@@ -74,6 +83,7 @@ async def test_json_logs_carry_request_ids_and_no_secrets(
     loggers = {line["logger"] for line in lines}
     assert {"deltallm.cli", "uvicorn.error", "deltallm.router"} <= loggers
     request_id = retried.headers["x-request-id"]
+    assert len(retried.headers.get_list("x-request-id")) == 1
     (retry,) = [line for line in lines if line["logger"] == "deltallm.router"]
     assert retry["level"] == "warning"
     assert retry["request_id"] == request_id

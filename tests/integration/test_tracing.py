@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import gql
 from tests.support.otlp_collector import FakeCollector, ReceivedSpan
 
 MARKER = "zebra-quartz-7731"
@@ -72,8 +73,8 @@ async def _spans(
     return request, children
 
 
-async def _chat(gateway: RunningGateway, model: str, **kwargs: Any) -> str:
-    async with gateway.client() as client:
+async def _chat(gateway: RunningGateway, model: str, key: str | None = None, **kwargs: Any) -> str:
+    async with gateway.client(key) as client:
         raw = await client.chat.completions.with_raw_response.create(
             model=model, messages=PROMPT, **kwargs
         )
@@ -88,7 +89,11 @@ async def test_a_call_is_a_request_span_with_one_attempt_span(
     collector: FakeCollector, fake_openai: FakeOpenAI
 ) -> None:
     async with running_gateway(_config(collector, fake_openai)) as gateway:
-        request_id = await _chat(gateway, "chat-fake", max_tokens=50, temperature=0.5)
+        created = (await gql(gateway, "mutation { createKey(input: {}) { secret key { id } } }"))[
+            "data"
+        ]
+        secret = created["createKey"]["secret"]
+        request_id = await _chat(gateway, "chat-fake", secret, max_tokens=50, temperature=0.5)
         request, (attempt,) = await _spans(collector, request_id)
     assert request.name == "chat chat-fake"
     assert request.kind == "SPAN_KIND_SERVER"
@@ -104,7 +109,8 @@ async def test_a_call_is_a_request_span_with_one_attempt_span(
         "gen_ai.usage.output_tokens": 3,
         "http.response.status_code": 200,
         "deltallm.deployment.id": "dep-fake",
-        "deltallm.caller.kind": "master",
+        "deltallm.caller.kind": "key",
+        "deltallm.key.id": created["createKey"]["key"]["id"],
     }
     assert attempt.name == "chat gpt-fake"
     assert attempt.kind == "SPAN_KIND_CLIENT"
@@ -121,6 +127,7 @@ async def test_a_call_is_a_request_span_with_one_attempt_span(
     for span in (request, attempt):
         assert not any(key.startswith(("gen_ai.input", "gen_ai.output")) for key in span.attributes)
         assert MARKER not in json.dumps(span.attributes)
+        assert secret not in json.dumps(span.attributes)
 
 
 async def test_a_stream_span_ends_with_the_stream_and_its_usage(
