@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -69,6 +70,7 @@ def _logging_config(settings: Settings) -> LoggingConfig:
     root: dict[str, Any] = {"level": settings.log_level.upper(), "handlers": ["queue_listener"]}
     if not settings.json_logs:
         return LoggingConfig(root=root, log_exceptions="never")
+    logging.captureWarnings(True)  # Python's warnings become JSON lines too
     return LoggingConfig(
         root=root,
         log_exceptions="never",
