@@ -24,6 +24,7 @@ from pydantic import (
 
 from app.auth.errors import WeakPasswordError
 from app.auth.passwords import check_policy
+from app.observability.tracing_settings import OtelSettings
 from app.providers.naming import PROVIDERS, split_provider_model
 from app.users.emails import normalise_email
 
@@ -328,6 +329,7 @@ class GeneralSettings(_Section):
     """Seconds a client has to send a request's line and headers."""
     allow_private_upstreams: bool = False
     """Admins may point deployments and guardrails at loopback and private addresses."""
+    otel: OtelSettings = Field(default_factory=OtelSettings)
 
     @field_validator("first_admin_email")
     @classmethod
@@ -370,6 +372,8 @@ class GatewaySettings(_Section):
     context_window_fallbacks: list[dict[str, list[str]]] = Field(default_factory=list)
     cache: bool = False
     cache_params: dict[str, Any] = Field(default_factory=dict)
+    json_logs: bool = False
+    callbacks: list[str] = Field(default_factory=list)
 
 
 class GatewayConfig(_Section):

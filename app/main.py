@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 from litestar.logging import LoggingConfig
+from litestar.logging.config import default_handlers
 
+from app.observability.logs import JsonFormatter, RequestIdFilter
 from app.proxy.auth_routes import AUTH_ROUTES
 from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
-from app.proxy.middleware import WatchedRequests
+from app.proxy.middleware import RequestIds, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
 from app.runtime import Runtime
@@ -51,18 +55,31 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        middleware=[WatchedRequests(watchdog)],
+        middleware=[RequestIds(), WatchedRequests(watchdog)],
         request_max_body_size=_MAX_BODY,
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        logging_config=_logging_config(settings),
         openapi_config=None,
     )
     app.state.runtime = runtime
     app.state.gateway = runtime.gateway
     app.state.watchdog = watchdog
     return app
+
+
+def _logging_config(settings: Settings) -> LoggingConfig:
+    root: dict[str, Any] = {"level": settings.log_level.upper(), "handlers": ["queue_listener"]}
+    if not settings.json_logs:
+        return LoggingConfig(root=root, log_exceptions="never")
+    logging.captureWarnings(True)  # Python's warnings become JSON lines too
+    return LoggingConfig(
+        root=root,
+        log_exceptions="never",
+        formatters={"standard": {"()": JsonFormatter}},
+        filters={"request_id": {"()": RequestIdFilter}},
+        handlers={
+            name: {**spec, "filters": ["request_id"]} for name, spec in default_handlers.items()
+        },
+    )
 
 
 def create_app_from_env() -> Litestar:

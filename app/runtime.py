@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -51,6 +52,7 @@ from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
 from app.limits.outage import OutageTolerantCounters
 from app.limits.redis_store import RedisCounterStore
+from app.observability.tracing import start_tracing
 from app.orgs.service import OrgService
 from app.router.health import HealthChecker
 from app.router.router import Router
@@ -161,7 +163,8 @@ class Runtime:
             if redis is not None
             else MemorySpendQueue(writer, interval)
         )
-        router = Router(settings.config, counters=counters)
+        tracing = start_tracing(settings.tracing) if settings.tracing else None
+        router = Router(settings.config, counters=counters, tracing=tracing)
         cache = KeyCache()
         admitter = Admitter(counters, sessions)
         invalidator = LocalFirst(announcer, _forgetting(cache, admitter))
@@ -176,6 +179,7 @@ class Runtime:
             Settler(counters, queue),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
+        gateway.tracing = tracing
         throttle = SignInThrottle(
             counters, general.signin.max_attempts_per_minute, general.signin.trusted_proxies
         )
@@ -195,7 +199,7 @@ class Runtime:
             settings.config,
             sessions,
             salt.get_secret_value(),
-            lambda config: Router(config, counters=counters),
+            lambda config: Router(config, counters=counters, tracing=tracing),
             reload_notifier,
         )
         return cls(
@@ -264,6 +268,8 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)  # the pool is ours
         await self.engine.dispose()
+        if self.gateway.tracing is not None:
+            await asyncio.to_thread(self.gateway.tracing.shutdown)
         gc.unfreeze()  # what start froze may be garbage now; let the collector see it
 
     @property

@@ -21,6 +21,7 @@ from pydantic import SecretStr, ValidationError
 from app.config import GatewayConfig
 from app.errors import ConfigError
 from app.gateway_settings.sections import GuardrailPolicy
+from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 
 __all__ = ["DEFAULT_CONFIG", "Settings", "get_settings", "load_config", "load_settings"]
 
@@ -59,6 +60,8 @@ class Settings:
     workers: int = 1
     log_level: str = "info"
     run_migrations_on_start: bool = True
+    json_logs: bool = False
+    tracing: TracingConfig | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -147,7 +150,7 @@ def load_config(
         raise ConfigError(problems) from None
     if problems:
         raise ConfigError(problems)
-    warnings = []
+    warnings = callback_warnings(config.deltallm_settings.callbacks)
     unknown = config.unknown_keys()
     if unknown:
         warnings.append("unknown config keys ignored: " + ", ".join(unknown))
@@ -225,6 +228,8 @@ def load_settings(
         master_key = _persisted_secret(data_dir, "master_key")
 
     run_migrations = env.get("DELTALLM_RUN_MIGRATIONS")
+    json_logs = env.get("DELTALLM_JSON_LOGS") or env.get("JSON_LOGS")
+    otel_env = {k: v for k, v in env.items() if k.startswith("OTEL_")}
     values: dict[str, Any] = {
         "config": config,
         "config_path": path,
@@ -239,6 +244,12 @@ def load_settings(
             if run_migrations is None
             else run_migrations.lower() in {"1", "true", "yes"}
         ),
+        "json_logs": (
+            config.deltallm_settings.json_logs
+            if json_logs is None
+            else json_logs.lower() in {"1", "true", "yes"}
+        ),
+        "tracing": tracing_config(config, otel_env),
         "warnings": tuple(warnings),
     }
     if env.get("DELTALLM_HOST"):

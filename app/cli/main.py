@@ -17,6 +17,7 @@ from app.cli.users import users
 from app.db.migrate import upgrade
 from app.errors import ConfigError
 from app.main import create_app
+from app.observability.logs import json_line, uvicorn_log_config
 from app.settings import export_for_workers, load_config
 
 __all__ = ["cli"]
@@ -42,15 +43,19 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
             "own rate-limit and budget counters and multiply the limits by the worker count. "
             "Set REDIS_URL or run one worker."
         )
+
+    def say(message: str, level: str = "info") -> None:
+        if settings.json_logs:
+            click.echo(json_line(level, "deltallm.cli", message), err=True)
+        else:
+            click.echo(f"warning: {message}" if level == "warning" else message, err=True)
+
     for warning in settings.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"DeltaLLM serving on http://{settings.host}:{settings.port}", err=True)
-    click.echo(
-        f"Models: {', '.join(m.model_name for m in settings.config.model_list) or 'none'}",
-        err=True,
-    )
+        say(warning, "warning")
+    say(f"DeltaLLM serving on http://{settings.host}:{settings.port}")
+    say(f"Models: {', '.join(m.model_name for m in settings.config.model_list) or 'none'}")
     if (settings.data_dir / "master_key").exists():
-        click.echo(f"Master key: stored in {settings.data_dir / 'master_key'}", err=True)
+        say(f"Master key: stored in {settings.data_dir / 'master_key'}")
     general = settings.config.general_settings
     common: dict[str, Any] = {
         "host": settings.host,
@@ -65,6 +70,8 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         "proxy_headers": False,
         "timeout_graceful_shutdown": 30,
     }
+    if settings.json_logs:
+        common["log_config"] = uvicorn_log_config(settings.log_level)
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return

@@ -7,8 +7,6 @@ authenticate → authorize model → admit (limits, budgets) → route (retries,
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +21,9 @@ from app.gateway.metering import BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
-from app.providers.base import FilePart, Operation, Usage
+from app.observability.request_ids import current_request_id, new_request_id
+from app.observability.tracing import Tracing
+from app.providers.base import FilePart, Operation, ProviderStream, Usage
 from app.router.deployment import Deployment
 from app.router.router import RoutedResult, Router
 from app.spend.models import SpendStatus
@@ -34,13 +34,6 @@ __all__ = ["Estimate", "Gateway", "RequestContext"]
 
 T = TypeVar("T")
 _END_USER_HEADER = "x-deltallm-end-user-id"
-_ID_PREFIX = secrets.token_hex(8)
-_ID_COUNTER = itertools.count()
-
-
-def _next_request_id() -> str:
-    """Unique across processes (random per-process prefix) without a syscall per request."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 @dataclass(slots=True)
@@ -54,10 +47,13 @@ class RequestContext:
     upstream_seconds: float = 0.0
     admission: AdmissionResult | None = None
     end_user: str | None = None
+    headers: Mapping[str, str] | None = None
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
-        return cls(request_id=_next_request_id(), op=op, end_user=headers.get(_END_USER_HEADER))
+        request_id = current_request_id() or new_request_id()
+        end_user = headers.get(_END_USER_HEADER)
+        return cls(request_id=request_id, op=op, end_user=end_user, headers=headers)
 
     def overhead_ms(self) -> float:
         return max(0.0, (time.perf_counter() - self.started - self.upstream_seconds) * 1000)
@@ -91,6 +87,7 @@ class Gateway:
         self.admitter = admitter
         self.settler = settler
         self._max_output = max_reserved_output_tokens
+        self.tracing: Tracing | None = None
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """One wall clock for admission, settlement, streamed-budget extensions and the
@@ -223,6 +220,13 @@ class Gateway:
     async def call(
         self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
     ) -> RoutedResult:
+        if self.tracing is not None:
+            return await self.tracing.call(ctx, body, self._call(ctx, body, files))
+        return await self._call(ctx, body, files)
+
+    async def _call(
+        self, ctx: RequestContext, body: dict[str, Any], files: list[FilePart] | None
+    ) -> RoutedResult:
         model = self._authorize(ctx, body)
         facts, prompt, _, _ = await self._admit(ctx, model, body)
         routed = await self._routed(
@@ -239,7 +243,12 @@ class Gateway:
         )
         return routed
 
-    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
+    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> ProviderStream:
+        if self.tracing is not None:
+            return await self.tracing.stream(ctx, body, self._stream(ctx, body))
+        return await self._stream(ctx, body)
+
+    async def _stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
         model = self._authorize(ctx, body)
         facts, prompt, output, output_price = await self._admit(ctx, model, body)
         options = body.get("stream_options") or {}

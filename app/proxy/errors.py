@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
 from app.errors import DatabaseUnavailableError, DeltaLLMError
+from app.observability.request_ids import current_request_id
 
 __all__ = ["EXCEPTION_HANDLERS"]
 
@@ -36,7 +37,9 @@ _TYPES = {
 
 def _request_id(request: AnyRequest) -> str:
     value = request.state.get("request_id")
-    return value if isinstance(value, str) else uuid.uuid4().hex
+    if isinstance(value, str):
+        return value
+    return current_request_id() or uuid.uuid4().hex
 
 
 def _respond(

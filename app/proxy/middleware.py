@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.observability.request_ids import bind_request_id, new_request_id, unbind_request_id
 from app.watchdog import LoopWatchdog
 
-__all__ = ["WatchedRequests"]
+__all__ = ["RequestIds", "WatchedRequests"]
+
+_REQUEST_ID_HEADER = b"x-request-id"
 
 
 class WatchedRequests(ASGIMiddleware):
@@ -25,3 +28,27 @@ class WatchedRequests(ASGIMiddleware):
             await next_app(scope, receive, send)
         finally:
             self._watchdog.served(task)
+
+
+class RequestIds(ASGIMiddleware):
+    """Gives every HTTP request an id: on each log line written while serving it, and
+    in the ``x-request-id`` response header (``/v1`` answers set it themselves)."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request_id = new_request_id()
+        token = bind_request_id(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(name.lower() == _REQUEST_ID_HEADER for name, _ in headers):
+                    headers.append((_REQUEST_ID_HEADER, request_id.encode()))
+                    message["headers"] = headers
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            unbind_request_id(token)

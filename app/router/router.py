@@ -21,6 +21,7 @@ from app.errors import (
     UpstreamError,
 )
 from app.limits.counters import CounterStore
+from app.observability.tracing import Tracing
 from app.providers.base import (
     FilePart,
     Operation,
@@ -100,8 +101,10 @@ class Router:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         counters: CounterStore | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = config.router_settings
+        self.tracing = tracing
         self.gate = DeploymentGate(counters)
         self._sleep = sleep
         self._clock = clock
@@ -217,7 +220,8 @@ class Router:
             deployment.record_latency(time.perf_counter() - started)
             return RoutedResult(result, deployment, group)
 
-        return await self._with_fallbacks(model, attempt, estimated_tokens)
+        traced = self.tracing.attempts(op, attempt) if self.tracing is not None else attempt
+        return await self._with_fallbacks(model, traced, estimated_tokens)
 
     async def stream(
         self,
@@ -240,7 +244,8 @@ class Router:
             deployment.record_latency(time.perf_counter() - started)
             return RoutedStream(inner, self.gate, gate_pass, group)
 
-        return await self._with_fallbacks(model, attempt, estimated_tokens)
+        traced = self.tracing.attempts(op, attempt) if self.tracing is not None else attempt
+        return await self._with_fallbacks(model, traced, estimated_tokens)
 
     def _provider_call(
         self,

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,19 +39,23 @@ class ServedProcess:
 
 
 @contextmanager
-def serve_process(tmp_path: Path, config: str | None = None) -> Iterator[ServedProcess]:
-    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text."""
+def serve_process(
+    tmp_path: Path, config: str | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[ServedProcess]:
+    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text,
+    ``env`` adds to the environment."""
     port = free_port()
-    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
+    environment = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
     for name in ("DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_CONFIG_PATH"):
-        env.pop(name, None)
+        environment.pop(name, None)
+    environment.update(env or {})
     args = [*DELTALLM, "serve", "--port", str(port)]
     if config is not None:
         (tmp_path / "config.yaml").write_text(config)
         args += ["--config", str(tmp_path / "config.yaml")]
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, env=environment, stdout=log, stderr=subprocess.STDOUT)
     served = ServedProcess(f"http://127.0.0.1:{port}", tmp_path / "data", log_path, process)
     try:
         deadline = time.monotonic() + 30
