@@ -71,6 +71,14 @@ async def gateway(
                 },
             },
             {
+                "model_name": "claude-*",
+                "deltallm_params": {
+                    "model": "anthropic/claude-*",
+                    "api_base": fake_anthropic.root,
+                    "api_key": "sk-ant-upstream",
+                },
+            },
+            {
                 "model_name": "gpt-a",
                 "deltallm_params": {"model": "openai/gpt-a", "api_base": fake_openai.base_url},
             },
@@ -185,3 +193,29 @@ async def test_mid_stream_error_reaches_the_caller(
             async with sdk.messages.stream(**CONVERSATION) as stream:
                 await stream.get_final_message()
     assert "Overloaded" in str(failed.value)
+
+
+async def test_claude_code_model_names_through_a_wildcard(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic
+) -> None:
+    async with anthropic.AsyncAnthropic(
+        base_url=gateway.root, auth_token=gateway.master_key, max_retries=0
+    ) as sdk:
+        message = await sdk.messages.create(
+            model="claude-sonnet-4-5-20250929",
+            max_tokens=16,
+            messages=[{"role": "user", "content": "Hi"}],
+        )
+    assert message.model == "claude-sonnet-4-5-20250929"
+    assert fake_anthropic.requests[0].body["model"] == "claude-sonnet-4-5-20250929"
+
+
+async def test_anthropic_and_openai_models_side_by_side(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    async with client(gateway) as sdk:
+        message = await sdk.messages.create(
+            model="gpt-a", max_tokens=16, messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert message.content[0].type == "text" and message.content[0].text == "Hello there!"
+    assert fake_openai.requests[0].path == "/v1/chat/completions"
