@@ -52,6 +52,7 @@ class ChatToMessagesStream(ProviderStream):
         self._finish: str | None = None
         self._done = False
         self._upstream_done = False
+        self._chars = 0
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._events()
@@ -124,9 +125,11 @@ class ChatToMessagesStream(ProviderStream):
         delta = choice.get("delta") or {}
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
+            self._chars += len(reasoning)
             out.extend(self._open_block("thinking", {"thinking": "", "signature": ""}))
             out.append(self._delta({"type": "thinking_delta", "thinking": reasoning}))
         if isinstance(delta.get("content"), str) and delta["content"]:
+            self._chars += len(delta["content"])
             out.extend(self._open_block("text", {"text": ""}))
             out.append(self._delta({"type": "text_delta", "text": delta["content"]}))
         for call in delta.get("tool_calls") or []:
@@ -150,6 +153,7 @@ class ChatToMessagesStream(ProviderStream):
             self._tools[index] = self._block
         arguments = function.get("arguments")
         if isinstance(arguments, str) and arguments:
+            self._chars += len(arguments)
             delta = {"type": "input_json_delta", "partial_json": arguments}
             out.append(self._delta(delta, self._tools[index]))
         return out
@@ -179,9 +183,11 @@ class ChatToMessagesStream(ProviderStream):
             return []
         self._done = True
         out = self._start({}) + self._close_block()
-        usage = anthropic_usage(self.usage)
         if self.usage is None:
-            usage = {**anthropic_usage(Usage(prompt_tokens=self._input_estimate))}
+            # The upstream reported no usage: estimate it (about four characters a token).
+            output = -(-self._chars // 4)
+            self.usage = Usage(prompt_tokens=self._input_estimate, completion_tokens=output)
+        usage = anthropic_usage(self.usage)
         delta = {"stop_reason": stop_reason(self._finish), "stop_sequence": None}
         out.append(anthropic_event("message_delta", {"delta": delta, "usage": usage}))
         out.append(anthropic_event("message_stop", {}))

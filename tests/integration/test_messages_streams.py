@@ -149,3 +149,32 @@ async def test_upstream_failure_mid_stream_is_an_error_event(
             async with sdk.messages.stream(model="gpt-a", max_tokens=9, messages=HI) as stream:
                 await stream.get_final_message()
     assert failed.value.body["error"]["type"] in ("overloaded_error", "api_error")  # type: ignore[index]
+
+
+async def test_the_demo_model_answers_messages() -> None:
+    config = {"model_list": [{"model_name": "echo", "deltallm_params": {"model": "demo/echo"}}]}
+    async with running_gateway(config) as gw, client(gw) as sdk:
+        message = await sdk.messages.create(
+            model="echo", max_tokens=32, messages=[{"role": "user", "content": "ping pong"}]
+        )
+        async with sdk.messages.stream(
+            model="echo", max_tokens=32, messages=[{"role": "user", "content": "ping pong"}]
+        ) as stream:
+            streamed = await stream.get_final_message()
+    assert message.content[0].type == "text" and "ping pong" in message.content[0].text
+    assert streamed.content[0].type == "text" and "ping pong" in streamed.content[0].text
+    assert message.usage.output_tokens > 0 and streamed.usage.output_tokens > 0
+
+
+async def test_usage_estimated_when_the_upstream_reports_none(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.answer_next_raw(
+        sse({"role": "assistant", "content": "Twelve chars"}, finish="stop"), "text/event-stream"
+    )
+    async with (
+        client(gateway) as sdk,
+        sdk.messages.stream(model="gpt-a", max_tokens=50, messages=HI) as stream,
+    ):
+        final = await stream.get_final_message()
+    assert final.usage.output_tokens == 3 and final.usage.input_tokens > 0
