@@ -49,6 +49,7 @@ class ChatToMessagesStream(ProviderStream):
         self._block = -1
         self._open: str | None = None
         self._tools: dict[int, int] = {}
+        self._tool_ids: dict[int, str] = {}
         self._finish: str | None = None
         self._done = False
         self._upstream_done = False
@@ -143,7 +144,12 @@ class ChatToMessagesStream(ProviderStream):
         out: list[bytes] = []
         index = call.get("index", 0)
         function = call.get("function") or {}
+        call_id = call.get("id")
+        if call_id and self._tool_ids.get(index, call_id) != call_id:
+            # A new call under a used index (some servers number every call 0).
+            del self._tools[index]
         if index not in self._tools:
+            self._tool_ids[index] = call_id or ""
             start: dict[str, Any] = {
                 "id": call.get("id") or "",
                 "name": function.get("name") or "",

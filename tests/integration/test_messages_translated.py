@@ -269,6 +269,8 @@ async def test_errors_in_anthropic_shape(gateway: RunningGateway) -> None:
         unknown = await http.post(
             "/v1/messages/nowhere", json={}, headers={"x-api-key": gateway.master_key}
         )
+        wrong_method = await http.get("/v1/messages")
+    assert wrong_method.status_code == 405 and wrong_method.json()["type"] == "error"
     assert broken.status_code == 400 and broken.json()["type"] == "error"
     assert unknown.status_code == 404
     assert unknown.json()["error"]["type"] == "not_found_error"
