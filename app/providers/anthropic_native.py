@@ -41,9 +41,29 @@ _decode_message = msgspec.json.Decoder(_Message).decode
 _decode_event = msgspec.json.Decoder(_Event).decode
 
 
+_CHAT_ONLY = frozenset(
+    {
+        "frequency_penalty",
+        "logprobs",
+        "max_completion_tokens",
+        "n",
+        "parallel_tool_calls",
+        "presence_penalty",
+        "response_format",
+        "seed",
+        "stop",
+        "stream_options",
+        "user",
+    }
+)
+"""OpenAI chat fields a deployment's defaults may carry (they serve its chat calls) that
+the Messages API would refuse; a caller's Messages body never holds them."""
+
+
 def native_body(call: ProviderCall, *, stream: bool) -> dict[str, Any]:
-    """The caller's Messages body (the router has set the upstream model)."""
-    body = dict(call.body)
+    """The caller's Messages body (the router has set the upstream model and merged the
+    deployment's defaults, less the chat-only ones)."""
+    body = {k: v for k, v in call.body.items() if k not in _CHAT_ONLY}
     body.pop("stream", None)
     body.pop("anthropic_beta", None)
     if stream:

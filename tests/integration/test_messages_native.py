@@ -67,6 +67,8 @@ async def gateway(
                     "model": "anthropic/claude-test",
                     "api_base": fake_anthropic.root,
                     "api_key": "sk-ant-upstream",
+                    "max_tokens": 1000,  # chat defaults: the caller's max_tokens wins,
+                    "frequency_penalty": 0.5,  # and chat-only ones stay off Messages calls
                     **PRICE,
                 },
             },
