@@ -260,6 +260,14 @@ async def test_errors_in_anthropic_shape(gateway: RunningGateway) -> None:
                 "message": "max_tokens: must be a positive integer",
             },
         }
+        with pytest.raises(anthropic.BadRequestError) as untranslatable:
+            await sdk.messages.create(
+                model="gpt-a",
+                max_tokens=5,
+                messages=HI,
+                tools=[{"type": "web_search_20250305", "name": "web_search"}],
+            )
+        assert "tools.0: server tools cannot be sent" in untranslatable.value.message
         with pytest.raises(anthropic.NotFoundError):
             await sdk.messages.create(model="nope", max_tokens=5, messages=HI)
     async with httpx.AsyncClient(base_url=gateway.root) as http:
