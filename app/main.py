@@ -17,6 +17,7 @@ from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
+from app.proxy.messages_routes import MESSAGES_ROUTES
 from app.proxy.middleware import RequestIds, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             *OPENAI_ROUTES,
+            *MESSAGES_ROUTES,
             *MODEL_ROUTES,
             *HEALTH_ROUTES,
             *AUTH_ROUTES,

@@ -33,14 +33,19 @@ def _content_tokens(content: Any) -> int:
                 total += estimate_tokens(str(part.get("text", "")))
             elif part.get("type") in ("image_url", "input_image", "image"):
                 total += _IMAGE_TOKENS
+            elif part.get("type") == "tool_result":
+                total += _content_tokens(part.get("content"))
+            elif part.get("type") == "tool_use":
+                total += estimate_tokens(str(part.get("input", "")))
         return total
     return 0
 
 
 def estimate_prompt_tokens(body: dict[str, Any]) -> int:
-    """Estimated prompt tokens of a chat, completion or embedding request body."""
+    """Estimated prompt tokens of a chat, Anthropic Messages, completion or embedding
+    request body."""
     if "messages" in body and isinstance(body["messages"], list):
-        total = 3
+        total = 3 + _content_tokens(body.get("system"))
         for message in body["messages"]:
             if isinstance(message, dict):
                 total += _PER_MESSAGE + _content_tokens(message.get("content"))

@@ -293,4 +293,4 @@ class Gateway:
         )
 
 
-_GENERATES = frozenset({Operation.CHAT, Operation.COMPLETION})
+_GENERATES = frozenset({Operation.CHAT, Operation.COMPLETION, Operation.MESSAGES})

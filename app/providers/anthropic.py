@@ -10,6 +10,12 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from app.providers.anthropic_native import (
+    NativeMessagesStream,
+    answer_usage,
+    beta_headers,
+    native_body,
+)
 from app.providers.anthropic_request import to_anthropic_request
 from app.providers.anthropic_response import AnthropicStream, to_openai_response
 from app.providers.base import Operation, Provider, ProviderCall, ProviderResult, ProviderStream
@@ -25,14 +31,14 @@ _encode = msgspec.json.encode
 
 class AnthropicProvider(Provider):
     name: ClassVar[str] = "anthropic"
-    operations: ClassVar[frozenset[Operation]] = frozenset({Operation.CHAT})
+    operations: ClassVar[frozenset[Operation]] = frozenset({Operation.CHAT, Operation.MESSAGES})
     default_api_base: ClassVar[str] = "https://api.anthropic.com"
 
     def url(self) -> str:
         base = (self.params.api_base or self.default_api_base).rstrip("/")
         return f"{base.removesuffix('/v1')}/v1/messages"
 
-    def headers(self, *, stream: bool) -> dict[str, str]:
+    def headers(self, call: ProviderCall, *, stream: bool) -> dict[str, str]:
         headers = {
             "anthropic-version": ANTHROPIC_VERSION,
             "Content-Type": "application/json",
@@ -40,10 +46,14 @@ class AnthropicProvider(Provider):
         }
         if self.params.api_key is not None:
             headers["x-api-key"] = self.params.api_key.get_secret_value()
+        if call.op is Operation.MESSAGES:
+            headers.update(beta_headers(call))
         return headers
 
     async def upstream_body(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
         """The Messages body (the router has already applied deployment defaults)."""
+        if call.op is Operation.MESSAGES:
+            return native_body(call, stream=stream)
         body = await inline_remote_images(dict(call.body), self.fetcher)
         body.setdefault("model", self.params.upstream_model)
         return to_anthropic_request(body, stream=stream)
@@ -55,12 +65,14 @@ class AnthropicProvider(Provider):
         response = await self.transport.send(
             "POST",
             self.url(),
-            headers=self.headers(stream=False),
+            headers=self.headers(call, stream=False),
             body=_encode(body),
             timeout=timeout,
         )
         if response.status >= 400:
             raise error_from_upstream(self.name, response.status, response.body, response.headers)
+        if call.op is Operation.MESSAGES:
+            return ProviderResult(response.body, "application/json", answer_usage(response.body))
         content, usage = to_openai_response(response.body, model=str(body["model"]))
         return ProviderResult(content, "application/json", usage)
 
@@ -71,11 +83,13 @@ class AnthropicProvider(Provider):
         response = await self.transport.open_stream(
             "POST",
             self.url(),
-            headers=self.headers(stream=True),
+            headers=self.headers(call, stream=True),
             body=_encode(body),
             timeout=timeout,
         )
         if response.status >= 400:
             content = await response.read()
             raise error_from_upstream(self.name, response.status, content, response.headers)
+        if call.op is Operation.MESSAGES:
+            return NativeMessagesStream(response)
         return AnthropicStream(response, model=str(body["model"]), include_usage=call.include_usage)

@@ -41,6 +41,8 @@ class Operation(StrEnum):
     TRANSCRIPTION = "audio_transcription"
     SPEECH = "audio_speech"
     MODERATION = "moderation"
+    MESSAGES = "messages"
+    """Anthropic's Messages API: native where a provider lists it, translated otherwise."""
 
 
 @dataclass(slots=True)

@@ -92,7 +92,7 @@ def _answer_usage(content: bytes) -> Usage | None:
 
 class OpenAICompatibleProvider(Provider):
     name: ClassVar[str] = "openai"
-    operations: ClassVar[frozenset[Operation]] = frozenset(Operation)
+    operations: ClassVar[frozenset[Operation]] = frozenset(Operation) - {Operation.MESSAGES}
     default_api_base: ClassVar[str] = "https://api.openai.com/v1"
 
     def url(self, op: Operation) -> str:

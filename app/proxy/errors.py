@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
 from app.errors import DatabaseUnavailableError, DeltaLLMError
 from app.observability.request_ids import current_request_id
+from app.proxy.messages_errors import MESSAGES_PATH, messages_http_error
 
 __all__ = ["EXCEPTION_HANDLERS"]
 
@@ -60,6 +61,8 @@ _GRAPHQL_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_T
 
 
 def _handle_http_error(request: AnyRequest, exc: HTTPException) -> Response[bytes]:
+    if request.url.path.startswith(MESSAGES_PATH):
+        return messages_http_error(request, exc)
     status = exc.status_code
     message = exc.detail
     if isinstance(exc, ValidationException) or status == 400:

@@ -21,6 +21,7 @@ from app.errors import (
     UpstreamError,
 )
 from app.limits.counters import CounterStore
+from app.messages.dispatch import call_provider, open_provider_stream
 from app.observability.tracing import Tracing
 from app.providers.base import (
     FilePart,
@@ -213,7 +214,9 @@ class Router:
             started = time.perf_counter()
             used = None
             try:
-                result = await deployment.provider.call(call, self._timeout(deployment, False))
+                result = await call_provider(
+                    deployment.provider, call, self._timeout(deployment, False)
+                )
                 used = result.usage.total_tokens if result.usage is not None else None
             finally:
                 await self.gate.leave(gate_pass, used)
@@ -237,7 +240,9 @@ class Router:
             call = self._provider_call(deployment, group, op, body, True, include_usage, None)
             started = time.perf_counter()
             try:
-                inner = await deployment.provider.stream(call, self._timeout(deployment, True))
+                inner = await open_provider_stream(
+                    deployment.provider, call, self._timeout(deployment, True)
+                )
             except BaseException:
                 await self.gate.leave(gate_pass, None)
                 raise
