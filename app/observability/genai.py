@@ -25,6 +25,7 @@ _OPERATIONS = {
     Operation.CHAT: "chat",
     Operation.COMPLETION: "text_completion",
     Operation.EMBEDDING: "embeddings",
+    Operation.MESSAGES: "chat",  # Anthropic's Messages API is a chat in GenAI's terms
 }
 _PROVIDERS = {"openai": "openai", "azure": "azure.ai.openai", "anthropic": "anthropic"}
 _REQUEST_PARAMS = (
@@ -94,7 +95,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
 def input_messages(op: Operation, body: Mapping[str, Any]) -> str | None:
     """``gen_ai.input.messages``: the prompt as role and parts, JSON-encoded."""
     messages: list[dict[str, Any]] = []
-    if op is Operation.CHAT and isinstance(body.get("messages"), list):
+    if op in (Operation.CHAT, Operation.MESSAGES) and isinstance(body.get("messages"), list):
         for message in body["messages"]:
             if isinstance(message, dict):
                 role = str(message.get("role", "user"))
