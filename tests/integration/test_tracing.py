@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 
@@ -128,6 +129,30 @@ async def test_a_call_is_a_request_span_with_one_attempt_span(
         assert not any(key.startswith(("gen_ai.input", "gen_ai.output")) for key in span.attributes)
         assert MARKER not in json.dumps(span.attributes)
         assert secret not in json.dumps(span.attributes)
+
+
+async def test_a_messages_api_call_is_a_chat_span(
+    collector: FakeCollector, fake_openai: FakeOpenAI
+) -> None:
+    async with running_gateway(_config(collector, fake_openai)) as gateway:
+        async with anthropic.AsyncAnthropic(
+            base_url=gateway.root, api_key=gateway.master_key, max_retries=0
+        ) as sdk:
+            raw = await sdk.messages.with_raw_response.create(
+                model="chat-fake",
+                max_tokens=50,
+                messages=PROMPT,  # type: ignore[arg-type]
+            )
+            assert (await raw.parse()).content[0].text == "Hello there!"  # type: ignore[union-attr]
+        request, (attempt,) = await _spans(collector, raw.headers["x-request-id"])
+    assert request.name == "chat chat-fake"
+    assert request.attributes == request.attributes | {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.max_tokens": 50,
+        "http.response.status_code": 200,
+    }
+    assert attempt.attributes["deltallm.deployment.id"] == "dep-fake"
+    assert MARKER not in json.dumps(request.attributes)
 
 
 async def test_a_stream_span_ends_with_the_stream_and_its_usage(
