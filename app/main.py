@@ -13,6 +13,7 @@ from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
+from app.proxy.metrics_routes import METRICS_ROUTES
 from app.proxy.middleware import WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> Litestar:
             *OPENAI_ROUTES,
             *MODEL_ROUTES,
             *HEALTH_ROUTES,
+            *METRICS_ROUTES,
             *AUTH_ROUTES,
             *with_graphiql(GraphQLController),
             *CONSOLE_ROUTES,
@@ -62,6 +64,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.runtime = runtime
     app.state.gateway = runtime.gateway
     app.state.watchdog = watchdog
+    app.state.metrics = runtime.metrics
     return app
 
 
