@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +39,21 @@ class ServedProcess:
 
 
 @contextmanager
-def serve_process(tmp_path: Path, config: str | None = None) -> Iterator[ServedProcess]:
-    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text."""
+def serve_process(
+    tmp_path: Path,
+    config: str | None = None,
+    *,
+    extra_args: Sequence[str] = (),
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[ServedProcess]:
+    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text;
+    ``extra_args`` go to ``serve`` and ``extra_env`` (``REDIS_URL``, say) to its environment."""
     port = free_port()
     env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
     for name in ("DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_CONFIG_PATH"):
         env.pop(name, None)
-    args = [*DELTALLM, "serve", "--port", str(port)]
+    env.update(extra_env or {})
+    args = [*DELTALLM, "serve", "--port", str(port), *extra_args]
     if config is not None:
         (tmp_path / "config.yaml").write_text(config)
         args += ["--config", str(tmp_path / "config.yaml")]

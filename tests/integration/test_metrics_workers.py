@@ -1,0 +1,61 @@
+"""``deltallm serve --workers 2``: one scrape of either worker counts every worker's calls."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.support.process import serve_process
+from tests.support.scrape import scrape_process
+
+REDIS_URL = os.environ.get("DELTALLM_TEST_REDIS_URL")
+HI = [{"role": "user", "content": "Hi"}]
+
+
+def _config() -> str:
+    namespace = f"test-metrics-{uuid.uuid4().hex[:12]}"
+    return f"""
+model_list:
+  - model_name: demo
+    deltallm_params:
+      model: demo/echo
+general_settings:
+  redis_namespace: {namespace}
+"""
+
+
+def _call(root: str, key: str) -> str:
+    """One call on a connection of its own (so the kernel may hand it to either worker);
+    returns the worker's request-id prefix."""
+    with openai.OpenAI(base_url=f"{root}/v1", api_key=key, max_retries=0) as client:
+        raw = client.chat.completions.with_raw_response.create(model="demo", messages=HI)
+    request_id = raw.headers["x-request-id"]
+    return request_id[:16]
+
+
+@pytest.mark.redis
+def test_one_scrape_counts_the_calls_of_every_worker(tmp_path: Path) -> None:
+    if not REDIS_URL:
+        pytest.skip("DELTALLM_TEST_REDIS_URL is not set; e.g. redis://127.0.0.1:6379/0")
+    with serve_process(
+        tmp_path, _config(), extra_args=["--workers", "2"], extra_env={"REDIS_URL": REDIS_URL}
+    ) as served:
+        key = served.master_key
+        workers: set[str] = set()
+        calls = 0
+        while calls < 20 or (len(workers) < 2 and calls < 400):
+            workers.add(_call(served.root, key))
+            calls += 1
+        assert len(workers) == 2, "every call went to one worker"
+        ok = {"model_group": "demo", "deployment": "demo-0", "status": "200"}
+        # Each scrape may be answered by either worker: every one sees the same total.
+        for _ in range(6):
+            metrics = scrape_process(served.root, key)
+            assert metrics.value("deltallm_requests_total", **ok) == calls
+            assert metrics.value("deltallm_request_duration_seconds_count", model_group="demo") == (
+                calls
+            )
