@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
+from app.observability.families import counter, gauge, histogram
+from app.observability.scoped import ScopedFamilies
 from app.observability.settings import MetricsSettings
 
 if TYPE_CHECKING:
@@ -57,45 +59,12 @@ _KINDS = {
 }
 _MAX_NAMES = 4096
 
-C = TypeVar("C")
-
 
 def failure_kind(status_code: int) -> str:
     """A bounded name for a failed request's status."""
     if status_code in _KINDS:
         return _KINDS[status_code]
     return "upstream_error" if status_code >= 500 else "bad_request"
-
-
-class _Bound(Generic[C]):
-    """A metric's label children, bound once per label tuple (``labels()`` takes a lock)."""
-
-    def __init__(self, metric: Counter | Gauge | Histogram) -> None:
-        self.metric = metric
-        self.children: dict[tuple[str, ...], C] = {}
-        if not metric._labelnames:
-            self.children[()] = metric  # type: ignore[assignment]
-
-    def __call__(self, *values: str) -> C:
-        if values not in self.children:
-            self.children[values] = self.metric.labels(*values)  # type: ignore[assignment]
-        return self.children[values]
-
-
-def _counter(registry: CollectorRegistry, name: str, doc: str, *labels: str) -> _Bound[Counter]:
-    return _Bound(Counter(name, doc, labels, registry=registry))
-
-
-def _histogram(
-    registry: CollectorRegistry, name: str, doc: str, buckets: Sequence[float], *labels: str
-) -> _Bound[Histogram]:
-    return _Bound(Histogram(name, doc, labels, registry=registry, buckets=buckets))
-
-
-def _gauge(
-    registry: CollectorRegistry, name: str, doc: str, mode: str, *labels: str
-) -> _Bound[Gauge]:
-    return _Bound(Gauge(name, doc, labels, registry=registry, multiprocess_mode=mode))  # type: ignore[arg-type]
 
 
 class Metrics:
@@ -105,7 +74,7 @@ class Metrics:
         self.settings = settings
         self.multiprocess_dir = multiprocess_dir
         self.registry = r = CollectorRegistry(auto_describe=False)
-        self.requests = _counter(
+        self.requests = counter(
             r,
             "deltallm_requests",
             "Data-plane requests by model group, deployment and HTTP status.",
@@ -113,44 +82,42 @@ class Metrics:
             "deployment",
             "status",
         )
-        self.failures = _counter(
+        self.failures = counter(
             r, "deltallm_request_failures", "Failed requests by kind.", "model_group", "kind"
         )
-        self.latency = _histogram(
+        self.latency = histogram(
             r,
             "deltallm_request_duration_seconds",
             "Time from receiving a routed request to its last byte.",
             _LATENCY_BUCKETS,
             "model_group",
         )
-        self.upstream = _histogram(
+        self.upstream = histogram(
             r,
             "deltallm_upstream_duration_seconds",
             "Time spent waiting on deployments (retries and fallbacks included).",
             _LATENCY_BUCKETS,
             "model_group",
         )
-        self.overhead = _histogram(
+        self.overhead = histogram(
             r,
             "deltallm_gateway_overhead_seconds",
             "Time the gateway adds: a request's duration less its upstream time.",
             _OVERHEAD_BUCKETS,
             "model_group",
         )
-        self.ttft = _histogram(
+        self.ttft = histogram(
             r,
             "deltallm_time_to_first_token_seconds",
             "Time from receiving a streamed request to its first chunk.",
             _LATENCY_BUCKETS,
             "model_group",
         )
-        self.tokens = _counter(
+        self.tokens = counter(
             r, "deltallm_tokens", "Tokens by model group and type.", "model_group", "type"
         )
-        self.spend = _counter(
-            r, "deltallm_spend_usd", "Spend in USD by model group.", "model_group"
-        )
-        self.attempts = _counter(
+        self.spend = counter(r, "deltallm_spend_usd", "Spend in USD by model group.", "model_group")
+        self.attempts = counter(
             r,
             "deltallm_upstream_attempts",
             "Calls to deployments (each retry counts) by outcome: ok or the HTTP status.",
@@ -158,14 +125,14 @@ class Metrics:
             "deployment",
             "outcome",
         )
-        self.cooldowns = _counter(
+        self.cooldowns = counter(
             r,
             "deltallm_deployment_cooldowns",
             "Times a deployment was put in cooldown.",
             "model_group",
             "deployment",
         )
-        self.healthy = _gauge(
+        self.healthy = gauge(
             r,
             "deltallm_deployment_healthy",
             "1 if the deployment passed its last health probe (or was never probed).",
@@ -173,7 +140,7 @@ class Metrics:
             "model_group",
             "deployment",
         )
-        self.cooling = _gauge(
+        self.cooling = gauge(
             r,
             "deltallm_deployment_cooling_down",
             "1 while a deployment is in cooldown (in any worker).",
@@ -181,7 +148,7 @@ class Metrics:
             "model_group",
             "deployment",
         )
-        self.in_flight = _gauge(
+        self.in_flight = gauge(
             r,
             "deltallm_deployment_in_flight",
             "Calls in flight to a deployment.",
@@ -189,33 +156,33 @@ class Metrics:
             "model_group",
             "deployment",
         )
-        self.queue_depth = _gauge(
+        self.queue_depth = gauge(
             r,
             "deltallm_spend_queue_depth",
             "Spend records waiting in memory (the buffer, or held while Redis is down).",
             "livesum",
         )
-        self.stream_length = _gauge(
+        self.stream_length = gauge(
             r,
             "deltallm_spend_stream_length",
             "Spend records waiting in the Redis stream.",
             "livemax",
         )
-        self.write_lag = _histogram(
+        self.write_lag = histogram(
             r,
             "deltallm_spend_write_lag_seconds",
             "Time from a request's end to its spend record's write.",
             _LAG_BUCKETS,
         )
-        self.spend_dropped = _counter(
+        self.spend_dropped = counter(
             r, "deltallm_spend_records_dropped", "Spend records dropped from a full buffer."
         )
-        self.redis_failures = _counter(
+        self.redis_failures = counter(
             r,
             "deltallm_redis_failures",
             "Calls to the shared counters (Redis) that failed.",
         )
-        self.redis_outage = _counter(
+        self.redis_outage = counter(
             r,
             "deltallm_redis_outage_admissions",
             "Calls admitted uncounted (fail open) or refused (fail closed) while Redis was down.",
@@ -224,7 +191,7 @@ class Metrics:
         self._scopes = frozenset(settings.labels)
         self._router: Router | None = None
         self._names: dict[str, str] = {}
-        self._scoped = _ScopedFamilies(r, self._scopes)
+        self._scoped = ScopedFamilies(r, self._scopes)
 
     # --- labels ---------------------------------------------------------------------
 
@@ -333,81 +300,3 @@ class Metrics:
             prometheus_multiprocess.mark_process_dead(  # type: ignore[no-untyped-call]
                 os.getpid(), str(self.multiprocess_dir)
             )
-
-
-class _ScopedFamilies:
-    """Series per key, team and organization, registered only for the scopes enabled."""
-
-    def __init__(self, registry: CollectorRegistry, scopes: frozenset[str]) -> None:
-        self._remaining: tuple[_Bound[Gauge], _Bound[Gauge]] | None = None
-        specs = (
-            ("key", ("key", "key_alias"), lambda i: (i.key_id, i.alias or "")),
-            ("team", ("team",), lambda i: (i.team_id,) if i.team_id else None),
-            ("organization", ("organization",), lambda i: (i.org_id,) if i.org_id else None),
-        )
-        self._bound: list[
-            tuple[
-                Callable[[KeyIdentity], tuple[str, ...] | None],
-                _Bound[Counter],
-                _Bound[Counter],
-                _Bound[Counter],
-            ]
-        ] = []
-        for scope, labels, values in specs:
-            if scope not in scopes:
-                continue
-            self._bound.append(
-                (
-                    values,
-                    _counter(
-                        registry, f"deltallm_{scope}_requests", f"Requests by {scope}.", *labels
-                    ),
-                    _counter(registry, f"deltallm_{scope}_tokens", f"Tokens by {scope}.", *labels),
-                    _counter(
-                        registry,
-                        f"deltallm_{scope}_spend_usd",
-                        f"Spend in USD by {scope}.",
-                        *labels,
-                    ),
-                )
-            )
-        if "key" in scopes:
-            self._remaining = (
-                _gauge(
-                    registry,
-                    "deltallm_key_remaining_requests",
-                    "Requests the key may still make this minute (its tightest RPM limit).",
-                    "livemostrecent",
-                    "key",
-                    "key_alias",
-                ),
-                _gauge(
-                    registry,
-                    "deltallm_key_remaining_tokens",
-                    "Tokens the key may still use this minute (its tightest TPM limit).",
-                    "livemostrecent",
-                    "key",
-                    "key_alias",
-                ),
-            )
-
-    def record(self, identity: KeyIdentity, tokens: int, cost: Decimal) -> None:
-        for values, requests, token_family, spend in self._bound:
-            labels = values(identity)
-            if labels is None:
-                continue
-            requests(*labels).inc()
-            if tokens:
-                token_family(*labels).inc(tokens)
-            if cost:
-                spend(*labels).inc(float(cost))
-
-    def headroom(self, identity: KeyIdentity, result: AdmissionResult) -> None:
-        if self._remaining is None:
-            return
-        labels = (identity.key_id, identity.alias or "")
-        requests, tokens = self._remaining
-        if result.remaining_requests is not None:
-            requests(*labels).set(result.remaining_requests)
-        if result.remaining_tokens is not None:
-            tokens(*labels).set(result.remaining_tokens)
