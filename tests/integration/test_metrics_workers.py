@@ -1,9 +1,12 @@
-"""``deltallm serve --workers 2``: one scrape of either worker counts every worker's calls."""
+"""``deltallm serve --workers 2``: one scrape of either worker counts every worker's calls,
+and the directory the workers share their metrics in is removed at exit."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openai
@@ -41,15 +44,23 @@ def _call(root: str, key: str) -> str:
 def test_one_scrape_counts_the_calls_of_every_worker(tmp_path: Path) -> None:
     if not REDIS_URL:
         pytest.skip("DELTALLM_TEST_REDIS_URL is not set; e.g. redis://127.0.0.1:6379/0")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"REDIS_URL": REDIS_URL, "TMPDIR": str(temp)}
+    args = ["--workers", "2"]
+    # Two workers start slower than one on a busy machine: give them time.
     with serve_process(
-        tmp_path, _config(), extra_args=["--workers", "2"], extra_env={"REDIS_URL": REDIS_URL}
+        tmp_path, _config(), extra_args=args, extra_env=env, startup_timeout=120
     ) as served:
         key = served.master_key
         workers: set[str] = set()
         calls = 0
-        while calls < 20 or (len(workers) < 2 and calls < 400):
-            workers.add(_call(served.root, key))
-            calls += 1
+        deadline = time.monotonic() + 120
+        # Concurrent bursts: while one worker is busy the other accepts the next connection.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            while (calls < 24 or len(workers) < 2) and time.monotonic() < deadline:
+                workers.update(pool.map(lambda _: _call(served.root, key), range(8)))
+                calls += 8
         assert len(workers) == 2, "every call went to one worker"
         ok = {"model_group": "demo", "deployment": "demo-0", "status": "200"}
         # Each scrape may be answered by either worker: every one sees the same total.
@@ -59,3 +70,5 @@ def test_one_scrape_counts_the_calls_of_every_worker(tmp_path: Path) -> None:
             assert metrics.value("deltallm_request_duration_seconds_count", model_group="demo") == (
                 calls
             )
+        assert list(temp.glob("deltallm-metrics-*/*.db")), "the workers share no directory"
+    assert not list(temp.glob("deltallm-metrics-*")), "the metrics directory outlived serve"

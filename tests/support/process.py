@@ -45,6 +45,7 @@ def serve_process(
     *,
     extra_args: Sequence[str] = (),
     extra_env: Mapping[str, str] | None = None,
+    startup_timeout: float = 30,
 ) -> Iterator[ServedProcess]:
     """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text;
     ``extra_args`` go to ``serve`` and ``extra_env`` (``REDIS_URL``, say) to its environment."""
@@ -62,7 +63,7 @@ def serve_process(
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     served = ServedProcess(f"http://127.0.0.1:{port}", tmp_path / "data", log_path, process)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{served.root}/health/liveliness").status_code == 200:
