@@ -288,6 +288,7 @@ class Metrics:
         """The text exposition: of every worker in multiprocess mode, else of this one."""
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
+        _forget_dead_workers(self.multiprocess_dir)
         registry = CollectorRegistry(auto_describe=False)
         prometheus_multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
             registry, path=str(self.multiprocess_dir)
@@ -300,3 +301,22 @@ class Metrics:
             prometheus_multiprocess.mark_process_dead(  # type: ignore[no-untyped-call]
                 os.getpid(), str(self.multiprocess_dir)
             )
+
+
+def _forget_dead_workers(directory: Path) -> None:
+    """Drop the live gauges of workers that died without stopping (a crash, or a restart
+    by the supervisor after a failed health check); their counters stay counted."""
+    for path in directory.glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            prometheus_multiprocess.mark_process_dead(int(pid), str(directory))  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
