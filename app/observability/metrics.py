@@ -88,7 +88,7 @@ class Metrics:
         self.latency = histogram(
             r,
             "deltallm_request_duration_seconds",
-            "Time from receiving a routed request to its last byte.",
+            "Time from receiving a routed request to its answer (a stream: to its last chunk).",
             _LATENCY_BUCKETS,
             "model_group",
         )

@@ -31,16 +31,14 @@ general_settings:
 """
 
 
-def _call(root: str, key: str) -> str:
-    """One call on a connection of its own (so the kernel may hand it to either worker);
-    returns the worker's request-id prefix."""
-    with openai.OpenAI(base_url=f"{root}/v1", api_key=key, max_retries=0) as client:
-        raw = client.chat.completions.with_raw_response.create(model="demo", messages=HI)
-    request_id = raw.headers["x-request-id"]
-    return request_id[:16]
+def _call(client: openai.OpenAI) -> str:
+    """One call; returns the request-id prefix of the worker that answered it."""
+    raw = client.chat.completions.with_raw_response.create(model="demo", messages=HI)
+    return raw.headers["x-request-id"][:16]
 
 
 @pytest.mark.redis
+@pytest.mark.timeout(420)
 def test_one_scrape_counts_the_calls_of_every_worker(tmp_path: Path) -> None:
     if not REDIS_URL:
         pytest.skip("DELTALLM_TEST_REDIS_URL is not set; e.g. redis://127.0.0.1:6379/0")
@@ -53,13 +51,21 @@ def test_one_scrape_counts_the_calls_of_every_worker(tmp_path: Path) -> None:
         tmp_path, _config(), extra_args=args, extra_env=env, startup_timeout=120
     ) as served:
         key = served.master_key
+        # A connection per call (so the kernel may hand each to either worker), in
+        # concurrent bursts: while one worker is busy the other accepts the next one.
+        client = openai.OpenAI(
+            base_url=f"{served.root}/v1",
+            api_key=key,
+            max_retries=0,
+            timeout=30,
+            default_headers={"Connection": "close"},
+        )
         workers: set[str] = set()
         calls = 0
         deadline = time.monotonic() + 120
-        # Concurrent bursts: while one worker is busy the other accepts the next connection.
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with client, ThreadPoolExecutor(max_workers=8) as pool:
             while (calls < 24 or len(workers) < 2) and time.monotonic() < deadline:
-                workers.update(pool.map(lambda _: _call(served.root, key), range(8)))
+                workers.update(pool.map(lambda _: _call(client), range(8)))
                 calls += 8
         assert len(workers) == 2, "every call went to one worker"
         ok = {"model_group": "demo", "deployment": "demo-0", "status": "200"}
