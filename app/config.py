@@ -24,6 +24,7 @@ from pydantic import (
 
 from app.auth.errors import WeakPasswordError
 from app.auth.passwords import check_policy
+from app.observability.settings import MetricsSettings
 from app.observability.tracing_settings import OtelSettings
 from app.providers.naming import PROVIDERS, split_provider_model
 from app.users.emails import normalise_email
@@ -316,6 +317,7 @@ class GeneralSettings(_Section):
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     signin: SignInSettings = Field(default_factory=SignInSettings)
     redis_unavailable: RedisOutageSettings = Field(default_factory=RedisOutageSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
     first_admin_email: str | None = None

@@ -18,6 +18,7 @@ from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
 from app.proxy.messages_routes import MESSAGES_ROUTES
+from app.proxy.metrics_routes import METRICS_ROUTES
 from app.proxy.middleware import RequestIds, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Litestar:
             *MESSAGES_ROUTES,
             *MODEL_ROUTES,
             *HEALTH_ROUTES,
+            *METRICS_ROUTES,
             *AUTH_ROUTES,
             *with_graphiql(GraphQLController),
             *CONSOLE_ROUTES,
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.runtime = runtime
     app.state.gateway = runtime.gateway
     app.state.watchdog = watchdog
+    app.state.metrics = runtime.metrics
     return app
 
 

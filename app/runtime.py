@@ -52,6 +52,8 @@ from app.limits.counters import CounterStore
 from app.limits.memory import MemoryCounterStore
 from app.limits.outage import OutageTolerantCounters
 from app.limits.redis_store import RedisCounterStore
+from app.observability.metrics import Metrics
+from app.observability.state import LagObservingSink, StateGauges
 from app.observability.tracing import start_tracing
 from app.orgs.service import OrgService
 from app.router.health import HealthChecker
@@ -115,6 +117,8 @@ class Runtime:
     gateway_settings: SettingsService
     key_hygiene: KeyHygiene
     request_tail: RequestTail
+    metrics: Metrics
+    state_gauges: StateGauges
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -148,7 +152,8 @@ class Runtime:
             if general.budget_alerts.webhook_urls
             else None
         )
-        writer = SpendWriter(sessions, alerts)
+        metrics = Metrics(general.metrics, settings.metrics_dir)
+        writer = LagObservingSink(SpendWriter(sessions, alerts), metrics)
         interval = general.proxy_batch_write_at
         consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         queue: SpendQueue = (
@@ -165,6 +170,8 @@ class Runtime:
         )
         tracing = start_tracing(settings.tracing) if settings.tracing else None
         router = Router(settings.config, counters=counters, tracing=tracing)
+        router.on_attempt = metrics.attempt
+        metrics.use_router(router)
         cache = KeyCache()
         admitter = Admitter(counters, sessions)
         invalidator = LocalFirst(announcer, _forgetting(cache, admitter))
@@ -176,7 +183,7 @@ class Runtime:
             router,
             authenticator,
             admitter,
-            Settler(counters, queue),
+            Settler(counters, queue, metrics=metrics),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
         gateway.tracing = tracing
@@ -227,6 +234,15 @@ class Runtime:
             ),
             key_hygiene=KeyHygiene(sessions),
             request_tail=RequestTail(sessions),
+            metrics=metrics,
+            state_gauges=StateGauges(
+                metrics,
+                lambda: gateway.router,
+                queue,
+                counters,
+                redis,
+                f"{namespace}:spend" if redis is not None else None,
+            ),
             alerts=alerts,
             retention=retention,
         )
@@ -247,6 +263,7 @@ class Runtime:
         if self.retention is not None:
             await self.retention.start()
         self._apply_settings(self.reloader.settings)
+        await self.state_gauges.start(self.settings.config.general_settings.metrics.sync_interval)
         # Everything built so far lives as long as the process: keep it out of the
         # collector's full passes, whose pauses would otherwise show in tail latency.
         gc.collect()
@@ -257,6 +274,8 @@ class Runtime:
         await self.health.stop()
         await self.gateway.settler.drain()
         await self.spend_queue.stop()
+        await self.state_gauges.stop()
+        self.metrics.close()
         if self.alerts is not None:
             await self.alerts.drain()
         if self.retention is not None:
@@ -300,6 +319,8 @@ class Runtime:
     def _swap_router(self, router: Router) -> Router:
         """Serve new requests with ``router``; returns the one it replaces."""
         old, self.router = self.router, router
+        router.on_attempt = self.metrics.attempt
+        self.metrics.use_router(router)
         self.gateway.router = router
         self.health.router = router
         return old

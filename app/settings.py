@@ -41,6 +41,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 _ENV_PREFIX = "os.environ/"
+_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _ALIAS_PAIRS = (("litellm_params", "deltallm_params"), ("litellm_settings", "deltallm_settings"))
 
 
@@ -63,6 +64,8 @@ class Settings:
     json_logs: bool = False
     tracing: TracingConfig | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    metrics_dir: Path | None = None
+    """``PROMETHEUS_MULTIPROC_DIR``: where workers share their metrics (None: one process)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -251,6 +254,7 @@ def load_settings(
         ),
         "tracing": tracing_config(config, otel_env),
         "warnings": tuple(warnings),
+        "metrics_dir": Path(env[_METRICS_DIR]) if env.get(_METRICS_DIR) else None,
     }
     if env.get("DELTALLM_HOST"):
         values["host"] = env["DELTALLM_HOST"]
@@ -266,8 +270,11 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-def export_for_workers(settings: Settings) -> None:
-    """Put resolved CLI choices into the environment that uvicorn's workers inherit."""
+def export_for_workers(settings: Settings, metrics_dir: Path | None = None) -> None:
+    """Put resolved CLI choices into the environment that uvicorn's workers inherit;
+    ``metrics_dir`` is where they share their metrics (prometheus-client reads it there)."""
+    if metrics_dir is not None:
+        os.environ[_METRICS_DIR] = str(metrics_dir)
     if settings.config_path is not None:
         os.environ["DELTALLM_CONFIG_PATH"] = str(settings.config_path)
     os.environ["DELTALLM_DATA_DIR"] = str(settings.data_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,11 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         return
     if settings.run_migrations_on_start:
         asyncio.run(upgrade(settings.database_url.get_secret_value()))
-    export_for_workers(settings)
-    uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+    # Workers write their metrics to files here so that one scrape sees them all; a fresh
+    # directory each start, or counts of an earlier run would be added in.
+    with tempfile.TemporaryDirectory(prefix="deltallm-metrics-") as metrics_dir:
+        export_for_workers(settings, Path(metrics_dir))
+        uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
 
 
 @cli.command("check-config")

@@ -48,6 +48,8 @@ class RequestContext:
     admission: AdmissionResult | None = None
     end_user: str | None = None
     headers: Mapping[str, str] | None = None
+    settles: bool = False
+    """Whether settlement accounts for this request (errors before admission it does not)."""
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
@@ -173,6 +175,7 @@ class Gateway:
             end_user=ctx.end_user,
             tags=[str(t) for t in tags] if isinstance(tags, list) else [],
             started_at=self.admitter.now(),
+            started=ctx.started,
             key_model=group if identity is not None and group in identity.model_levels else None,
         )
         try:
@@ -181,6 +184,7 @@ class Gateway:
             )
         except (RateLimitError, PermissionDeniedError) as exc:
             # Refused calls are logged too (at no cost): the request log shows every 429.
+            ctx.settles = True
             self.settler.spawn(
                 self.settler.settle(
                     facts,
@@ -192,13 +196,18 @@ class Gateway:
                 )
             )
             raise
+        ctx.settles = True
         facts.reservation = ctx.admission.reservation if ctx.admission else None
+        if self.settler.metrics is not None:
+            self.settler.metrics.admitted(identity, ctx.admission)
         return facts, prompt, output, output_price
 
     async def _routed(self, ctx: RequestContext, facts: CallFacts, routing: Awaitable[T]) -> T:
         """Await the router, timing the upstream; a failed or abandoned call is settled at no
         cost so its reservation and parallel slot are released at once."""
         started = time.perf_counter()
+        if facts.routing_started is None:
+            facts.routing_started = started
         try:
             return await routing
         except BaseException as exc:
@@ -215,7 +224,9 @@ class Gateway:
             )
             raise
         finally:
-            ctx.upstream_seconds += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            ctx.upstream_seconds += elapsed
+            facts.upstream_seconds += elapsed
 
     async def call(
         self, ctx: RequestContext, body: dict[str, Any], *, files: list[FilePart] | None = None
@@ -251,6 +262,7 @@ class Gateway:
     async def _stream(self, ctx: RequestContext, body: dict[str, Any]) -> MeteredStream:
         model = self._authorize(ctx, body)
         facts, prompt, output, output_price = await self._admit(ctx, model, body)
+        facts.stream = True
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
         routed = await self._routed(

@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from app.keys.identity import KeyIdentity
 from app.limits.counters import CounterStore, Reservation
+from app.observability.metrics import Metrics
 from app.providers.base import Operation, Usage
 from app.router.deployment import Deployment
 from app.spend.models import SpendStatus
@@ -43,6 +45,11 @@ class CallFacts:
     started: float = field(default_factory=time.perf_counter)
     reservation: Reservation | None = None
     key_model: str | None = None
+    routing_started: float | None = None
+    """When the router was first asked (None: the call was refused before routing)."""
+    upstream_seconds: float = 0.0
+    """Time spent in the router until it answered (for a stream: until it opened)."""
+    stream: bool = False
 
 
 class Settler:
@@ -51,9 +58,11 @@ class Settler:
         counters: CounterStore,
         queue: SpendQueue,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self._counters = counters
         self._queue = queue
+        self.metrics = metrics
         self.clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
         self._prices: dict[tuple[str, str], ModelPrice | None] = {}
@@ -99,6 +108,8 @@ class Settler:
             )
         ended = time.perf_counter()
         identity = facts.identity
+        if self.metrics is not None:
+            self._observe(facts, deployment, usage, cost, status_code, ended, first_chunk_at)
         await self._queue.put(
             SpendRecord(
                 request_id=facts.request_id,
@@ -126,4 +137,37 @@ class Settler:
                 key_model=facts.key_model,
                 error_message=error_message,
             )
+        )
+
+    def _observe(
+        self,
+        facts: CallFacts,
+        deployment: Deployment | None,
+        usage: Usage,
+        cost: Decimal,
+        status_code: int,
+        ended: float,
+        first_chunk_at: float | None,
+    ) -> None:
+        assert self.metrics is not None
+        durations = None
+        if facts.routing_started is not None:
+            total = ended - facts.started
+            if facts.stream:
+                # A stream's body comes from upstream: the gateway's part is what came before.
+                overhead = facts.routing_started - facts.started
+                durations = (total, max(0.0, total - overhead), overhead)
+            else:
+                upstream = facts.upstream_seconds
+                durations = (total, upstream, max(0.0, total - upstream))
+        self.metrics.settled(
+            model_group=facts.model_group,
+            deployment=deployment.id if deployment else None,
+            status_code=status_code,
+            identity=facts.identity,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cost=cost,
+            durations=durations,
+            ttft=first_chunk_at - facts.started if first_chunk_at else None,
         )

@@ -55,6 +55,10 @@ class OutageTolerantCounters:
         self._warned_at: float | None = None
         self.failures = 0
         """Counter-store calls that failed since start (readable by health and metrics)."""
+        self.served_open = 0
+        """Calls admitted uncounted because Redis was down (``open``)."""
+        self.refused = 0
+        """Calls refused because Redis was down (``closed``)."""
 
     def _warn(self, action: str, exc: BaseException) -> None:
         self.failures += 1
@@ -83,10 +87,13 @@ class OutageTolerantCounters:
             )
             budgets = any(lv.max_budget is not None for lv in a.levels)
             if budgets and self.policy.budgets == "closed":
+                self.refused += 1
                 raise _unavailable("Budgets") from None
             if rates and self.policy.rate_limits == "closed":
+                self.refused += 1
                 raise _unavailable("Rate limits") from None
             # Served uncounted: no reservation, so settlement touches no counter.
+            self.served_open += 1
             return AdmissionResult(admitted=True)
 
     async def peek(self, a: Admission, seeds: Sequence[Decimal] = ()) -> Peek:

@@ -1,1 +1,1 @@
-"""Request ids, structured logs and traces."""
+"""Operations: request ids, structured logs, traces and Prometheus metrics."""

@@ -54,6 +54,7 @@ async def _serve_json(
 ) -> Response[bytes] | Stream:
     ctx = RequestContext.begin(op, request.headers)
     request.state.request_id = ctx.request_id
+    request.state.call = ctx
     gateway = _gateway(request)
     await gateway.authenticate(ctx, request.headers)
     raw = await request.body()
@@ -132,6 +133,7 @@ _TRANSCRIPTION_FIELDS = {
 async def audio_transcriptions(request: AnyRequest) -> Response[bytes]:
     ctx = RequestContext.begin(Operation.TRANSCRIPTION, request.headers)
     request.state.request_id = ctx.request_id
+    request.state.call = ctx
     gateway = _gateway(request)
     await gateway.authenticate(ctx, request.headers)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):

@@ -127,6 +127,9 @@ class Router:
             self.groups.setdefault(entry.model_name, []).append(deployment)
         self._wildcards = [d for d in self.deployments if d.is_wildcard]
         self.aliases = dict(self.settings.model_group_alias)
+        self.on_attempt: Callable[[str, str, str, bool], None] | None = None
+        """Told of every call to a deployment: group, deployment id, ``ok`` or the error's
+        status, and whether the failure started a cooldown (the metrics listen)."""
 
     async def aclose(self) -> None:
         await asyncio.gather(*(d.provider.aclose() for d in self.deployments))
@@ -343,20 +346,31 @@ class Router:
                 result = await attempt(group, gate_pass)
             except UpstreamError as exc:
                 immediate = exc.status_code == 429 or not exc.retryable
+                before = deployment.cooldown_until
                 deployment.record_failure(
                     allowed_fails=self.settings.allowed_fails,
                     cooldown=self.settings.cooldown_time,
                     immediate=immediate,
                 )
+                cooled = deployment.cooldown_until != before
+                self._attempted(group, deployment, str(exc.status_code), cooled)
                 failed.add(deployment.id)
                 if not exc.retryable or number == retries:
                     raise
                 log.warning("deployment %s failed (%s); retrying", deployment.id, exc.message)
                 await self._backoff(exc, number, deployments, failed)
                 continue
+            except DeltaLLMError as exc:
+                self._attempted(group, deployment, str(exc.status_code), False)
+                raise
             deployment.record_success()
+            self._attempted(group, deployment, "ok", False)
             return result
         raise AssertionError("unreachable")
+
+    def _attempted(self, group: str, deployment: Deployment, outcome: str, cooled: bool) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(group, deployment.id, outcome, cooled)
 
     async def _backoff(
         self, exc: UpstreamError, number: int, deployments: list[Deployment], failed: set[str]

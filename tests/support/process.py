@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +40,21 @@ class ServedProcess:
 
 @contextmanager
 def serve_process(
-    tmp_path: Path, config: str | None = None, env: Mapping[str, str] | None = None
+    tmp_path: Path,
+    config: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    extra_args: Sequence[str] = (),
+    startup_timeout: float = 30,
 ) -> Iterator[ServedProcess]:
-    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text,
-    ``env`` adds to the environment."""
+    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text;
+    ``env`` (``REDIS_URL``, say) adds to the environment and ``extra_args`` go to ``serve``."""
     port = free_port()
     environment = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
     for name in ("DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_CONFIG_PATH"):
         environment.pop(name, None)
     environment.update(env or {})
-    args = [*DELTALLM, "serve", "--port", str(port)]
+    args = [*DELTALLM, "serve", "--port", str(port), *extra_args]
     if config is not None:
         (tmp_path / "config.yaml").write_text(config)
         args += ["--config", str(tmp_path / "config.yaml")]
@@ -58,7 +63,7 @@ def serve_process(
         process = subprocess.Popen(args, env=environment, stdout=log, stderr=subprocess.STDOUT)
     served = ServedProcess(f"http://127.0.0.1:{port}", tmp_path / "data", log_path, process)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{served.root}/health/liveliness").status_code == 200:

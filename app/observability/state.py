@@ -1,0 +1,122 @@
+"""State gauges (deployments, spend queue, Redis outage counts), refreshed in the background.
+
+Each worker refreshes its own figures every ``general_settings.metrics.sync_interval``
+seconds and again before it answers a scrape, so a scrape of any worker sees every worker's
+state at most one interval old.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.limits.counters import CounterStore
+from app.limits.outage import OutageTolerantCounters
+from app.observability.metrics import Metrics
+from app.router.router import Router
+from app.spend.queue import MemorySpendQueue, SpendQueue, SpendSink
+from app.spend.records import SpendRecord
+from app.spend.redis_queue import RedisSpendQueue
+
+__all__ = ["LagObservingSink", "StateGauges"]
+
+log = logging.getLogger("deltallm.metrics")
+
+
+class LagObservingSink:
+    """A :class:`SpendSink` that times each record from its request's end to its write."""
+
+    def __init__(self, inner: SpendSink, metrics: Metrics) -> None:
+        self.inner = inner
+        self._metrics = metrics
+
+    async def write(self, records: Sequence[SpendRecord]) -> int:
+        written = await self.inner.write(records)
+        self._metrics.spend_written([r.ended_at.timestamp() for r in records])
+        return written
+
+
+class StateGauges:
+    """Copies this worker's router, queue and counter state into the metrics."""
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        router: Callable[[], Router],
+        queue: SpendQueue,
+        counters: CounterStore,
+        redis: Redis | None = None,
+        stream: str | None = None,
+    ) -> None:
+        self.metrics = metrics
+        self._router = router
+        self._queue = queue
+        self._counters = counters
+        self._redis = redis
+        self._stream = stream
+        self._seen: dict[str, int] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def refresh(self) -> None:
+        """Deployment health, cooldowns and load; queue depth; outage event counts."""
+        m = self.metrics
+        for d in self._router().deployments:
+            group = m.group(d.model_name)
+            m.healthy(group, d.id).set(1 if d.healthy else 0)
+            m.cooling(group, d.id).set(1 if d.cooling_down() else 0)
+            m.in_flight(group, d.id).set(d.in_flight)
+        queue = self._queue
+        if isinstance(queue, MemorySpendQueue):
+            m.queue_depth().set(len(queue))
+            self._count("dropped", queue.dropped, m.spend_dropped().inc)
+        elif isinstance(queue, RedisSpendQueue):
+            m.queue_depth().set(queue.held)
+        counters = self._counters
+        if isinstance(counters, OutageTolerantCounters):
+            self._count("failures", counters.failures, m.redis_failures().inc)
+            self._count("open", counters.served_open, m.redis_outage("served_uncounted").inc)
+            self._count("closed", counters.refused, m.redis_outage("refused").inc)
+
+    def _count(self, name: str, total: int, inc: Callable[[float], None]) -> None:
+        """Add what a plain counter gained since the last refresh to its Prometheus twin."""
+        gained = total - self._seen.get(name, 0)
+        if gained > 0:
+            inc(gained)
+        self._seen[name] = total
+
+    async def refresh_stream(self) -> None:
+        """The Redis spend stream's length (skipped while Redis is down)."""
+        if self._redis is None or self._stream is None:
+            return
+        try:
+            length = await self._redis.xlen(self._stream)
+        except (RedisError, OSError):
+            return
+        self.metrics.stream_length().set(length)
+
+    async def start(self, interval: float) -> None:
+        self.refresh()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(interval), name="deltallm-metrics")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.refresh()
+
+    async def _run(self, interval: float) -> None:
+        while True:
+            try:
+                self.refresh()
+                await self.refresh_stream()
+            except Exception:
+                log.exception("refreshing the state gauges failed")
+            await asyncio.sleep(interval)
