@@ -14,10 +14,9 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
 from app.errors import DatabaseUnavailableError, DeltaLLMError
-from app.gateway.pipeline import RequestContext
-from app.observability.metrics import Metrics
 from app.observability.request_ids import current_request_id
 from app.proxy.messages_errors import MESSAGES_PATH, messages_http_error
+from app.proxy.refusals import count_refusal
 
 __all__ = ["EXCEPTION_HANDLERS"]
 
@@ -25,7 +24,6 @@ AnyRequest = Request[Any, Any, Any]
 
 log = logging.getLogger("deltallm.proxy")
 _encode = msgspec.json.encode
-_DATA_PLANE = "/v1/"
 
 _TYPES = {
     400: "invalid_request_error",
@@ -56,20 +54,8 @@ def _respond(
     return Response(_encode(body), status_code=status, media_type="application/json", headers=out)
 
 
-def _count_refusal(request: AnyRequest, status: int) -> None:
-    """Count a data-plane request that failed before settlement could account for it."""
-    ctx = request.state.get("call")
-    if ctx is None and not request.url.path.startswith(_DATA_PLANE):
-        return
-    if isinstance(ctx, RequestContext) and ctx.settles:
-        return
-    metrics: Metrics | None = getattr(request.app.state, "metrics", None)
-    if metrics is not None:
-        metrics.refused(status)
-
-
 def _handle_gateway_error(request: AnyRequest, exc: DeltaLLMError) -> Response[bytes]:
-    _count_refusal(request, exc.status_code)
+    count_refusal(request, exc.status_code)
     return _respond(request, exc.status_code, exc.to_body(), exc.headers)
 
 
@@ -85,7 +71,7 @@ def _handle_http_error(request: AnyRequest, exc: HTTPException) -> Response[byte
         status = 400
     if status == 404:
         message = f"Unknown request URL: {request.method} {request.url.path}."
-    _count_refusal(request, status)
+    count_refusal(request, status)
     if request.url.path == "/graphql":
         code = _GRAPHQL_CODES.get(status, "BAD_REQUEST")
         errors = [{"message": message, "extensions": {"code": code}}]
@@ -108,7 +94,7 @@ def _handle_unexpected(request: AnyRequest, exc: Exception) -> Response[bytes]:
         outage = DatabaseUnavailableError(DATABASE_UNAVAILABLE, headers={"retry-after": "1"})
         return _handle_gateway_error(request, outage)
     log.exception("unexpected error in request %s", request_id)
-    _count_refusal(request, 500)
+    count_refusal(request, 500)
     body = {
         "error": {
             "message": f"The gateway failed to handle the request (request id {request_id}).",

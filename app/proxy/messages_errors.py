@@ -13,6 +13,8 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from app.db.outage import DATABASE_UNAVAILABLE, database_unreachable, warn_unreachable
 from app.errors import DeltaLLMError
+from app.observability.request_ids import current_request_id
+from app.proxy.refusals import count_refusal
 
 __all__ = [
     "MESSAGES_EXCEPTION_HANDLERS",
@@ -53,8 +55,9 @@ def anthropic_error(status: int, message: str) -> bytes:
 def _respond(
     request: AnyRequest, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response[bytes]:
+    count_refusal(request, status)
     value = request.state.get("request_id")
-    request_id = value if isinstance(value, str) else uuid.uuid4().hex
+    request_id = value if isinstance(value, str) else current_request_id() or uuid.uuid4().hex
     out = {"x-request-id": request_id, "request-id": request_id, **(headers or {})}
     return Response(
         anthropic_error(status, message),

@@ -38,6 +38,7 @@ async def _begin(
 ) -> tuple[Gateway, RequestContext, dict[str, Any]]:
     ctx = RequestContext.begin(Operation.MESSAGES, request.headers)
     request.state.request_id = ctx.request_id
+    request.state.call = ctx
     gateway: Gateway = request.app.state.gateway
     await gateway.authenticate(ctx, request.headers)
     raw = await request.body()

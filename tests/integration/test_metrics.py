@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anthropic
 import httpx
 import openai
 import pytest
@@ -228,3 +229,22 @@ async def test_who_may_scrape(
 async def test_a_metrics_key_opens_nothing_else(fake_openai: FakeOpenAI) -> None:
     async with running_gateway(config(fake_openai, metrics_key=METRICS_KEY)) as gw:
         assert await fails(ask(gw, METRICS_KEY), openai.AuthenticationError) == 401
+
+
+async def test_messages_api_calls_and_refusals_are_counted(gateway: RunningGateway) -> None:
+    gw = gateway
+    async with anthropic.AsyncAnthropic(
+        base_url=gw.root, api_key=gw.master_key, max_retries=0
+    ) as sdk:
+        await sdk.messages.create(model="chat", max_tokens=5, messages=HI)  # type: ignore[arg-type]
+    async with anthropic.AsyncAnthropic(
+        base_url=gw.root, api_key="sk-not-a-key", max_retries=0
+    ) as sdk:
+        with pytest.raises(anthropic.AuthenticationError):
+            await sdk.messages.create(model="chat", max_tokens=5, messages=HI)  # type: ignore[arg-type]
+
+    m = await settled(gw, lambda s: s.total("deltallm_requests_total") == 2)
+    requests = "deltallm_requests_total"
+    assert m.value(requests, model_group="chat", deployment="chat-0", status="200") == 1
+    assert m.value(requests, model_group="none", deployment="none", status="401") == 1
+    assert m.total(requests) == 2
