@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.service import IdentityService
 from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
+from app.cluster.lease import DatabaseLeases, LeaseStore, RedisLeases
 from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
 from app.deployments.reload import (
@@ -181,8 +182,18 @@ class Runtime:
         )
         identity = IdentityService(sessions, salt.get_secret_value(), throttle=throttle)
         urls = _upstream_url_policy(settings)
+        leases: LeaseStore = (
+            RedisLeases(redis, prefix=f"{namespace}:")
+            if redis is not None
+            else DatabaseLeases(sessions)
+        )
         retention = (
-            RetentionTask(sessions, general.spend_log_retention_days)
+            RetentionTask(
+                sessions,
+                general.spend_log_retention_days,
+                general.spend_log_retention_interval,
+                leases=leases,
+            )
             if general.spend_log_retention_days
             else None
         )
