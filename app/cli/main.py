@@ -19,7 +19,10 @@ from app.errors import ConfigError
 from app.main import create_app
 from app.settings import export_for_workers, load_config
 
-__all__ = ["cli"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "cli"]
+
+GRACEFUL_SHUTDOWN_SECONDS = 30
+"""How long ``serve`` lets requests in flight finish after SIGTERM (streams included)."""
 
 
 @click.group()
@@ -63,7 +66,7 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         # The client address is the socket peer; general_settings.signin.trusted_proxies
         # says whose X-Forwarded-For to believe.
         "proxy_headers": False,
-        "timeout_graceful_shutdown": 30,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
