@@ -192,3 +192,35 @@ async def test_a_run_that_loses_its_lease_is_cancelled(stores: Stores) -> None:
         await asyncio.wait_for(cancelled.wait(), 10)
     finally:
         await job.stop()
+
+
+async def test_when_the_holder_dies_mid_run_another_takes_over_after_the_lease(
+    stores: Stores,
+) -> None:
+    interval = 0.6
+    ran: list[str] = []
+    hold = asyncio.Event()
+
+    def work(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            ran.append(name)
+            await hold.wait()
+
+        return run
+
+    first = LeasedJob("crash", work("first"), interval, stores.instance(), holder="first")
+    second = LeasedJob("crash", work("second"), interval, stores.instance(), holder="second")
+    await first.start()
+    await until(lambda: ran == ["first"])
+    await second.start()
+    try:
+        assert first._task is not None
+        first._task.cancel()  # dies: its lease is neither renewed nor released
+        died = time.monotonic()
+        await until(lambda: ran == ["first", "second"])
+        # The last renewal was at most a third of an interval before it died.
+        assert time.monotonic() - died > interval / 3
+    finally:
+        hold.set()
+        await first.stop()
+        await second.stop()
