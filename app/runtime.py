@@ -114,6 +114,8 @@ class Runtime:
     gateway_settings: SettingsService
     key_hygiene: KeyHygiene
     request_tail: RequestTail
+    leases: LeaseStore | None = None
+    """Leases of jobs that run once per cluster (:class:`app.cluster.jobs.LeasedJob`)."""
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -234,6 +236,7 @@ class Runtime:
             ),
             key_hygiene=KeyHygiene(sessions),
             request_tail=RequestTail(sessions),
+            leases=leases,
             alerts=alerts,
             retention=retention,
         )

@@ -90,7 +90,7 @@ async def test_retention_runs_once_per_interval_across_three_instances(
             jobs = [r.job for r in retention if r is not None]
             assert len(jobs) == 3
             leases = RedisLeases if os.environ.get("DELTALLM_TEST_REDIS_URL") else DatabaseLeases
-            assert all(isinstance(j._leases, leases) for j in jobs)
+            assert all(isinstance(g.runtime.leases, leases) for g in gateways)
 
             await add_old_logs(gateways[0], 5)
             await until(old_logs_left(gateways[0]))
