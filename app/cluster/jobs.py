@@ -124,15 +124,25 @@ class LeasedJob:
                 return
 
     async def _loop(self) -> None:
+        outage = False
         while not self._stopping.is_set():
             try:
                 await self.run_once()
                 wait = await self._leases.remaining(self.name)
             except LEASE_ERRORS as exc:
-                log.warning(
-                    "job %s: lease unavailable (%s: %s)", self.name, type(exc).__name__, exc
-                )
+                if not outage:  # once per outage, not once per retry
+                    log.warning(
+                        "job %s: its lease cannot be reached (%s: %s); retrying",
+                        self.name,
+                        type(exc).__name__,
+                        exc,
+                    )
+                outage = True
                 wait = min(self._interval, _RETRY)
+            else:
+                if outage:
+                    log.warning("job %s: its lease can be reached again", self.name)
+                outage = False
             # The lease expires after ``wait``; whoever asks first then runs the job.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), min(max(wait, 0.01), self._interval))

@@ -224,3 +224,48 @@ async def test_when_the_holder_dies_mid_run_another_takes_over_after_the_lease(
         hold.set()
         await first.stop()
         await second.stop()
+
+
+class Counted:
+    """A lease store that counts the attempts to take a lease."""
+
+    def __init__(self, store: LeaseStore) -> None:
+        self.store = store
+        self.attempts = 0
+
+    async def acquire(self, name: str, holder: str, ttl: float) -> bool:
+        self.attempts += 1
+        return await self.store.acquire(name, holder, ttl)
+
+    async def renew(self, name: str, holder: str, ttl: float) -> bool:
+        return await self.store.renew(name, holder, ttl)
+
+    async def release(self, name: str, holder: str) -> bool:
+        return await self.store.release(name, holder)
+
+    async def remaining(self, name: str) -> float:
+        return await self.store.remaining(name)
+
+
+async def test_a_lease_store_out_of_reach_skips_runs_and_warns_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = aioredis.Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    store = Counted(RedisLeases(client))
+    ran: list[bool] = []
+
+    async def run() -> None:
+        ran.append(True)
+
+    job = LeasedJob("unreachable", run, 0.05, store)
+    try:
+        with caplog.at_level("WARNING", logger="deltallm.cluster"):
+            await job.start()
+            await until(lambda: store.attempts >= 4)
+            await job.stop()
+        assert ran == [] and job.runs == 0
+        warnings = [r for r in caplog.records if r.name == "deltallm.cluster"]
+        assert len(warnings) == 1 and "cannot be reached" in warnings[0].getMessage()
+    finally:
+        await job.stop()
+        await client.aclose()
