@@ -78,12 +78,12 @@ class LeasedJob:
         self._stopping.set()
         if self._run is not None:
             self._run.cancel()
-        # The loop ends by itself; one stuck on Redis or the database is cancelled.
+        # The loop ends by itself (cancelling a Redis command can leave it hanging with
+        # redis-py); one stuck on Redis or the database is cancelled and left behind.
         done, _ = await asyncio.wait({self._task}, timeout=_STOP_WAIT)
         if not done:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=_STOP_WAIT)
         self._task = None
 
     async def run_once(self) -> bool:
@@ -92,17 +92,18 @@ class LeasedJob:
             return False
         self.runs += 1
         self.last_started = time.monotonic()
+        finished = asyncio.Event()
         work: asyncio.Task[object] = asyncio.create_task(self._work())
-        keeper = asyncio.create_task(self._keep())
+        keeper = asyncio.create_task(self._keep(finished))
         self._run = work
         try:
             await asyncio.wait({work, keeper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._run = None
-            keeper.cancel()
+            finished.set()  # the keeper ends after the renewal it may be sending
             if not work.done():
                 work.cancel()
-            await asyncio.gather(work, keeper, return_exceptions=True)
+            await asyncio.wait({work, keeper})
         if work.cancelled():
             if self._stopping.is_set():  # another instance may run it now
                 with contextlib.suppress(*LEASE_ERRORS):
@@ -111,10 +112,13 @@ class LeasedJob:
             log.error("job %s failed: %s", self.name, failure, exc_info=failure)
         return True
 
-    async def _keep(self) -> None:
-        """Renew the lease while the job runs; returns when it is lost."""
+    async def _keep(self, finished: asyncio.Event) -> None:
+        """Renew the lease until the run is ``finished``; returns early when it is lost."""
         while True:
-            await asyncio.sleep(self._interval / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), self._interval / 3)
+            if finished.is_set():
+                return
             try:
                 if not await self._leases.renew(self.name, self.holder, self._interval):
                     log.warning("job %s lost its lease; the run is cancelled", self.name)
