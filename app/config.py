@@ -319,6 +319,8 @@ class GeneralSettings(_Section):
     redis_unavailable: RedisOutageSettings = Field(default_factory=RedisOutageSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
+    spend_log_retention_interval: float = Field(default=3600.0, gt=0)
+    """Seconds between purges of old spend logs (one instance of the cluster purges)."""
     max_reserved_output_tokens: int = Field(default=4096, ge=1)
     first_admin_email: str | None = None
     """Created as platform_admin at start while no platform_admin exists (with the password)."""

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.service import IdentityService
 from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
+from app.cluster.lease import DatabaseLeases, LeaseStore, RedisLeases
 from app.db.engine import create_engine, ping, session_factory
 from app.db.migrate import upgrade
 from app.deployments.reload import (
@@ -119,6 +120,8 @@ class Runtime:
     request_tail: RequestTail
     metrics: Metrics
     state_gauges: StateGauges
+    leases: LeaseStore | None = None
+    """Leases of jobs that run once per cluster (:class:`app.cluster.jobs.LeasedJob`)."""
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -192,8 +195,18 @@ class Runtime:
         )
         identity = IdentityService(sessions, salt.get_secret_value(), throttle=throttle)
         urls = _upstream_url_policy(settings)
+        leases: LeaseStore = (
+            RedisLeases(redis, prefix=f"{namespace}:")
+            if redis is not None
+            else DatabaseLeases(sessions)
+        )
         retention = (
-            RetentionTask(sessions, general.spend_log_retention_days)
+            RetentionTask(
+                sessions,
+                general.spend_log_retention_days,
+                general.spend_log_retention_interval,
+                leases=leases,
+            )
             if general.spend_log_retention_days
             else None
         )
@@ -243,6 +256,7 @@ class Runtime:
                 redis,
                 f"{namespace}:spend" if redis is not None else None,
             ),
+            leases=leases,
             alerts=alerts,
             retention=retention,
         )

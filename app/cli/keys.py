@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.cli.context import CliContext, cli_context, fail
@@ -19,11 +19,13 @@ from app.errors import DeltaLLMError
 from app.keys.models import VirtualKey
 from app.keys.spec import KeySpec
 from app.limits.periods import parse_duration
-from app.spend.models import SpendLog
+from app.spend.models import SpendLog, SpendStatus
 
 __all__ = ["keys", "spend"]
 
 T = TypeVar("T")
+REFUSED_STATUS = (403, 429)
+"""Error statuses of calls refused rather than failed (``deltallm spend``)."""
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False))
 
 
@@ -184,23 +186,49 @@ def regenerate_key(config: str | None, key_id: str, grace: str | None, as_json: 
         click.echo(created.secret)
 
 
+def _outcomes() -> tuple[Any, ...]:
+    """Counts of succeeded, refused and failed requests (see :func:`spend`)."""
+    status, code = col(SpendLog.status), col(SpendLog.status_code)
+    refused = (status == SpendStatus.ERROR) & code.in_(REFUSED_STATUS)
+
+    def count(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return (count(status == SpendStatus.OK), count(refused), count(~(status == SpendStatus.OK)))
+
+
 @click.command()
 @config_option
 @click.option("--key", "key_id", help="Only this key.")
 @click.option("--json", "as_json", is_flag=True)
 def spend(config: str | None, key_id: str | None, as_json: bool) -> None:
-    """Recorded spend and request count (all keys, or one)."""
+    """Recorded spend and requests (all keys, or one): succeeded, refused and failed.
 
-    async def totals(ctx: CliContext) -> tuple[Decimal, int]:
-        query = select(func.coalesce(func.sum(SpendLog.cost), 0), func.count(col(SpendLog.id)))
+    Refused: turned away with a 429 or 403 before anything was served (a budget or rate
+    limit of the key, user, team, organization or end user, a blocked end user, every
+    deployment at its limit, or the provider's rate limit after retries); they cost
+    nothing. Failed: every other error, and calls the client abandoned. ``--json`` keeps
+    ``requests`` as the total and adds ``succeeded``, ``refused`` and ``failed``.
+    """
+
+    async def totals(ctx: CliContext) -> tuple[Decimal, int, int, int, int]:
+        query = select(
+            func.coalesce(func.sum(SpendLog.cost), 0), func.count(col(SpendLog.id)), *_outcomes()
+        )
         if key_id is not None:
             query = query.where(SpendLog.key_id == key_id)
         async with ctx.sessions() as session:
-            total, count = (await session.exec(query)).one()
-        return Decimal(total), int(count)
+            total, count, ok, refused, not_ok = (await session.exec(query)).one()
+        return Decimal(total), int(count), int(ok), int(refused), int(not_ok) - int(refused)
 
-    total, count = _run(config, totals)
+    total, count, succeeded, refused, failed = _run(config, totals)
     if as_json:
-        click.echo(json.dumps({"key_id": key_id, "spend": str(total), "requests": count}))
+        figures = {"succeeded": succeeded, "refused": refused, "failed": failed}
+        click.echo(
+            json.dumps({"key_id": key_id, "spend": str(total), "requests": count, **figures})
+        )
     else:
-        click.echo(f"spend ${total} over {count} requests")
+        click.echo(
+            f"spend ${total} over {count} requests: {succeeded} succeeded, "
+            f"{refused} refused, {failed} failed"
+        )

@@ -21,7 +21,10 @@ from app.main import create_app
 from app.observability.logs import json_line, uvicorn_log_config
 from app.settings import export_for_workers, load_config
 
-__all__ = ["cli"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "cli"]
+
+GRACEFUL_SHUTDOWN_SECONDS = 30
+"""How long ``serve`` lets requests in flight finish after SIGTERM (streams included)."""
 
 
 @click.group()
@@ -69,7 +72,7 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         # The client address is the socket peer; general_settings.signin.trusted_proxies
         # says whose X-Forwarded-For to believe.
         "proxy_headers": False,
-        "timeout_graceful_shutdown": 30,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
     if settings.json_logs:
         common["log_config"] = uvicorn_log_config(settings.log_level)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from app.audit.models import AuditLog
 from app.auth.models import RecoveryCode, UserSession
+from app.cluster.models import ClusterLease
 from app.deployments.models import GatewaySetting, ModelDeployment
 from app.keys.models import KeyModelSpend, VirtualKey
 from app.orgs.models import Organization, Team
@@ -19,6 +20,7 @@ from app.users.models import EndUser, OrgMembership, TeamMembership, User
 __all__ = [
     "AlertState",
     "AuditLog",
+    "ClusterLease",
     "DailySpend",
     "EndUser",
     "GatewaySetting",

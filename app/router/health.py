@@ -1,4 +1,10 @@
-"""Deployment health: an on-demand probe for ``/health`` and an optional background loop."""
+"""Deployment health: an on-demand probe for ``/health`` and an optional background loop.
+
+The loop runs on every instance, not under a cluster lease: a probe's result marks the
+deployment healthy or not in this instance's router only, and it tests this instance's own
+path to the upstream (its network, DNS, proxies). An instance that stopped probing would
+keep routing to a deployment that another instance found down.
+"""
 
 from __future__ import annotations
 

@@ -1,23 +1,23 @@
 """Spend log retention: delete logs older than N days, in small batches, periodically.
 
 Daily totals stay; only the per-request rows go. Each batch is its own short transaction,
-so purging millions of rows never holds a long lock or a huge transaction.
+so purging millions of rows never holds a long lock or a huge transaction. The purge runs
+under the ``spend-retention`` lease: once per interval across every instance.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.cluster.jobs import LeasedJob
+from app.cluster.lease import DatabaseLeases, LeaseStore
 from app.db.types import utcnow
 from app.spend.models import SpendLog
 
@@ -43,7 +43,8 @@ async def purge_old_logs(
 
 
 class RetentionTask:
-    """Runs :func:`purge_old_logs` for logs older than ``days`` every ``interval`` seconds."""
+    """Runs :func:`purge_old_logs` for logs older than ``days`` every ``interval`` seconds,
+    on one instance of the cluster at a time (``leases``: the database's by default)."""
 
     def __init__(
         self,
@@ -51,37 +52,26 @@ class RetentionTask:
         days: int,
         interval: float = 3600.0,
         clock: Callable[[], datetime] = utcnow,
+        leases: LeaseStore | None = None,
     ) -> None:
         self._sessions = session_factory
         self._age = timedelta(days=days)
-        self._interval = interval
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self.job = LeasedJob(
+            "spend-retention", self.run_once, interval, leases or DatabaseLeases(session_factory)
+        )
 
     async def start(self) -> None:
-        """Start purging in the background (the first purge runs at once)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="deltallm-spend-retention")
+        """Start purging in the background (the first purge in the cluster runs at once)."""
+        await self.job.start()
 
     async def stop(self) -> None:
         """Stop; a batch being deleted is rolled back."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.job.stop()
 
     async def run_once(self) -> int:
-        """Purge now; returns how many logs were deleted."""
+        """Purge now (whatever other instances do); returns how many logs were deleted."""
         deleted = await purge_old_logs(self._sessions, self._clock() - self._age)
         if deleted:
             log.info("deleted %d spend logs older than %s", deleted, self._age)
         return deleted
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except (SQLAlchemyError, OSError):
-                log.exception("spend log retention failed; retrying in %.0f s", self._interval)
-            await asyncio.sleep(self._interval)

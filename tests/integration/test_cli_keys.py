@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,9 +11,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import openai
 import pytest
 
+from app.keys.service import KeySpec
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gateway import running_gateway
+
 DELTALLM = [sys.executable, "-m", "app.cli.main"]
+HI = [{"role": "user", "content": "Hi"}]
 
 
 @pytest.fixture
@@ -91,3 +98,43 @@ def test_bad_arguments_give_one_line(env: dict[str, str], args: list[str], messa
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("error")]) == 1
+
+
+async def test_spend_splits_requests_into_succeeded_refused_and_failed(
+    env: dict[str, str], fake_openai: FakeOpenAI
+) -> None:
+    price = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
+    model = {"model": "openai/gpt-a", "api_base": fake_openai.base_url, **price}
+    config = {"model_list": [{"model_name": "gpt-a", "deltallm_params": model}]}
+    async with running_gateway(config) as gw:
+        served = await gw.runtime.keys.create(KeySpec())
+        broke = await gw.runtime.keys.create(KeySpec(max_budget=Decimal(0)))
+        async with gw.client(served.secret) as client:
+            for _ in range(2):
+                await client.chat.completions.create(model="gpt-a", messages=HI)
+            fake_openai.fail_next(400, "no such parameter")
+            with pytest.raises(openai.BadRequestError):
+                await client.chat.completions.create(model="gpt-a", messages=HI)
+        async with gw.client(broke.secret) as client:
+            for _ in range(2):
+                with pytest.raises(openai.RateLimitError):
+                    await client.chat.completions.create(model="gpt-a", messages=HI)
+        await gw.runtime.gateway.settler.drain()
+        await gw.runtime.spend_queue.flush()
+        env = {**env, "DATABASE_URL": gw.runtime.settings.database_url.get_secret_value()}
+
+        everything = await asyncio.to_thread(run, env, "spend", "--json")
+        assert everything.returncode == 0, everything.stderr
+        figures = json.loads(everything.stdout)
+        assert Decimal(figures["spend"]) > 0
+        counts = [figures[k] for k in ("requests", "succeeded", "refused", "failed")]
+        assert counts == [5, 2, 2, 1]
+
+        refused = json.loads(
+            (await asyncio.to_thread(run, env, "spend", "--key", broke.key.id, "--json")).stdout
+        )
+        assert (Decimal(refused["spend"]), refused["requests"], refused["refused"]) == (0, 2, 2)
+        assert refused["succeeded"] == refused["failed"] == 0
+
+        text = (await asyncio.to_thread(run, env, "spend", "--key", served.key.id)).stdout
+        assert "over 3 requests: 2 succeeded, 0 refused, 1 failed" in text
