@@ -328,6 +328,8 @@ class GeneralSettings(_Section):
     """Seconds a client has to send a request's line and headers."""
     allow_private_upstreams: bool = False
     """Admins may point deployments and guardrails at loopback and private addresses."""
+    graceful_shutdown_timeout: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds calls in flight have after SIGTERM; streams still open then are ended."""
 
     @field_validator("first_admin_email")
     @classmethod

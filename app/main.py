@@ -34,9 +34,11 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.start()
         watchdog.start()
+        unfollow = runtime.drain.follow_signals()
         try:
             yield
         finally:
+            unfollow()
             watchdog.stop()
             await runtime.stop()
 

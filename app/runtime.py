@@ -30,6 +30,7 @@ from app.deployments.reload import (
 )
 from app.deployments.service import DeploymentService
 from app.deployments.testing import DeploymentTester
+from app.drain import Drain
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
 from app.gateway.explain import AdmissionExplainer
@@ -113,6 +114,7 @@ class Runtime:
     gateway_settings: SettingsService
     key_hygiene: KeyHygiene
     request_tail: RequestTail
+    drain: Drain = field(default_factory=lambda: Drain(30.0))
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -223,6 +225,7 @@ class Runtime:
             ),
             key_hygiene=KeyHygiene(sessions),
             request_tail=RequestTail(sessions),
+            drain=Drain(general.graceful_shutdown_timeout),
             alerts=alerts,
             retention=retention,
         )

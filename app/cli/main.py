@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from app.cli.http_protocol import bounded_protocol
 from app.cli.keys import keys, spend
 from app.cli.users import users
 from app.db.migrate import upgrade
+from app.drain import HARD_STOP_GRACE
 from app.errors import ConfigError
 from app.main import create_app
 from app.settings import export_for_workers, load_config
@@ -63,8 +65,11 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         # The client address is the socket peer; general_settings.signin.trusted_proxies
         # says whose X-Forwarded-For to believe.
         "proxy_headers": False,
-        "timeout_graceful_shutdown": 30,
+        # Streams still open at the drain deadline end themselves; what runs past the
+        # grace after it is cancelled by uvicorn.
+        "timeout_graceful_shutdown": general.graceful_shutdown_timeout + HARD_STOP_GRACE,
     }
+    signal.signal(signal.SIGTERM, _drained)
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return
@@ -72,6 +77,12 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         asyncio.run(upgrade(settings.database_url.get_secret_value()))
     export_for_workers(settings)
     uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+
+
+def _drained(sig: int, frame: object) -> None:
+    """uvicorn raises the SIGTERM it caught again once it has shut down: having drained,
+    the process exits with status 0 rather than die of the signal."""
+    sys.exit(0)
 
 
 @cli.command("check-config")

@@ -191,6 +191,11 @@ class MeteredStream(ProviderStream):
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._relay()
 
+    def interrupt(self, error: DeltaLLMError) -> None:
+        """The gateway ends the stream before the upstream did: settle it as failed."""
+        self._status, self._status_code = SpendStatus.ERROR, error.status_code
+        self._error = failure_message(error)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
         if self._settled:

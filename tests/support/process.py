@@ -39,19 +39,23 @@ class ServedProcess:
 
 
 @contextmanager
-def serve_process(tmp_path: Path, config: str | None = None) -> Iterator[ServedProcess]:
-    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text."""
+def serve_process(
+    tmp_path: Path, config: str | None = None, env: dict[str, str] | None = None
+) -> Iterator[ServedProcess]:
+    """The embedded default (SQLite, in-process state); ``config`` is a config.yaml text,
+    ``env`` adds variables (``DATABASE_URL``, ``REDIS_URL``) to that default."""
     port = free_port()
-    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
+    environ = {**os.environ, "DELTALLM_DATA_DIR": str(tmp_path / "data")}
     for name in ("DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_CONFIG_PATH"):
-        env.pop(name, None)
+        environ.pop(name, None)
+    environ.update(env or {})
     args = [*DELTALLM, "serve", "--port", str(port)]
     if config is not None:
         (tmp_path / "config.yaml").write_text(config)
         args += ["--config", str(tmp_path / "config.yaml")]
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, env=environ, stdout=log, stderr=subprocess.STDOUT)
     served = ServedProcess(f"http://127.0.0.1:{port}", tmp_path / "data", log_path, process)
     try:
         deadline = time.monotonic() + 30
