@@ -6,8 +6,9 @@ with the usage the provider reported, or an estimate from what was relayed.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -107,7 +108,7 @@ class MeteredStream(ProviderStream):
         guard: BudgetGuard | None,
         reservation: Any,
         settle: Settle,
-        spawn: Callable[[Coroutine[Any, Any, None]], None],
+        spawn: Callable[[Coroutine[Any, Any, None]], Awaitable[None]],
         model_group: str,
         request_id: str,
     ) -> None:
@@ -172,15 +173,26 @@ class MeteredStream(ProviderStream):
                     if not await self._within_budget():
                         self._status, self._status_code = SpendStatus.OK, 200
                         yield self._cut_off()
+                        await self._settle_before_the_end()
                         return
                     yield event
             self._status, self._status_code = SpendStatus.OK, 200
+            await self._settle_before_the_end()
         except DeltaLLMError as exc:
             self._status, self._status_code = SpendStatus.ERROR, exc.status_code
             self._error = failure_message(exc)
             raise
         finally:
             await self.aclose()
+
+    async def _settle_before_the_end(self) -> None:
+        """Settle before the answer's end reaches the caller: once it has the whole stream,
+        its cost is recorded (with Redis, in the durable stream) even if this process dies
+        the next moment. A caller leaving meanwhile cannot cancel the settlement."""
+        await self.inner.aclose()
+        settled = self._settle_once()
+        if settled is not None:
+            await asyncio.shield(settled)
 
     def _count(self, data: bytes) -> None:
         for event in _EVENT_END.split(data):
@@ -198,13 +210,17 @@ class MeteredStream(ProviderStream):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+        self._settle_once()
+
+    def _settle_once(self) -> Awaitable[None] | None:
+        """Start the settlement in a task of its own, the first time only."""
         if self._settled:
-            return
+            return None
         self._settled = True
         usage = self.inner.usage
         if usage is None and (self._events or self._status is SpendStatus.CANCELLED):
             usage = self._estimated()
         self.usage = usage
-        self._spawn(
+        return self._spawn(
             self._settle(usage, self._status, self._status_code, self.first_chunk_at, self._error)
         )
