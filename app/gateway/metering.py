@@ -26,6 +26,7 @@ from app.spend.models import SpendStatus
 __all__ = ["BudgetGuard", "MeteredStream"]
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
+_DONE = re.compile(rb"(?:\A|\n)(data: ?\[DONE\])")
 _EXTEND_TOKENS = 1024
 
 
@@ -63,6 +64,16 @@ def _events(chunk: bytes) -> list[bytes]:
     if position < len(chunk):
         out.append(chunk[position:])
     return out
+
+
+def _split_done(chunk: bytes) -> tuple[bytes, bytes]:
+    """The chunk before its ``data: [DONE]`` event, and that event on (``b""`` if none)."""
+    if b"[DONE]" not in chunk:
+        return chunk, b""
+    match = _DONE.search(chunk)
+    if match is None:
+        return chunk, b""
+    return chunk[: match.start(1)], chunk[match.start(1) :]
 
 
 def _output_chars(event: bytes) -> int:
@@ -163,20 +174,27 @@ class MeteredStream(ProviderStream):
         try:
             async for chunk in self.inner:
                 self._mark_first_chunk()
+                chunk, done = _split_done(chunk)
                 if self._guard is None:
                     self._count(chunk)
-                    yield chunk
-                    continue
-                # Under a budget, events are let through one at a time up to what is paid for.
-                for event in _events(chunk):
-                    self._count(event)
-                    if not await self._within_budget():
-                        self._status, self._status_code = SpendStatus.OK, 200
-                        yield self._cut_off()
-                        await self._settle_before_the_end()
-                        return
-                    yield event
+                    if chunk:
+                        yield chunk
+                else:
+                    # Under a budget, events pass one at a time up to what is paid for.
+                    for event in _events(chunk):
+                        self._count(event)
+                        if not await self._within_budget():
+                            self._status, self._status_code = SpendStatus.OK, 200
+                            yield self._cut_off()
+                            await self._settle_before_the_end()
+                            return
+                        yield event
+                if done:
+                    self._status, self._status_code = SpendStatus.OK, 200
+                    await self._settle_before_the_end()
+                    yield done
             self._status, self._status_code = SpendStatus.OK, 200
+            await self.inner.aclose()
             await self._settle_before_the_end()
         except DeltaLLMError as exc:
             self._status, self._status_code = SpendStatus.ERROR, exc.status_code
@@ -186,10 +204,10 @@ class MeteredStream(ProviderStream):
             await self.aclose()
 
     async def _settle_before_the_end(self) -> None:
-        """Settle before the answer's end reaches the caller: once it has the whole stream,
-        its cost is recorded (with Redis, in the durable stream) even if this process dies
-        the next moment. A caller leaving meanwhile cannot cancel the settlement."""
-        await self.inner.aclose()
+        """Settle before the caller sees the answer end (``[DONE]``, or the body's end):
+        once it has the whole stream, its cost is recorded (with Redis, in the durable
+        stream) even if this process dies the next moment. A caller leaving meanwhile
+        cannot cancel the settlement."""
         settled = self._settle_once()
         if settled is not None:
             await asyncio.shield(settled)
