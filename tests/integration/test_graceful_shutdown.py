@@ -205,3 +205,25 @@ async def test_readiness_says_draining_once_shutdown_begins() -> None:
         response = await http.get(f"{gateway.root}/health/readiness")
     assert response.status_code == 503
     assert response.json() == {"status": "draining"}
+
+
+async def test_a_stalled_stream_is_cut_at_the_hard_stop_and_settled(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply = "first second third"
+    fake_openai.chunk_delay = 8  # the upstream goes quiet after its first word
+    async with _gateway(tmp_path, "embedded", fake_openai, deadline=1) as (served, url):
+        async with _client(served) as client:
+            request_id, stream = await _open_stream(client)
+            with pytest.raises((openai.APIError, httpx.TransportError)):
+                async for chunk in stream:
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        served.process.send_signal(signal.SIGTERM)
+                        signalled = time.monotonic()
+            await stream.close()
+        assert time.monotonic() - signalled < 10  # the deadline, the grace, no hang
+        assert _wait_exit(served, 15) == 0
+        log = await _spend_log(url, request_id)
+    assert log is not None, "the cut stream's spend record was not written at shutdown"
+    assert log.completion_tokens >= 1
+    assert (log.status, log.status_code) == ("cancelled", 499), (log.status, log.status_code)
