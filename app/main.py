@@ -13,7 +13,7 @@ from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
 from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
-from app.proxy.middleware import WatchedRequests
+from app.proxy.middleware import AnsweredAtShutdown, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
 from app.runtime import Runtime
@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        middleware=[WatchedRequests(watchdog)],
+        middleware=[WatchedRequests(watchdog), AnsweredAtShutdown(runtime.drain)],
         request_max_body_size=_MAX_BODY,
         logging_config=LoggingConfig(
             root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},

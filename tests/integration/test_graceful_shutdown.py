@@ -3,6 +3,7 @@ written before the process exits with status 0."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -102,6 +103,16 @@ def _client(served: ServedProcess) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         base_url=f"{served.root}/v1", api_key=served.master_key, max_retries=0, timeout=60
     )
+
+
+@contextlib.asynccontextmanager
+async def _spend_logs(url: str) -> AsyncIterator[list[SpendLog]]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            yield list((await session.exec(select(SpendLog))).all())
+    finally:
+        await engine.dispose()
 
 
 async def _open_stream(client: openai.AsyncOpenAI) -> tuple[str, Any]:
@@ -227,3 +238,29 @@ async def test_a_stalled_stream_is_cut_at_the_hard_stop_and_settled(
     assert log is not None, "the cut stream's spend record was not written at shutdown"
     assert log.completion_tokens >= 1
     assert (log.status, log.status_code) == ("cancelled", 499), (log.status, log.status_code)
+
+
+async def test_a_call_unanswered_at_the_hard_stop_gets_a_503(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.delay = 8  # the upstream answers long after the deadline
+    async with _gateway(tmp_path, "embedded", fake_openai, deadline=1) as (served, url):
+        async with _client(served) as client:
+            call = asyncio.create_task(
+                client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": "Hi"}]
+                )
+            )
+            for _ in range(500):
+                if fake_openai.requests or call.done():
+                    break
+                await asyncio.sleep(0.01)
+            assert fake_openai.requests, "the call never reached the upstream"
+            served.process.send_signal(signal.SIGTERM)
+            with pytest.raises(openai.InternalServerError) as cut:
+                await asyncio.wait_for(call, 10)
+        assert cut.value.status_code == 503
+        assert cut.value.code == "shutting_down"
+        assert _wait_exit(served, 15) == 0
+        async with _spend_logs(url) as logs:
+            assert len(logs) == 1
