@@ -4,8 +4,9 @@ uvicorn owns the shutdown itself: on SIGTERM it closes the listening socket, let
 requests in flight finish for ``graceful_shutdown_timeout`` seconds, then cancels what is
 left and runs the app's shutdown (settlements, spend queue flush). :class:`Drain` is the
 app's view of it: it starts with the signal, so readiness answers 503 at once, and it
-expires at the deadline, when every stream still open is ended with an error event and
-settled for what it delivered, just before uvicorn would cut it off.
+expires at the deadline, after which every stream still open ends with an error event
+after its next chunk and is settled for what it delivered; uvicorn cancels what still
+runs :data:`HARD_STOP_GRACE` seconds later.
 """
 
 from __future__ import annotations
