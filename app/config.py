@@ -334,6 +334,8 @@ class GeneralSettings(_Section):
     allow_private_upstreams: bool = False
     """Admins may point deployments and guardrails at loopback and private addresses."""
     otel: OtelSettings = Field(default_factory=OtelSettings)
+    graceful_shutdown_timeout: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds calls in flight have after SIGTERM; streams still open then are ended."""
 
     @field_validator("first_admin_email")
     @classmethod

@@ -14,6 +14,7 @@ exception class. Transports render them once (``app/proxy/errors.py`` for ``/v1`
     ├── RateLimitError (429)
     ├── LimitsUnavailableError (503, limits_unavailable)
     ├── DatabaseUnavailableError (503, database_unavailable)
+    ├── ShuttingDownError (503, shutting_down)
     └── UpstreamError (502)
         ├── UpstreamUnavailableError (503)
         └── UpstreamTimeoutError (504)
@@ -35,6 +36,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ShuttingDownError",
     "UpstreamError",
     "UpstreamTimeoutError",
     "UpstreamUnavailableError",
@@ -126,6 +128,14 @@ class DatabaseUnavailableError(DeltaLLMError):
     status_code = 503
     error_type = "service_unavailable_error"
     default_code = "database_unavailable"
+
+
+class ShuttingDownError(DeltaLLMError):
+    """The instance is shutting down and its drain deadline has passed."""
+
+    status_code = 503
+    error_type = "service_unavailable_error"
+    default_code = "shutting_down"
 
 
 class UpstreamError(DeltaLLMError):

@@ -19,7 +19,7 @@ from app.proxy.graphiql_routes import with_graphiql
 from app.proxy.health_routes import HEALTH_ROUTES
 from app.proxy.messages_routes import MESSAGES_ROUTES
 from app.proxy.metrics_routes import METRICS_ROUTES
-from app.proxy.middleware import RequestIds, WatchedRequests
+from app.proxy.middleware import AnsweredAtShutdown, RequestIds, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
 from app.runtime import Runtime
@@ -40,9 +40,11 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.start()
         watchdog.start()
+        unfollow = runtime.drain.follow_signals()
         try:
             yield
         finally:
+            unfollow()
             watchdog.stop()
             await runtime.stop()
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        middleware=[RequestIds(), WatchedRequests(watchdog)],
+        middleware=[RequestIds(), WatchedRequests(watchdog), AnsweredAtShutdown(runtime.drain)],
         request_max_body_size=_MAX_BODY,
         logging_config=_logging_config(settings),
         openapi_config=None,

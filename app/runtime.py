@@ -32,6 +32,7 @@ from app.deployments.reload import (
 )
 from app.deployments.service import DeploymentService
 from app.deployments.testing import DeploymentTester
+from app.drain import Drain
 from app.gateway.admission import Admitter
 from app.gateway.auth import KeyAuthenticator
 from app.gateway.explain import AdmissionExplainer
@@ -122,6 +123,7 @@ class Runtime:
     state_gauges: StateGauges
     leases: LeaseStore | None = None
     """Leases of jobs that run once per cluster (:class:`app.cluster.jobs.LeasedJob`)."""
+    drain: Drain = field(default_factory=lambda: Drain(30.0))
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     _started: bool = field(default=False, init=False)
@@ -257,6 +259,7 @@ class Runtime:
                 f"{namespace}:spend" if redis is not None else None,
             ),
             leases=leases,
+            drain=Drain(general.graceful_shutdown_timeout),
             alerts=alerts,
             retention=retention,
         )

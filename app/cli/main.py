@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -16,15 +17,13 @@ from app.cli.http_protocol import bounded_protocol
 from app.cli.keys import keys, spend
 from app.cli.users import users
 from app.db.migrate import upgrade
+from app.drain import HARD_STOP_GRACE
 from app.errors import ConfigError
 from app.main import create_app
 from app.observability.logs import json_line, uvicorn_log_config
 from app.settings import export_for_workers, load_config
 
-__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "cli"]
-
-GRACEFUL_SHUTDOWN_SECONDS = 30
-"""How long ``serve`` lets requests in flight finish after SIGTERM (streams included)."""
+__all__ = ["cli"]
 
 
 @click.group()
@@ -72,10 +71,13 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         # The client address is the socket peer; general_settings.signin.trusted_proxies
         # says whose X-Forwarded-For to believe.
         "proxy_headers": False,
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        # Streams still open at the drain deadline end themselves; what runs past the
+        # grace after it is cancelled by uvicorn.
+        "timeout_graceful_shutdown": general.graceful_shutdown_timeout + HARD_STOP_GRACE,
     }
     if settings.json_logs:
         common["log_config"] = uvicorn_log_config(settings.log_level)
+    signal.signal(signal.SIGTERM, _drained)
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return
@@ -86,6 +88,12 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
     with tempfile.TemporaryDirectory(prefix="deltallm-metrics-") as metrics_dir:
         export_for_workers(settings, Path(metrics_dir))
         uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+
+
+def _drained(sig: int, frame: object) -> None:
+    """uvicorn raises the SIGTERM it caught again once it has shut down: having drained,
+    the process exits with status 0 rather than die of the signal."""
+    sys.exit(0)
 
 
 @cli.command("check-config")

@@ -6,8 +6,9 @@ with the usage the provider reported, or an estimate from what was relayed.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from app.spend.models import SpendStatus
 __all__ = ["BudgetGuard", "MeteredStream"]
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
+_DONE = re.compile(rb"(?:\A|\n)(data: ?\[DONE\])")
 _EXTEND_TOKENS = 1024
 
 
@@ -62,6 +64,16 @@ def _events(chunk: bytes) -> list[bytes]:
     if position < len(chunk):
         out.append(chunk[position:])
     return out
+
+
+def _split_done(chunk: bytes) -> tuple[bytes, bytes]:
+    """The chunk before its ``data: [DONE]`` event, and that event on (``b""`` if none)."""
+    if b"[DONE]" not in chunk:
+        return chunk, b""
+    match = _DONE.search(chunk)
+    if match is None:
+        return chunk, b""
+    return chunk[: match.start(1)], chunk[match.start(1) :]
 
 
 def _output_chars(event: bytes) -> int:
@@ -107,7 +119,7 @@ class MeteredStream(ProviderStream):
         guard: BudgetGuard | None,
         reservation: Any,
         settle: Settle,
-        spawn: Callable[[Coroutine[Any, Any, None]], None],
+        spawn: Callable[[Coroutine[Any, Any, None]], Awaitable[None]],
         model_group: str,
         request_id: str,
     ) -> None:
@@ -162,25 +174,43 @@ class MeteredStream(ProviderStream):
         try:
             async for chunk in self.inner:
                 self._mark_first_chunk()
+                chunk, done = _split_done(chunk)
                 if self._guard is None:
                     self._count(chunk)
-                    yield chunk
-                    continue
-                # Under a budget, events are let through one at a time up to what is paid for.
-                for event in _events(chunk):
-                    self._count(event)
-                    if not await self._within_budget():
-                        self._status, self._status_code = SpendStatus.OK, 200
-                        yield self._cut_off()
-                        return
-                    yield event
+                    if chunk:
+                        yield chunk
+                else:
+                    # Under a budget, events pass one at a time up to what is paid for.
+                    for event in _events(chunk):
+                        self._count(event)
+                        if not await self._within_budget():
+                            self._status, self._status_code = SpendStatus.OK, 200
+                            yield self._cut_off()
+                            await self._settle_before_the_end()
+                            return
+                        yield event
+                if done:
+                    self._status, self._status_code = SpendStatus.OK, 200
+                    await self._settle_before_the_end()
+                    yield done
             self._status, self._status_code = SpendStatus.OK, 200
+            await self.inner.aclose()
+            await self._settle_before_the_end()
         except DeltaLLMError as exc:
             self._status, self._status_code = SpendStatus.ERROR, exc.status_code
             self._error = failure_message(exc)
             raise
         finally:
             await self.aclose()
+
+    async def _settle_before_the_end(self) -> None:
+        """Settle before the caller sees the answer end (``[DONE]``, or the body's end):
+        once it has the whole stream, its cost is recorded (with Redis, in the durable
+        stream) even if this process dies the next moment. A caller leaving meanwhile
+        cannot cancel the settlement."""
+        settled = self._settle_once()
+        if settled is not None:
+            await asyncio.shield(settled)
 
     def _count(self, data: bytes) -> None:
         for event in _EVENT_END.split(data):
@@ -191,15 +221,24 @@ class MeteredStream(ProviderStream):
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._relay()
 
+    def interrupt(self, error: DeltaLLMError) -> None:
+        """The gateway ends the stream before the upstream did: settle it as failed."""
+        self._status, self._status_code = SpendStatus.ERROR, error.status_code
+        self._error = failure_message(error)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
+        self._settle_once()
+
+    def _settle_once(self) -> Awaitable[None] | None:
+        """Start the settlement in a task of its own, the first time only."""
         if self._settled:
-            return
+            return None
         self._settled = True
         usage = self.inner.usage
         if usage is None and (self._events or self._status is SpendStatus.CANCELLED):
             usage = self._estimated()
         self.usage = usage
-        self._spawn(
+        return self._spawn(
             self._settle(usage, self._status, self._status_code, self.first_chunk_at, self._error)
         )

@@ -30,6 +30,9 @@ async def liveness() -> Response[bytes]:
 @get("/health/readiness")
 async def readiness(request: Request[Any, Any, Any]) -> Response[bytes]:
     runtime: Runtime = request.app.state.runtime
+    if runtime.drain.draining:
+        # Shutting down: the load balancer should send nothing more here.
+        return _json({"status": "draining"}, 503)
     checks = await runtime.check_dependencies()
     ready = all(value in ("ok", "not configured") for value in checks.values())
     stalls: LoopStalls = request.app.state.watchdog.stalls

@@ -65,7 +65,8 @@ async def _serve_json(
     if body.get("stream"):
         if op not in _STREAMABLE:
             raise BadRequestError(f"{op.value} cannot be streamed.", param="stream")
-        return sse_response(ctx, await gateway.stream(ctx, body))
+        drain = request.app.state.runtime.drain
+        return sse_response(ctx, await gateway.stream(ctx, body), drain)
     routed = await gateway.call(ctx, body)
     return json_response(ctx, routed.result.content, routed.result.media_type)
 

@@ -9,10 +9,11 @@ import msgspec
 from litestar import Response
 from litestar.response import Stream
 
-from app.errors import DeltaLLMError
+from app.drain import Drain
+from app.errors import DeltaLLMError, ShuttingDownError
 from app.gateway.admission import rate_limit_headers
+from app.gateway.metering import MeteredStream
 from app.gateway.pipeline import RequestContext
-from app.providers.base import ProviderStream
 from app.providers.sse import sse_event
 
 __all__ = ["gateway_headers", "json_response", "sse_response"]
@@ -37,11 +38,20 @@ def json_response(
     return Response(content, media_type=media_type, status_code=200, headers=gateway_headers(ctx))
 
 
-async def _relay(ctx: RequestContext, stream: ProviderStream) -> AsyncIterator[bytes]:
-    """Pass chunks through as they arrive; a failure mid-stream becomes an error event."""
+async def _relay(ctx: RequestContext, stream: MeteredStream, drain: Drain) -> AsyncIterator[bytes]:
+    """Pass chunks through as they arrive; a failure mid-stream, or the end of the drain
+    deadline at shutdown, becomes an error event."""
     try:
         async for chunk in stream:
             yield chunk
+            if drain.expired:
+                error = ShuttingDownError(
+                    "The gateway is shutting down; this stream was ended before it finished."
+                )
+                stream.interrupt(error)
+                log.warning("stream %s ended at the shutdown deadline", ctx.request_id)
+                yield sse_event(_encode(error.to_body()))
+                return
     except DeltaLLMError as exc:
         log.warning("stream %s ended by upstream error: %s", ctx.request_id, exc.message)
         yield sse_event(_encode(exc.to_body()))
@@ -49,8 +59,8 @@ async def _relay(ctx: RequestContext, stream: ProviderStream) -> AsyncIterator[b
         await stream.aclose()
 
 
-def sse_response(ctx: RequestContext, stream: ProviderStream) -> Stream:
+def sse_response(ctx: RequestContext, stream: MeteredStream, drain: Drain) -> Stream:
     headers = gateway_headers(ctx)
     headers["cache-control"] = "no-cache"
     headers["x-accel-buffering"] = "no"
-    return Stream(_relay(ctx, stream), media_type="text/event-stream", headers=headers)
+    return Stream(_relay(ctx, stream, drain), media_type="text/event-stream", headers=headers)

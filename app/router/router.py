@@ -71,6 +71,7 @@ class RoutedStream(ProviderStream):
             async for chunk in self.inner:
                 if self.first_chunk_at is None:
                     self.first_chunk_at = self.inner.first_chunk_at
+                self.usage = self.inner.usage  # known before the stream ends, for settling
                 yield chunk
         finally:
             self.usage = self.inner.usage

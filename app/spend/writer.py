@@ -244,7 +244,11 @@ async def _charge_table(
         select(id_col.label("entity_id"), *columns, t.c.created_at, caps.label("caps"))
         .where(id_col.in_(sorted(costs)))
         .order_by(id_col)
-        .with_for_update()  # PostgreSQL; SQLite already holds its one write lock here
+        # FOR NO KEY UPDATE (PostgreSQL; SQLite already holds its one write lock here):
+        # it serialises writers, yet lets rows referencing these through a foreign key
+        # (a new key of this team) be inserted meanwhile. FOR UPDATE would block their
+        # FK checks and deadlock with an insert that checks the org and then the team.
+        .with_for_update(key_share=True)
     )
     rows = (await (await session.connection()).execute(query)).mappings().all()
     expired = or_(t.c.budget_reset_at.is_(None), t.c.budget_reset_at <= now)

@@ -14,7 +14,8 @@ import click
 import pytest
 import yaml
 
-from app.cli.main import GRACEFUL_SHUTDOWN_SECONDS, cli
+from app.cli.main import cli
+from app.drain import HARD_STOP_GRACE
 from app.main import create_app
 from app.settings import load_config, load_settings
 
@@ -60,14 +61,16 @@ def check_command(argv: list[str]) -> dict[str, str]:
     return given
 
 
-def check_config(text: str, tmp_path: Path, provided: set[str]) -> None:
-    """The config passes the real loader; every ``os.environ/NAME`` in it is provided."""
+def check_config(text: str, tmp_path: Path, provided: set[str]) -> float:
+    """The config passes the real loader; every ``os.environ/NAME`` in it is provided.
+    Returns the longest a SIGTERM'd instance may take to stop under it."""
     referenced = set(ENV_REFERENCE.findall(text))
     assert referenced <= provided, f"not set for the gateway: {referenced - provided}"
     path = tmp_path / "config.yaml"
     path.write_text(text)
     config, warnings = load_config(path, env=dict.fromkeys(referenced, "set"))
     assert config.model_list and warnings == []
+    return config.general_settings.graceful_shutdown_timeout + HARD_STOP_GRACE
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -125,7 +128,7 @@ def test_compose_services_use_real_commands_routes_and_settings(
     assert env["DELTALLM_RUN_MIGRATIONS"] == "0"
     mounted = {v.split(":")[1]: v.split(":")[0] for v in gateway["volumes"]}
     assert mounted[env["DELTALLM_CONFIG_PATH"]] == "./config.yaml"
-    check_config(config_text, tmp_path, provided)
+    shutdown = check_config(config_text, tmp_path, provided)
     for name in ("gateway", "lb"):
         test = " ".join(services[name]["healthcheck"]["test"])
         assert any(path in routes for _, path in LOCAL_URL.findall(test)), test
@@ -134,7 +137,7 @@ def test_compose_services_use_real_commands_routes_and_settings(
     upstream = re.search(r"server (\w+):(\d+)", (DEPLOY / "nginx.conf").read_text())
     assert upstream is not None and upstream.groups() == ("gateway", options["--port"])
     grace = int(gateway["stop_grace_period"].removesuffix("s"))
-    assert grace > GRACEFUL_SHUTDOWN_SECONDS
+    assert grace > shutdown
 
 
 def test_kubernetes_probes_env_and_config_match_the_code(
@@ -158,7 +161,7 @@ def test_kubernetes_probes_env_and_config_match_the_code(
         mount = next(m for m in container["volumeMounts"] if m["name"] == "config")
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["DELTALLM_CONFIG_PATH"] == f"{mount['mountPath']}/config.yaml"
-    check_config(config_text, tmp_path, secret_names)
+    shutdown = check_config(config_text, tmp_path, secret_names)
     assert {"DATABASE_URL", "REDIS_URL", "DELTALLM_MASTER_KEY", "DELTALLM_SALT_KEY"} <= secret_names
 
     pod = kube["Deployment"]["spec"]["template"]["spec"]
@@ -174,7 +177,7 @@ def test_kubernetes_probes_env_and_config_match_the_code(
     assert probes["readinessProbe"]["path"] == "/health/readiness"
     assert gateway["resources"]["requests"]
     pre_stop = int(gateway["lifecycle"]["preStop"]["exec"]["command"][-1])
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + GRACEFUL_SHUTDOWN_SECONDS
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + shutdown
 
 
 def test_kubernetes_selectors_pick_the_deployments_pods(kube: dict[str, dict[str, Any]]) -> None:
