@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +24,7 @@ from app.providers.sse import sse_event
 from app.router.router import RoutedStream
 from app.spend.models import SpendStatus
 
-__all__ = ["BudgetGuard", "MeteredStream"]
+__all__ = ["AnswerStream", "BudgetGuard", "MeteredStream"]
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
 _DONE = re.compile(rb"(?:\A|\n)(data: ?\[DONE\])")
@@ -110,7 +111,15 @@ Settle = Callable[
 ]
 
 
-class MeteredStream(ProviderStream):
+class AnswerStream(ProviderStream):
+    """A stream the gateway answers a caller with: the gateway may end it early."""
+
+    @abstractmethod
+    def interrupt(self, error: DeltaLLMError) -> None:
+        """The gateway ends the stream before the upstream did: settle it as failed."""
+
+
+class MeteredStream(AnswerStream):
     def __init__(
         self,
         inner: RoutedStream,

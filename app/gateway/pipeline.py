@@ -17,13 +17,13 @@ from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, Ra
 from app.gateway.admission import Admitter
 from app.gateway.auth import Authenticator, Caller, extract_key
 from app.gateway.failures import failure_message
-from app.gateway.metering import BudgetGuard, MeteredStream
+from app.gateway.metering import AnswerStream, BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
 from app.observability.request_ids import current_request_id, new_request_id
 from app.observability.tracing import Tracing
-from app.providers.base import FilePart, Operation, ProviderStream, Usage
+from app.providers.base import FilePart, Operation, Usage
 from app.router.deployment import Deployment
 from app.router.router import RoutedResult, Router
 from app.spend.models import SpendStatus
@@ -254,7 +254,7 @@ class Gateway:
         )
         return routed
 
-    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> ProviderStream:
+    async def stream(self, ctx: RequestContext, body: dict[str, Any]) -> AnswerStream:
         if self.tracing is not None:
             return await self.tracing.stream(ctx, body, self._stream(ctx, body))
         return await self._stream(ctx, body)

@@ -20,12 +20,12 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from app.errors import DeltaLLMError
 from app.gateway.failures import failure_message
-from app.gateway.metering import MeteredStream
+from app.gateway.metering import AnswerStream, MeteredStream
 from app.gateway.pipeline import RequestContext
 from app.observability import genai
 from app.observability.tracing import Attempt
 from app.observability.tracing_settings import TracingConfig
-from app.providers.base import Operation, ProviderStream, Usage
+from app.providers.base import Operation, Usage
 from app.router.deployment import Deployment
 from app.router.gate import GatePass
 from app.router.router import RoutedResult
@@ -125,7 +125,7 @@ class OtelTracing:
 
     async def stream(
         self, ctx: RequestContext, body: Mapping[str, Any], work: Awaitable[MeteredStream]
-    ) -> ProviderStream:
+    ) -> AnswerStream:
         span = self._start(ctx, body)
         token = otel_context.attach(trace.set_span_in_context(span))
         try:
@@ -170,7 +170,7 @@ class OtelTracing:
         return traced
 
 
-class _TracedStream(ProviderStream):
+class _TracedStream(AnswerStream):
     """A metered stream whose request span ends when it does, with the usage it reports."""
 
     def __init__(self, inner: MeteredStream, span: Span, capture: bool) -> None:
@@ -202,6 +202,10 @@ class _TracedStream(ProviderStream):
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._relay()
+
+    def interrupt(self, error: DeltaLLMError) -> None:
+        self._error = error
+        self.inner.interrupt(error)
 
     async def aclose(self) -> None:
         try:

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from app.gateway.metering import MeteredStream
+    from app.gateway.metering import AnswerStream, MeteredStream
     from app.gateway.pipeline import RequestContext
     from app.observability.tracing_settings import TracingConfig
-    from app.providers.base import Operation, ProviderStream
+    from app.providers.base import Operation
     from app.router.gate import GatePass
     from app.router.router import RoutedResult
 
@@ -31,7 +31,7 @@ class Tracing(Protocol):
 
     async def stream(
         self, ctx: RequestContext, body: Mapping[str, Any], work: Awaitable[MeteredStream]
-    ) -> ProviderStream:
+    ) -> AnswerStream:
         """Open a stream inside a request span that ends when the stream does."""
 
     def attempts(self, op: Operation, attempt: Attempt[T]) -> Attempt[T]:

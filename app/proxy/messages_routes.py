@@ -15,11 +15,13 @@ import anyio
 from litestar import Request, Response, post
 from litestar.response import Stream
 
-from app.errors import DeltaLLMError
+from app.drain import Drain
+from app.errors import DeltaLLMError, ShuttingDownError
+from app.gateway.metering import AnswerStream
 from app.gateway.pipeline import Gateway, RequestContext
 from app.messages.request import validate_messages_body
 from app.messages.stream import anthropic_event
-from app.providers.base import Operation, ProviderStream
+from app.providers.base import Operation
 from app.proxy.messages_errors import MESSAGES_EXCEPTION_HANDLERS, MESSAGES_PATH, error_type
 from app.proxy.responses import gateway_headers, json_response
 from app.proxy.schemas import decode_json_object
@@ -56,14 +58,26 @@ def _headers(ctx: RequestContext) -> dict[str, str]:
     return headers
 
 
-async def _relay(ctx: RequestContext, stream: ProviderStream) -> AsyncIterator[bytes]:
+def _error_event(exc: DeltaLLMError) -> bytes:
+    error = {"type": error_type(exc.status_code), "message": exc.message}
+    return anthropic_event("error", {"error": error})
+
+
+async def _relay(ctx: RequestContext, stream: AnswerStream, drain: Drain) -> AsyncIterator[bytes]:
     try:
         async for chunk in stream:
             yield chunk
+            if drain.expired:
+                ended = ShuttingDownError(
+                    "The gateway is shutting down; this stream was ended before it finished."
+                )
+                stream.interrupt(ended)
+                log.warning("stream %s ended at the shutdown deadline", ctx.request_id)
+                yield _error_event(ended)
+                return
     except DeltaLLMError as exc:
         log.warning("stream %s ended by upstream error: %s", ctx.request_id, exc.message)
-        error = {"type": error_type(exc.status_code), "message": exc.message}
-        yield anthropic_event("error", {"error": error})
+        yield _error_event(exc)
     finally:
         await stream.aclose()
 
@@ -79,7 +93,8 @@ async def messages(request: AnyRequest) -> Response[bytes] | Stream:
         headers = _headers(ctx)
         headers["cache-control"] = "no-cache"
         headers["x-accel-buffering"] = "no"
-        return Stream(_relay(ctx, stream), media_type="text/event-stream", headers=headers)
+        drain = request.app.state.runtime.drain
+        return Stream(_relay(ctx, stream, drain), media_type="text/event-stream", headers=headers)
     routed = await gateway.call(ctx, body)
     response = json_response(ctx, routed.result.content, routed.result.media_type)
     response.headers["request-id"] = ctx.request_id

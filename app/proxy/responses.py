@@ -12,7 +12,7 @@ from litestar.response import Stream
 from app.drain import Drain
 from app.errors import DeltaLLMError, ShuttingDownError
 from app.gateway.admission import rate_limit_headers
-from app.gateway.metering import MeteredStream
+from app.gateway.metering import AnswerStream
 from app.gateway.pipeline import RequestContext
 from app.providers.sse import sse_event
 
@@ -38,7 +38,7 @@ def json_response(
     return Response(content, media_type=media_type, status_code=200, headers=gateway_headers(ctx))
 
 
-async def _relay(ctx: RequestContext, stream: MeteredStream, drain: Drain) -> AsyncIterator[bytes]:
+async def _relay(ctx: RequestContext, stream: AnswerStream, drain: Drain) -> AsyncIterator[bytes]:
     """Pass chunks through as they arrive; a failure mid-stream, or the end of the drain
     deadline at shutdown, becomes an error event."""
     try:
@@ -59,7 +59,7 @@ async def _relay(ctx: RequestContext, stream: MeteredStream, drain: Drain) -> As
         await stream.aclose()
 
 
-def sse_response(ctx: RequestContext, stream: MeteredStream, drain: Drain) -> Stream:
+def sse_response(ctx: RequestContext, stream: AnswerStream, drain: Drain) -> Stream:
     headers = gateway_headers(ctx)
     headers["cache-control"] = "no-cache"
     headers["x-accel-buffering"] = "no"

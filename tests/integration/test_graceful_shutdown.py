@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx
 import openai
 import pytest
@@ -207,6 +208,37 @@ async def test_a_stream_past_the_deadline_ends_and_is_settled(
     # Settled for what was relayed (an estimate: the upstream never sent its usage).
     assert received <= log.completion_tokens < 600
     assert log.cost > 0
+
+
+async def test_a_messages_stream_past_the_deadline_ends_with_an_error_event(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply = " ".join(f"w{i}" for i in range(600))
+    fake_openai.chunk_delay = 0.05
+    async with _gateway(tmp_path, "embedded", fake_openai, deadline=1) as (served, url):
+        received = 0
+        async with anthropic.AsyncAnthropic(
+            base_url=served.root, api_key=served.master_key, max_retries=0, timeout=60
+        ) as sdk:
+            raw = await sdk.messages.with_raw_response.create(
+                model="m",
+                max_tokens=1000,
+                messages=[{"role": "user", "content": "Tell me a long story"}],
+                stream=True,
+            )
+            request_id = raw.headers["x-request-id"]
+            with pytest.raises(anthropic.APIStatusError) as ended:
+                async for event in await raw.parse():
+                    if event.type == "content_block_delta":
+                        received += 1
+                        if received == 3:
+                            served.process.send_signal(signal.SIGTERM)
+        assert "shutting down" in str(ended.value)
+        assert 3 <= received < 600
+        assert _wait_exit(served, 15) == 0
+        log = await _spend_log(url, request_id)
+    assert log is not None, "the cut stream's spend record was not written at shutdown"
+    assert (log.status, log.status_code, log.call_type) == ("error", 503, "messages")
 
 
 async def test_readiness_says_draining_once_shutdown_begins() -> None:
