@@ -257,6 +257,7 @@ class Runtime:
                 counters,
                 redis,
                 f"{namespace}:spend" if redis is not None else None,
+                admitter,
             ),
             leases=leases,
             drain=Drain(general.graceful_shutdown_timeout),

@@ -28,7 +28,14 @@ from app.limits.counters import WINDOW_S, LevelUsage
 from app.limits.periods import parse_duration
 from app.providers.base import Operation
 
-__all__ = ["AdmissionExplainer", "AdmissionReport", "DryRun", "LevelReport", "Refusal"]
+__all__ = [
+    "AdmissionExplainer",
+    "AdmissionReport",
+    "DryRun",
+    "LevelReport",
+    "Refusal",
+    "level_report",
+]
 
 LimitKind = Literal["rpm", "tpm", "parallel", "budget"]
 _KINDS: tuple[LimitKind, ...] = ("rpm", "tpm", "parallel", "budget")
@@ -130,7 +137,7 @@ class AdmissionExplainer:
         levels = [*identity.levels, *identity.model_levels.values()]
         _, peek = await admitter.peek(levels, tokens=0, reserve=Decimal(0))
         reports = tuple(
-            _report(level, usage, now) for level, usage in zip(levels, peek.usage, strict=True)
+            level_report(level, usage, now) for level, usage in zip(levels, peek.usage, strict=True)
         )
         dry_run = None
         if model is not None:
@@ -156,7 +163,7 @@ class AdmissionExplainer:
         if not peek.result.admitted:
             error = refusal(peek.result)
             index = [lv.scope for lv in limits].index(peek.result.scope or "")
-            report = _report(levels[index], peek.usage[index], admitter.now())
+            report = level_report(levels[index], peek.usage[index], admitter.now())
             refused = Refusal(
                 error.code or "",
                 error.message,
@@ -174,7 +181,8 @@ class AdmissionExplainer:
         )
 
 
-def _report(level: ScopeLimits, usage: LevelUsage, now: datetime) -> LevelReport:
+def level_report(level: ScopeLimits, usage: LevelUsage, now: datetime) -> LevelReport:
+    """``level``'s limits and what is used of them at ``now``."""
     kind, _, rest = level.scope.partition(":")
     owner, model = rest, None
     if kind == "keymodel":  # keymodel:<key id>:<model group>

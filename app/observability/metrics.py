@@ -268,6 +268,13 @@ class Metrics:
         if identity is not None and result is not None and "key" in self._scopes:
             self._scoped.headroom(identity, result)
 
+    def active_keys(self) -> list[KeyIdentity]:
+        """Keys admitted since the last call, for their budget headroom (key labels only)."""
+        return self._scoped.take_active()
+
+    def key_budget_left(self, identity: KeyIdentity, remaining: Decimal) -> None:
+        self._scoped.budget_left(identity, remaining)
+
     def attempt(self, model_group: str, deployment: str, outcome: str, cooled: bool) -> None:
         """One call to a deployment by the router; ``cooled``: it started a cooldown."""
         group = self.group(model_group)

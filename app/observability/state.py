@@ -11,10 +11,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.errors import LimitsUnavailableError
+from app.gateway.admission import Admitter
+from app.gateway.explain import level_report
 from app.limits.counters import CounterStore
 from app.limits.outage import OutageTolerantCounters
 from app.observability.metrics import Metrics
@@ -52,6 +57,7 @@ class StateGauges:
         counters: CounterStore,
         redis: Redis | None = None,
         stream: str | None = None,
+        admitter: Admitter | None = None,
     ) -> None:
         self.metrics = metrics
         self._router = router
@@ -59,6 +65,7 @@ class StateGauges:
         self._counters = counters
         self._redis = redis
         self._stream = stream
+        self._admitter = admitter
         self._seen: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -99,6 +106,26 @@ class StateGauges:
             return
         self.metrics.stream_length().set(length)
 
+    async def refresh_budgets(self) -> None:
+        """Budget headroom of the keys admitted since the last refresh (key labels only):
+        one read of their counters each, nothing reserved."""
+        admitter = self._admitter
+        if admitter is None:
+            return
+        for identity in self.metrics.active_keys():
+            try:
+                _, peek = await admitter.peek(identity.levels, tokens=0, reserve=Decimal(0))
+            except (RedisError, OSError, LimitsUnavailableError):
+                return  # Redis is down: the outage counters say so
+            now = datetime.fromtimestamp(admitter.clock(), UTC)
+            left = [
+                level_report(level, usage, now).remaining("budget")
+                for level, usage in zip(identity.levels, peek.usage, strict=True)
+            ]
+            budgets = [value for value in left if value is not None]
+            if budgets:
+                self.metrics.key_budget_left(identity, min(budgets))
+
     async def start(self, interval: float) -> None:
         self.refresh()
         if self._task is None:
@@ -117,6 +144,7 @@ class StateGauges:
             try:
                 self.refresh()
                 await self.refresh_stream()
+                await self.refresh_budgets()
             except Exception:
                 log.exception("refreshing the state gauges failed")
             await asyncio.sleep(interval)

@@ -31,6 +31,7 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
             code="invalid_api_key",
         )
     runtime.state_gauges.refresh()
+    await runtime.state_gauges.refresh_budgets()
     body = await asyncio.to_thread(runtime.metrics.render)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import anthropic
@@ -182,9 +183,13 @@ async def test_key_team_and_organization_labels_only_when_enabled(
 ) -> None:
     cfg = config(fake_openai, labels=["key", "team"])
     async with running_gateway(cfg) as gw:
-        created = await gw.runtime.keys.create(KeySpec(alias="billing-bot", rpm_limit=10))
+        created = await gw.runtime.keys.create(
+            KeySpec(alias="billing-bot", rpm_limit=10, max_budget=Decimal("0.5"))
+        )
+        unbudgeted = await gw.runtime.keys.create(KeySpec(alias="free-bot", rpm_limit=10))
         await ask(gw, created.secret)
         await ask(gw, created.secret)
+        await ask(gw, unbudgeted.secret)
         m = await scrape(gw.root, gw.master_key)
         stored = await gw.runtime.keys.get(created.key.id)
     key = {"key": created.key.id, "key_alias": "billing-bot"}
@@ -192,6 +197,10 @@ async def test_key_team_and_organization_labels_only_when_enabled(
     assert m.value("deltallm_key_tokens_total", **key) == 2 * 12
     assert m.value("deltallm_key_spend_usd_total", **key) == pytest.approx(2 * PRICE)
     assert m.value("deltallm_key_remaining_requests", **key) == 8
+    budget_left = "deltallm_key_remaining_budget_usd"
+    assert m.value(budget_left, **key) == pytest.approx(0.5 - 2 * PRICE)
+    budgeted_keys = {dict(labels)["key"] for name, labels in m.samples if name == budget_left}
+    assert budgeted_keys == {created.key.id}  # a key without a budget has no series
     assert "deltallm_team_requests" in m.text
     assert "deltallm_organization_" not in m.text
     assert created.secret not in m.text
