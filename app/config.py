@@ -312,6 +312,9 @@ class GeneralSettings(_Section):
     """PostgreSQL connections each worker keeps open; as many again open for bursts."""
     database_connection_timeout: float = Field(default=30.0, gt=0)
     """Seconds a request waits for a free database connection before failing."""
+    database_query_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a PostgreSQL connection attempt or statement may take: a hung server is then
+    an outage (503 / ``UNAVAILABLE``), not a request that never ends."""
     url_fetch: UrlFetchSettings = Field(default_factory=UrlFetchSettings)
     budget_alerts: BudgetAlertSettings = Field(default_factory=BudgetAlertSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)

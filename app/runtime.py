@@ -135,6 +135,7 @@ class Runtime:
             settings.database_url.get_secret_value(),
             pool_size=general.database_connection_pool_limit,
             pool_timeout=general.database_connection_timeout,
+            query_timeout=general.database_query_timeout,
         )
         sessions = session_factory(engine)
         redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None

@@ -76,14 +76,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def create_engine(
-    database_url: str | URL, *, pool_size: int = 10, pool_timeout: float = 30.0
+    database_url: str | URL,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 30.0,
+    query_timeout: float | None = None,
 ) -> AsyncEngine:
     """An :class:`AsyncEngine` for SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
     SQLite files use a small pool: WAL lets readers run beside one writer and the busy
     timeout queues writers. ``:memory:`` shares one connection (``StaticPool``).
     PostgreSQL keeps ``pool_size`` connections open and opens as many again for bursts;
-    a caller waits up to ``pool_timeout`` seconds for one.
+    a caller waits up to ``pool_timeout`` seconds for one, and a connection attempt or a
+    statement fails after ``query_timeout`` seconds (None: asyncpg's defaults, no limit on
+    statements).
     """
     url = normalise_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -93,8 +99,10 @@ def create_engine(
             engine = create_async_engine(url, pool_size=5, max_overflow=5, pool_timeout=30)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    timeouts = {"timeout": query_timeout, "command_timeout": query_timeout} if query_timeout else {}
     return create_async_engine(
         url,
+        connect_args=timeouts,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=pool_timeout,

@@ -39,7 +39,11 @@ async def proxied(fake_openai: FakeOpenAI) -> AsyncIterator[tuple[RunningGateway
                     "deltallm_params": {"model": "openai/chat", "api_base": fake_openai.base_url},
                 }
             ],
-            "general_settings": {"proxy_batch_write_at": 0.1, "database_connection_timeout": 2},
+            "general_settings": {
+                "proxy_batch_write_at": 0.1,
+                "database_connection_timeout": 2,
+                "database_query_timeout": 2,
+            },
         }
         try:
             async with running_gateway(config, {"DATABASE_URL": via}) as gw:
@@ -144,5 +148,38 @@ async def test_an_exhausted_pool_is_an_outage_not_an_error_and_passes(
         answer = await gql(gw, "{ requestLogs(first: 50) { totalCount } }")
         if "errors" not in answer and answer["data"]["requestLogs"]["totalCount"] == 3:
             break  # before, during and after the pool was taken: none lost
+        assert asyncio.get_running_loop().time() < deadline, answer
+        await asyncio.sleep(0.3)
+
+
+async def test_a_database_that_hangs_is_an_outage_not_a_hang(
+    proxied: tuple[RunningGateway, TcpProxy], caplog: pytest.LogCaptureFixture
+) -> None:
+    gw, proxy = proxied
+    known = await gw.runtime.keys.create(KeySpec(rpm_limit=100))
+    unknown = await gw.runtime.keys.create(KeySpec(rpm_limit=100))
+    assert await ask(gw, known.secret) == "Hello there!"
+
+    proxy.freeze()  # connections stay open; nothing comes back
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert await asyncio.wait_for(ask(gw, known.secret), 30) == "Hello there!"
+            with pytest.raises(openai.InternalServerError) as caught:
+                await asyncio.wait_for(ask(gw, unknown.secret), 30)
+            assert caught.value.code == "database_unavailable"
+            answer = await asyncio.wait_for(gql(gw, "{ keys(first: 5) { totalCount } }"), 30)
+            assert answer["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    finally:
+        proxy.thaw()
+    tracebacks = [
+        r.getMessage() for r in caplog.records if r.exc_info and r.name.startswith("deltallm")
+    ]
+    assert tracebacks == []
+    assert await ask(gw, unknown.secret) == "Hello there!"
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        answer = await gql(gw, "{ requestLogs(first: 50) { totalCount } }")
+        if "errors" not in answer and answer["data"]["requestLogs"]["totalCount"] == 3:
+            break
         assert asyncio.get_running_loop().time() < deadline, answer
         await asyncio.sleep(0.3)

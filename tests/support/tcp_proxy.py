@@ -11,13 +11,16 @@ __all__ = ["TcpProxy"]
 
 class TcpProxy:
     """``await TcpProxy(host, port).start()``; ``cut()`` drops every connection and refuses
-    new ones, ``restore()`` listens again on the same port."""
+    new ones, ``restore()`` listens again on the same port. ``freeze()`` keeps connections
+    open but passes nothing on (a server that hangs) until ``thaw()``."""
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -35,6 +38,7 @@ class TcpProxy:
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(OSError, asyncio.IncompleteReadError):
                 while data := await src.read(65536):
+                    await self._flowing.wait()
                     dst.write(data)
                     await dst.drain()
             dst.close()
@@ -57,5 +61,12 @@ class TcpProxy:
         if self._server is None:
             await self.start()
 
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     async def stop(self) -> None:
+        self.thaw()
         await self.cut()
