@@ -22,6 +22,7 @@ from app.config import GatewayConfig
 from app.errors import ConfigError
 from app.gateway_settings.sections import GuardrailPolicy
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
+from app.providers.catalog import apply_env_defaults
 
 __all__ = ["DEFAULT_CONFIG", "Settings", "get_settings", "load_config", "load_settings"]
 
@@ -146,6 +147,7 @@ def load_config(
     if isinstance(exported, dict):
         env.update({str(k): str(v) for k, v in exported.items()})
     resolved = _resolve_env_refs(raw, env, "", problems)
+    apply_env_defaults(resolved, env, problems)
     try:
         config = GatewayConfig.model_validate(resolved)
     except ValidationError as exc:

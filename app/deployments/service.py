@@ -26,6 +26,7 @@ from app.config import ModelEntry
 from app.db.pagination import Page, paginate
 from app.deployments.models import ModelDeployment
 from app.errors import BadRequestError, NotFoundError
+from app.providers.catalog import default_api_base
 from app.security.upstream_urls import UpstreamUrlPolicy
 
 __all__ = [
@@ -117,7 +118,7 @@ class DeploymentService:
         self._urls = urls or UpstreamUrlPolicy()
 
     async def _check_api_base(self, params: dict[str, Any]) -> None:
-        api_base = params.get("api_base")
+        api_base = params.get("api_base") or default_api_base(params.get("model"))
         if isinstance(api_base, str):
             await self._urls.check(api_base, "params.api_base")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from app.providers.catalog import CATALOG
+
 __all__ = ["PROVIDERS", "split_provider_model"]
 
 PROVIDERS = frozenset({"openai", "azure", "anthropic", "demo"})
+PROVIDERS = PROVIDERS | frozenset(CATALOG)
 
 # Un-prefixed well-known model names imply their provider.
 _IMPLIED: tuple[tuple[str, str], ...] = (

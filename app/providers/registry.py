@@ -9,6 +9,8 @@ from app.providers.anthropic import AnthropicProvider
 from app.providers.azure import AzureOpenAIProvider
 from app.providers.base import Provider
 from app.providers.demo import DemoProvider
+from app.providers.gemini import GeminiProvider
+from app.providers.named import named_provider_classes
 from app.providers.openai_compatible import OpenAICompatibleProvider
 from app.providers.transport import Transport
 from app.security.url_fetch import UrlFetcher
@@ -20,6 +22,8 @@ PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
     "azure": AzureOpenAIProvider,
     "anthropic": AnthropicProvider,
     "demo": DemoProvider,
+    "gemini": GeminiProvider,
+    **named_provider_classes(),
 }
 
 
