@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from app.errors import BadRequestError
+from app.providers.gemini_response import SIGNATURE_MARK
 
 __all__ = ["clean_schema", "to_gemini_request"]
 
@@ -119,7 +120,11 @@ def _contents(
                 call_names[str(call.get("id") or "")] = name
                 args_at = f"{where}.tool_calls[{c_index}].function.arguments"
                 args = _arguments(function.get("arguments"), args_at)
-                parts.append({"functionCall": {"name": name, "args": args}})
+                part: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
+                _, mark, signature = str(call.get("id") or "").partition(SIGNATURE_MARK)
+                if mark and signature:
+                    part["thoughtSignature"] = signature
+                parts.append(part)
             gemini_role = "model"
         elif role in ("tool", "function"):
             call_id = str(message.get("tool_call_id") or "")

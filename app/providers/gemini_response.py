@@ -15,7 +15,7 @@ from app.providers.base import ProviderStream, Usage
 from app.providers.sse import sse_event
 from app.providers.transport import UpstreamStreamResponse
 
-__all__ = ["GeminiStream", "finish_reason", "to_openai_response"]
+__all__ = ["SIGNATURE_MARK", "GeminiStream", "finish_reason", "to_openai_response"]
 
 FINISH_REASONS: Mapping[str, str] = {
     "STOP": "stop",
@@ -27,6 +27,8 @@ FINISH_REASONS: Mapping[str, str] = {
     "SPII": "content_filter",
     "IMAGE_SAFETY": "content_filter",
 }
+SIGNATURE_MARK = "__thought__"
+"""Separates a tool call id from the Gemini thought signature carried in it."""
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
 _DONE = b"data: [DONE]\n\n"
 
@@ -47,6 +49,7 @@ class _Part(msgspec.Struct, rename="camel"):
     text: str | None = None
     thought: bool | None = None
     function_call: _FunctionCall | None = None
+    thought_signature: str | None = None
 
 
 class _Content(msgspec.Struct):
@@ -114,8 +117,11 @@ def _arguments(raw: msgspec.Raw) -> str:
     return text if text and text != "null" else "{}"
 
 
-def _call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:24]}"
+def _call_id(signature: str | None) -> str:
+    """A new tool call id; a thought signature rides along in it, so that the caller's
+    echo of the call brings it back (Gemini's thinking models require it)."""
+    call_id = f"call_{uuid.uuid4().hex[:24]}"
+    return f"{call_id}{SIGNATURE_MARK}{signature}" if signature else call_id
 
 
 def _split(candidate: _Candidate) -> tuple[str, list[dict[str, Any]]]:
@@ -124,7 +130,7 @@ def _split(candidate: _Candidate) -> tuple[str, list[dict[str, Any]]]:
     text = "".join(p.text or "" for p in parts if p.text and not p.thought)
     calls = [
         {
-            "id": _call_id(),
+            "id": _call_id(p.thought_signature),
             "type": "function",
             "function": {
                 "name": p.function_call.name,

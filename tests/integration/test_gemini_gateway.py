@@ -147,6 +147,7 @@ async def test_image_data_url(gateway: RunningGateway, gemini: FakeGemini) -> No
 
 async def test_tools_round_trip(gateway: RunningGateway, gemini: FakeGemini) -> None:
     gemini.function_calls = [{"name": "get_weather", "args": {"city": "Paris"}}]
+    gemini.thought_signature = "c2lnbmF0dXJl"
     messages: list[Any] = [{"role": "user", "content": "Weather in Paris?"}]
     async with sdk(gateway) as client:
         first = await client.chat.completions.create(
@@ -176,7 +177,12 @@ async def test_tools_round_trip(gateway: RunningGateway, gemini: FakeGemini) -> 
     assert gemini.requests[-1].body["contents"][1:] == [
         {
             "role": "model",
-            "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}],
+            "parts": [
+                {
+                    "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                    "thoughtSignature": "c2lnbmF0dXJl",
+                }
+            ],
         },
         {
             "role": "user",

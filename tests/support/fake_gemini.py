@@ -59,6 +59,7 @@ class FakeGemini:
         self.function_calls: list[dict[str, Any]] = []
         self.finish_reason = "STOP"
         self.thoughts_tokens = 0
+        self.thought_signature: str | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -109,7 +110,10 @@ class FakeGemini:
 
     def _parts(self) -> list[dict[str, Any]]:
         if self.function_calls:
-            return [{"functionCall": call} for call in self.function_calls]
+            signature = (
+                {"thoughtSignature": self.thought_signature} if self.thought_signature else {}
+            )
+            return [{"functionCall": call, **signature} for call in self.function_calls]
         return [{"text": self.reply}]
 
     def _usage(self) -> dict[str, Any]:

@@ -327,3 +327,21 @@ async def test_stream_error_events(
     with pytest.raises(kind) as caught:
         await run([ev([{"text": "a"}]), f"data: {error}\n\n".encode()])
     assert getattr(caught.value, "status_code", None) == http
+
+
+def test_thought_signatures_ride_in_the_tool_call_id() -> None:
+    part = {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "sig=="}
+    content, _ = to_openai_response(answer([part]), model="m")
+    [call] = json.loads(content)["choices"][0]["message"]["tool_calls"]
+    assert call["id"].endswith("__thought__sig==")
+    out = req(
+        [
+            {"role": "user", "content": "x"},
+            {"role": "assistant", "tool_calls": [{**call, "function": call["function"]}]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "{}"},
+        ]
+    )
+    assert out["contents"][1]["parts"] == [
+        {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "sig=="}
+    ]
+    assert out["contents"][2]["parts"][0]["functionResponse"]["name"] == "f"
