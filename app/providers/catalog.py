@@ -123,7 +123,8 @@ def apply_env_defaults(raw: Any, env: Mapping[str, str], problems: list[str]) ->
         if named is None:
             continue
         where = f"model_list[{index}].{key}"
-        if not params.get("api_key"):
+        # A present but empty key is an ``os.environ/NAME`` already reported as unset.
+        if "api_key" not in params:
             value = _first(env, named.key_vars)
             if value is not None:
                 params["api_key"] = value

@@ -147,3 +147,12 @@ def test_gemini_accepts_google_api_key(tmp_path: Path) -> None:
     assert provider.url("gemini-2.0-flash", "generateContent") == (
         "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
     )
+
+
+def test_an_unset_reference_is_reported_once(tmp_path: Path) -> None:
+    extra = "      api_key: os.environ/MY_GROQ_KEY\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "groq/llama", extra), {"GROQ_API_KEY": "unused"})
+    assert caught.value.problems == [
+        "model_list[0].litellm_params.api_key: environment variable MY_GROQ_KEY is not set"
+    ]
