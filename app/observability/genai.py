@@ -28,6 +28,7 @@ _OPERATIONS = {
     Operation.MESSAGES: "chat",  # Anthropic's Messages API is a chat in GenAI's terms
 }
 _PROVIDERS = {"openai": "openai", "azure": "azure.ai.openai", "anthropic": "anthropic"}
+_PROVIDERS.update({"gemini": "gcp.gemini", "mistral": "mistral_ai", "xai": "x_ai"})
 _REQUEST_PARAMS = (
     ("max_tokens", "gen_ai.request.max_tokens", int),
     ("max_completion_tokens", "gen_ai.request.max_tokens", int),

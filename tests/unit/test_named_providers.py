@@ -9,6 +9,7 @@ import pytest
 
 from app.config import DeploymentParams
 from app.errors import BadRequestError, ConfigError
+from app.observability.genai import provider_name
 from app.providers.base import Operation
 from app.providers.catalog import CATALOG, default_api_base
 from app.providers.gemini import GeminiProvider
@@ -155,4 +156,13 @@ def test_an_unset_reference_is_reported_once(tmp_path: Path) -> None:
         load_config(write(tmp_path, "groq/llama", extra), {"GROQ_API_KEY": "unused"})
     assert caught.value.problems == [
         "model_list[0].litellm_params.api_key: environment variable MY_GROQ_KEY is not set"
+    ]
+
+
+def test_trace_provider_names_follow_the_genai_conventions() -> None:
+    assert [provider_name(p) for p in ("gemini", "mistral", "xai", "groq")] == [
+        "gcp.gemini",
+        "mistral_ai",
+        "x_ai",
+        "groq",
     ]
