@@ -22,6 +22,14 @@ __all__ = ["clean_schema", "to_gemini_request"]
 
 _SCHEMA_DROP = frozenset({"additionalProperties", "$schema", "$id", "$defs", "definitions"})
 _TOOL_MODES: Mapping[str, str] = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
+# Google's own reading of OpenAI's reasoning_effort as a thinking budget (tokens).
+_THINKING_BUDGETS: Mapping[str, int] = {
+    "none": 0,
+    "minimal": 1024,
+    "low": 1024,
+    "medium": 8192,
+    "high": 24576,
+}
 
 
 def clean_schema(schema: Any) -> Any:
@@ -206,6 +214,13 @@ def _generation_config(body: dict[str, Any]) -> dict[str, Any]:
     stop = body.get("stop")
     if stop:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
+    effort = body.get("reasoning_effort")
+    if effort is not None:
+        if effort not in _THINKING_BUDGETS:
+            raise BadRequestError(
+                f"reasoning_effort: unsupported value {effort!r}", param="reasoning_effort"
+            )
+        config["thinkingConfig"] = {"thinkingBudget": _THINKING_BUDGETS[effort]}
     response_format = body.get("response_format")
     if isinstance(response_format, dict):
         kind = response_format.get("type")

@@ -345,3 +345,14 @@ def test_thought_signatures_ride_in_the_tool_call_id() -> None:
         {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "sig=="}
     ]
     assert out["contents"][2]["parts"][0]["functionResponse"]["name"] == "f"
+
+
+def test_reasoning_effort_becomes_a_thinking_budget() -> None:
+    user = [{"role": "user", "content": "x"}]
+    assert req(user, reasoning_effort="low")["generationConfig"] == {
+        "thinkingConfig": {"thinkingBudget": 1024}
+    }
+    assert req(user, reasoning_effort="high")["generationConfig"]["thinkingConfig"] == {
+        "thinkingBudget": 24576
+    }
+    assert bad(user, reasoning_effort="max").param == "reasoning_effort"
