@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 from sqlmodel import select
@@ -300,3 +301,21 @@ async def test_embeddings(gateway: RunningGateway, gemini: FakeGemini) -> None:
         "model": "models/gemini-2.0-flash",
         "content": {"parts": [{"text": "b"}]},
     }
+
+
+async def test_messages_api_through_gemini(gateway: RunningGateway, gemini: FakeGemini) -> None:
+    async with anthropic.AsyncAnthropic(
+        base_url=gateway.root, api_key=gateway.master_key, max_retries=0
+    ) as client:
+        message = await client.messages.create(
+            model="gem",
+            max_tokens=30,
+            system="Be brief.",
+            messages=[{"role": "user", "content": "Hi"}],
+        )
+    assert message.content[0].text == "Hello from Gemini!"  # type: ignore[union-attr]
+    assert message.stop_reason == "end_turn"
+    assert message.usage.output_tokens == CANDIDATE_TOKENS
+    sent = gemini.requests[-1].body
+    assert sent["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
+    assert sent["generationConfig"]["maxOutputTokens"] == 30
