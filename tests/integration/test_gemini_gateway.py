@@ -319,3 +319,16 @@ async def test_messages_api_through_gemini(gateway: RunningGateway, gemini: Fake
     sent = gemini.requests[-1].body
     assert sent["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
     assert sent["generationConfig"]["maxOutputTokens"] == 30
+
+
+async def test_stream_refused_before_its_first_byte_falls_back(
+    gateway: RunningGateway, gemini: FakeGemini, fake_openai: FakeOpenAI
+) -> None:
+    gemini.fail_next(429, "Resource has been exhausted", **{"retry-after": "1"})
+    async with sdk(gateway) as client:
+        stream = await client.chat.completions.create(
+            model="gem", messages=[{"role": "user", "content": "Hi"}], stream=True
+        )
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    assert text == fake_openai.reply
+    assert gemini.requests[-1].query == {"alt": "sse"}
