@@ -30,8 +30,19 @@ def native(provider: Provider) -> bool:
     return Operation.RESPONSES in provider.operations and declared is not False
 
 
+# Chat parameters a deployment may set as defaults that the Responses API does not take.
+_CHAT_ONLY = frozenset(
+    {"max_tokens", "max_completion_tokens", "frequency_penalty", "presence_penalty", "stop"}
+    | {"n", "logit_bias", "seed", "response_format"}
+)
+
+
 def _upstream(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k not in GATEWAY_FIELDS}
+    out = {k: v for k, v in body.items() if k not in GATEWAY_FIELDS | _CHAT_ONLY}
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if "max_output_tokens" not in out and isinstance(limit, int):
+        out["max_output_tokens"] = limit
+    return out
 
 
 def _chat_body(provider: Provider, body: dict[str, Any]) -> dict[str, Any]:

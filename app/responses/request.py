@@ -18,9 +18,14 @@ __all__ = ["GATEWAY_FIELDS", "input_items", "to_chat_body", "validate_responses_
 GATEWAY_FIELDS = frozenset({"drop_params", "previous_response_id", "deltallm_store"})
 """Body fields the gateway reads and never forwards upstream."""
 
-_COPIED = ("temperature", "top_p", "user", "parallel_tool_calls", "seed", "top_logprobs")
-# Accepted without effect on a chat upstream (stored-response bookkeeping, hints).
-_IGNORED = frozenset(
+_COPIED = ("temperature", "top_p", "user", "parallel_tool_calls", "top_logprobs")
+_UNSUPPORTED = frozenset(
+    {"background", "conversation", "prompt", "max_tool_calls", "context_management", "moderation"}
+)
+"""Responses features a chat call has no equivalent for. Other fields a Responses body does
+not define (deployment defaults such as ``frequency_penalty``) go to the chat call as they are."""
+# Handled here, or accepted without effect on a chat upstream (bookkeeping, hints).
+_HANDLED = frozenset(
     {
         "model",
         "input",
@@ -32,6 +37,7 @@ _IGNORED = frozenset(
         "truncation",
         "service_tier",
         "prompt_cache_key",
+        "prompt_cache_retention",
         "safety_identifier",
         "stream_options",
         "include",
@@ -85,15 +91,15 @@ def to_chat_body(
     """The ``chat.completions`` body for one (validated) Responses body. ``reasoning`` says
     whether the upstream takes ``reasoning_effort``."""
     refuse = _Refuser(drop_params)
-    for name in body:
-        if name not in _IGNORED:
-            refuse(name, f"'{name}' is not supported by this model's provider.")
+    for name in _UNSUPPORTED & set(body):
+        refuse(name, f"'{name}' is not supported by this model's provider.")
     messages: list[dict[str, Any]] = []
     instructions = body.get("instructions")
     if instructions:
         messages.append({"role": "system", "content": instructions})
     messages.extend(_messages(input_items(body["input"]), refuse))
-    chat: dict[str, Any] = {"model": body["model"], "messages": messages}
+    chat: dict[str, Any] = {k: v for k, v in body.items() if k not in _HANDLED | _UNSUPPORTED}
+    chat.update(model=body["model"], messages=messages)
     if body.get("max_output_tokens") is not None:
         chat["max_tokens"] = body["max_output_tokens"]
     for name in _COPIED:
@@ -117,7 +123,7 @@ class _Refuser:
     def __call__(self, param: str, message: str) -> None:
         if not self.drop:
             raise BadRequestError(
-                message + " Set `drop_params` to drop it.",
+                f"Unsupported parameter: '{param}'. {message} Set `drop_params` to drop it.",
                 param=param,
                 code="unsupported_parameter",
             )
