@@ -7,7 +7,8 @@ Events come in the order the OpenAI SDK expects, numbered from 0 by ``sequence_n
 ``response.content_part.done``, for a function call its
 ``response.function_call_arguments.delta`` events and ``.done``; then
 ``response.output_item.done``; and last ``response.completed`` (``response.incomplete``
-when the output limit was reached) carrying the whole response with its usage.
+when the output limit was reached) carrying the whole response with its usage. A stream
+that fails midway ends with ``response.failed``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from app.errors import UpstreamError, UpstreamUnavailableError
+from app.errors import DeltaLLMError, UpstreamError, UpstreamUnavailableError
 from app.providers.base import ProviderStream, Usage
 from app.responses.response import (
     function_call_item,
@@ -86,6 +87,21 @@ class ChatToResponsesStream(ProviderStream):
         return event
 
     async def _events(self) -> AsyncIterator[bytes]:
+        try:
+            async for events in self._translated():
+                yield events
+        except DeltaLLMError as exc:
+            # The caller learns the response failed (``response.failed``); the error
+            # itself follows as an ``error`` event from the transport.
+            if self._started and not self._done:
+                self._done = True
+                error = {"code": "server_error", "message": exc.message}
+                self._output = [item for item in self._output if item]
+                response = {**self._response("failed", None), "error": error}
+                yield self._event("response.failed", {"response": response})
+            raise
+
+    async def _translated(self) -> AsyncIterator[bytes]:
         pending = b""
         async for chunk in self.inner:
             if self.first_chunk_at is None:

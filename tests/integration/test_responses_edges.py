@@ -88,7 +88,9 @@ async def test_stream_failing_midway_ends_with_an_error_event(
         stream = await sdk.responses.create(model="gpt-chat", input="Count", stream=True)
         events = [event async for event in stream]
     assert events[0].type == "response.created"
-    assert events[-1].type == "error"
+    assert [event.type for event in events[-2:]] == ["response.failed", "error"]
+    failed = events[-2].response
+    assert failed.status == "failed" and failed.error.code == "server_error"
     assert [event.sequence_number for event in events] == list(range(len(events)))
 
 
