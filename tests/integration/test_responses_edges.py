@@ -33,6 +33,7 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
                     **DEFAULTS,
                 },
             },
+            {"model_name": "echo", "deltallm_params": {"model": "demo/echo"}},
         ],
         "litellm_settings": {"drop_params": True, "num_retries": 0},
     }
@@ -104,3 +105,15 @@ async def test_upstream_error_before_the_stream(
         fake_openai.fail_next(400, "bad things")
         with pytest.raises(openai.BadRequestError):
             await sdk.responses.create(model="gpt-native", input="Hi")
+
+
+async def test_demo_provider_translated(gateway: RunningGateway) -> None:
+    async with gateway.client() as sdk:
+        response = await sdk.responses.create(model="echo", input="Hello demo")
+        assert response.status == "completed" and response.output_text
+        stream = await sdk.responses.create(model="echo", input="Hello demo", stream=True)
+        events = [event async for event in stream]
+    assert events[-1].type == "response.completed"
+    assert events[-1].response.output_text == "".join(
+        e.delta for e in events if e.type == "response.output_text.delta"
+    )
