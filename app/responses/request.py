@@ -111,8 +111,12 @@ def to_chat_body(
             chat["reasoning_effort"] = effort
         else:
             refuse("reasoning", "'reasoning' is not supported by this model's provider.")
+    if "top_logprobs" in chat:
+        chat["logprobs"] = True
     chat.update(_format(body.get("text"), refuse))
     chat.update(_tools(body, refuse))
+    if "tools" not in chat:
+        chat.pop("parallel_tool_calls", None)  # chat APIs take it only with tools
     return chat
 
 
