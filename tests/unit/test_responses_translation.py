@@ -216,3 +216,13 @@ async def test_stream_cut_before_an_answer_fails() -> None:
     stream = ChatToResponsesStream(_Cut([], None), {"model": "m"}, input_estimate=1, store=False)
     with pytest.raises(UpstreamUnavailableError):
         await events_of(stream)
+
+
+def test_chat_only_pairs() -> None:
+    body = {"model": "m", "input": "Hi", "parallel_tool_calls": False, "top_logprobs": 2}
+    chat = to_chat_body(body, drop_params=False)
+    assert "parallel_tool_calls" not in chat
+    assert (chat["logprobs"], chat["top_logprobs"]) == (True, 2)
+    tools = [{"type": "function", "name": "f", "parameters": {}}]
+    chat = to_chat_body({**body, "tools": tools}, drop_params=False)
+    assert chat["parallel_tool_calls"] is False
