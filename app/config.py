@@ -27,6 +27,7 @@ from app.auth.passwords import check_policy
 from app.observability.settings import MetricsSettings
 from app.observability.tracing_settings import OtelSettings
 from app.providers.naming import PROVIDERS, split_provider_model
+from app.responses.settings import ResponsesStoreSettings
 from app.users.emails import normalise_email
 
 __all__ = [
@@ -102,6 +103,7 @@ class DeploymentParams(BaseModel):
     input_cost_per_token: Decimal | None = Field(default=None, ge=0)
     output_cost_per_token: Decimal | None = Field(default=None, ge=0)
     cache_read_input_token_cost: Decimal | None = Field(default=None, ge=0)
+    supports_responses_api: bool | None = None
 
     @field_validator("model")
     @classmethod
@@ -322,6 +324,7 @@ class GeneralSettings(_Section):
     redis_unavailable: RedisOutageSettings = Field(default_factory=RedisOutageSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     spend_log_retention_days: int | None = Field(default=None, ge=1)
+    responses_store: ResponsesStoreSettings = Field(default_factory=ResponsesStoreSettings)
     spend_log_retention_interval: float = Field(default=3600.0, gt=0)
     """Seconds between purges of old spend logs (one instance of the cluster purges)."""
     max_reserved_output_tokens: int = Field(default=4096, ge=1)

@@ -22,6 +22,7 @@ from app.proxy.metrics_routes import METRICS_ROUTES
 from app.proxy.middleware import AnsweredAtShutdown, RequestIds, WatchedRequests
 from app.proxy.models_routes import MODEL_ROUTES
 from app.proxy.openai_routes import OPENAI_ROUTES
+from app.proxy.responses_routes import RESPONSES_ROUTES
 from app.runtime import Runtime
 from app.settings import Settings, get_settings
 from app.watchdog import LoopWatchdog
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *OPENAI_ROUTES,
             *MESSAGES_ROUTES,
+            *RESPONSES_ROUTES,
             *MODEL_ROUTES,
             *HEALTH_ROUTES,
             *METRICS_ROUTES,

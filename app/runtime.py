@@ -58,6 +58,7 @@ from app.observability.metrics import Metrics
 from app.observability.state import LagObservingSink, StateGauges
 from app.observability.tracing import start_tracing
 from app.orgs.service import OrgService
+from app.responses.store import ResponseStore
 from app.router.health import HealthChecker
 from app.router.router import Router
 from app.security.upstream_urls import UpstreamUrlPolicy
@@ -126,6 +127,7 @@ class Runtime:
     drain: Drain = field(default_factory=lambda: Drain(30.0))
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
+    responses_store: ResponseStore | None = None
     _started: bool = field(default=False, init=False)
 
     @classmethod
@@ -264,6 +266,11 @@ class Runtime:
             drain=Drain(general.graceful_shutdown_timeout),
             alerts=alerts,
             retention=retention,
+            responses_store=(
+                ResponseStore(sessions, general.responses_store, leases=leases)
+                if general.responses_store.enabled
+                else None
+            ),
         )
 
     async def start(self) -> None:
@@ -281,6 +288,8 @@ class Runtime:
         await self.spend_queue.start()
         if self.retention is not None:
             await self.retention.start()
+        if self.responses_store is not None:
+            await self.responses_store.start()
         self._apply_settings(self.reloader.settings)
         await self.state_gauges.start(self.settings.config.general_settings.metrics.sync_interval)
         # Everything built so far lives as long as the process: keep it out of the
@@ -299,6 +308,8 @@ class Runtime:
             await self.alerts.drain()
         if self.retention is not None:
             await self.retention.stop()
+        if self.responses_store is not None:
+            await self.responses_store.stop()
         await self.invalidator.stop()
         await self.reloader.stop()
         await self.router.aclose()

@@ -29,7 +29,7 @@ def _content_tokens(content: Any) -> int:
         for part in content:
             if not isinstance(part, dict):
                 continue
-            if part.get("type") == "text":
+            if part.get("type") in ("text", "input_text", "output_text"):
                 total += estimate_tokens(str(part.get("text", "")))
             elif part.get("type") in ("image_url", "input_image", "image"):
                 total += _IMAGE_TOKENS
@@ -55,7 +55,9 @@ def estimate_prompt_tokens(body: dict[str, Any]) -> int:
         for tool in body.get("tools") or []:
             total += estimate_tokens(str(tool))
         return total
-    return _input_tokens(body.get("prompt", body.get("input", "")))
+    instructions = body.get("instructions")
+    extra = estimate_tokens(instructions) if isinstance(instructions, str) else 0
+    return extra + _input_tokens(body.get("prompt", body.get("input", "")))
 
 
 def _input_tokens(value: Any) -> int:
@@ -64,6 +66,9 @@ def _input_tokens(value: Any) -> int:
         return estimate_tokens(value)
     if isinstance(value, int):
         return 1
+    if isinstance(value, dict):  # a Responses input item
+        extra = value.get("output") or value.get("arguments") or ""
+        return _PER_MESSAGE + _content_tokens(value.get("content")) + estimate_tokens(str(extra))
     if isinstance(value, list):
         return sum(len(v) if isinstance(v, list) else _input_tokens(v) for v in value)
     return 0

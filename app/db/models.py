@@ -14,6 +14,7 @@ from app.cluster.models import ClusterLease
 from app.deployments.models import GatewaySetting, ModelDeployment
 from app.keys.models import KeyModelSpend, VirtualKey
 from app.orgs.models import Organization, Team
+from app.responses.models import StoredResponse
 from app.spend.models import AlertState, DailySpend, SpendLog
 from app.users.models import EndUser, OrgMembership, TeamMembership, User
 
@@ -30,6 +31,7 @@ __all__ = [
     "Organization",
     "RecoveryCode",
     "SpendLog",
+    "StoredResponse",
     "Team",
     "TeamMembership",
     "User",

@@ -138,7 +138,7 @@ class Gateway:
         )
 
     def _output_per_choice(self, body: Mapping[str, Any], deployments: list[Deployment]) -> int:
-        for name in ("max_completion_tokens", "max_tokens"):
+        for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
             value = body.get(name)
             if isinstance(value, int) and value > 0:
                 return value
@@ -305,4 +305,6 @@ class Gateway:
         )
 
 
-_GENERATES = frozenset({Operation.CHAT, Operation.COMPLETION, Operation.MESSAGES})
+_GENERATES = frozenset(
+    {Operation.CHAT, Operation.COMPLETION, Operation.MESSAGES, Operation.RESPONSES}
+)

@@ -15,6 +15,9 @@ DEFAULT_API_VERSION = "2024-10-21"
 
 class AzureOpenAIProvider(OpenAICompatibleProvider):
     name: ClassVar[str] = "azure"
+    operations: ClassVar[frozenset[Operation]] = OpenAICompatibleProvider.operations - {
+        Operation.RESPONSES
+    }
 
     def url(self, op: Operation) -> str:
         if not self.params.api_base:

@@ -43,6 +43,8 @@ class Operation(StrEnum):
     MODERATION = "moderation"
     MESSAGES = "messages"
     """Anthropic's Messages API: native where a provider lists it, translated otherwise."""
+    RESPONSES = "responses"
+    """OpenAI's Responses API: native where a provider lists it, translated otherwise."""
 
 
 @dataclass(slots=True)

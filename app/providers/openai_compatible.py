@@ -23,6 +23,7 @@ from app.providers.base import (
 from app.providers.sse import OpenAIStreamRelay
 from app.providers.transport import form_data
 from app.providers.upstream_errors import error_from_upstream
+from app.responses.native import ResponsesStreamRelay
 
 __all__ = ["OpenAICompatibleProvider"]
 
@@ -34,6 +35,7 @@ PATHS: Mapping[Operation, str] = {
     Operation.TRANSCRIPTION: "/audio/transcriptions",
     Operation.SPEECH: "/audio/speech",
     Operation.MODERATION: "/moderations",
+    Operation.RESPONSES: "/responses",
 }
 
 
@@ -47,6 +49,7 @@ class _Usage(msgspec.Struct):
     input_tokens: int | None = 0
     output_tokens: int | None = 0
     prompt_tokens_details: _PromptDetails | None = None
+    input_tokens_details: _PromptDetails | None = None
 
 
 class _WithUsage(msgspec.Struct):
@@ -66,6 +69,7 @@ _JSON_ANSWERS = frozenset(
         Operation.EMBEDDING,
         Operation.IMAGE_GENERATION,
         Operation.MODERATION,
+        Operation.RESPONSES,
     }
 )
 
@@ -82,7 +86,7 @@ def _answer_usage(content: bytes) -> Usage | None:
     usage = _decode_usage(content).usage
     if usage is None:
         return None
-    details = usage.prompt_tokens_details
+    details = usage.prompt_tokens_details or usage.input_tokens_details
     return Usage(
         prompt_tokens=usage.prompt_tokens or usage.input_tokens or 0,
         completion_tokens=usage.completion_tokens or usage.output_tokens or 0,
@@ -171,4 +175,6 @@ class OpenAICompatibleProvider(Provider):
         if response.status >= 400:
             content = await response.read()
             raise error_from_upstream(self.name, response.status, content, response.headers)
+        if call.op is Operation.RESPONSES:
+            return ResponsesStreamRelay(response, forward_usage_chunk=True)
         return OpenAIStreamRelay(response, forward_usage_chunk=call.include_usage)

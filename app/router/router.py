@@ -31,6 +31,7 @@ from app.providers.base import (
     ProviderStream,
 )
 from app.providers.registry import build_provider
+from app.responses import dispatch as responses
 from app.router.deployment import Deployment
 from app.router.gate import DeploymentGate, GatePass
 from app.router.strategies import make_strategy
@@ -218,9 +219,8 @@ class Router:
             started = time.perf_counter()
             used = None
             try:
-                result = await call_provider(
-                    deployment.provider, call, self._timeout(deployment, False)
-                )
+                send = responses.call_provider if op is Operation.RESPONSES else call_provider
+                result = await send(deployment.provider, call, self._timeout(deployment, False))
                 used = result.usage.total_tokens if result.usage is not None else None
             finally:
                 await self.gate.leave(gate_pass, used)
@@ -244,9 +244,12 @@ class Router:
             call = self._provider_call(deployment, group, op, body, True, include_usage, None)
             started = time.perf_counter()
             try:
-                inner = await open_provider_stream(
-                    deployment.provider, call, self._timeout(deployment, True)
+                opened = (
+                    responses.open_provider_stream
+                    if op is Operation.RESPONSES
+                    else open_provider_stream
                 )
+                inner = await opened(deployment.provider, call, self._timeout(deployment, True))
             except BaseException:
                 await self.gate.leave(gate_pass, None)
                 raise

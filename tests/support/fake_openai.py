@@ -141,6 +141,10 @@ class FakeOpenAI:
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         path = request.path
         model = body.get("model", "deployment") if isinstance(body, dict) else "deployment"
+        if path.endswith("/responses"):
+            if body.get("stream"):
+                return await self._stream_response(request, model)
+            return web.json_response(self._response(model))
         if path.endswith("/chat/completions"):
             if body.get("stream"):
                 return await self._stream_chat(request, body, model)
@@ -268,6 +272,54 @@ class FakeOpenAI:
         except (ConnectionResetError, asyncio.CancelledError):
             self.stream_cancelled.set()
             raise
+        return response
+
+    def _response(self, model: str, status: str = "completed") -> dict[str, Any]:
+        """A native Responses answer (``resp_fake``) with the scripted reply."""
+        content = {"type": "output_text", "text": self.reply, "annotations": []}
+        item = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [content],
+        }
+        usage = {
+            "input_tokens": 11,
+            "input_tokens_details": {"cached_tokens": 1},
+            "output_tokens": 4,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 15,
+        }
+        return {
+            "id": "resp_fake",
+            "object": "response",
+            "created_at": 1,
+            "status": status,
+            "model": model,
+            "output": [item] if status == "completed" else [],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "usage": usage if status == "completed" else None,
+        }
+
+    async def _stream_response(self, request: web.Request, model: str) -> web.StreamResponse:
+        """A native Responses stream: created, one text delta per word, completed."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        where = {"item_id": "msg_fake", "output_index": 0, "content_index": 0}
+        events: list[dict[str, Any]] = [
+            {"type": "response.created", "response": self._response(model, "in_progress")}
+        ]
+        for i, word in enumerate(self.reply.split(" ")):
+            events.append(
+                {"type": "response.output_text.delta", **where, "delta": (" " if i else "") + word}
+            )
+        events.append({"type": "response.completed", "response": self._response(model)})
+        for number, event in enumerate(events):
+            data = json.dumps({**event, "sequence_number": number})
+            await response.write(f"event: {event['type']}\ndata: {data}\n\n".encode())
         return response
 
     async def _stream_tool_call(self, response: web.StreamResponse, base: dict[str, Any]) -> None:

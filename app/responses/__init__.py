@@ -1,0 +1,1 @@
+"""OpenAI's Responses API: translation to and from chat, and stored responses."""
