@@ -26,6 +26,7 @@ _OPERATIONS = {
     Operation.COMPLETION: "text_completion",
     Operation.EMBEDDING: "embeddings",
     Operation.MESSAGES: "chat",  # Anthropic's Messages API is a chat in GenAI's terms
+    Operation.RESPONSES: "chat",
 }
 _PROVIDERS = {"openai": "openai", "azure": "azure.ai.openai", "anthropic": "anthropic"}
 _PROVIDERS.update({"gemini": "gcp.gemini", "mistral": "mistral_ai", "xai": "x_ai"})
