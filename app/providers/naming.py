@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["PROVIDERS", "split_provider_model"]
 
-PROVIDERS = frozenset({"openai", "azure", "anthropic", "demo"})
+PROVIDERS = frozenset({"openai", "azure", "anthropic", "bedrock", "demo"})
 
 # Un-prefixed well-known model names imply their provider.
 _IMPLIED: tuple[tuple[str, str], ...] = (

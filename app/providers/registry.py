@@ -8,6 +8,7 @@ from app.config import DeploymentParams
 from app.providers.anthropic import AnthropicProvider
 from app.providers.azure import AzureOpenAIProvider
 from app.providers.base import Provider
+from app.providers.bedrock import BedrockProvider
 from app.providers.demo import DemoProvider
 from app.providers.openai_compatible import OpenAICompatibleProvider
 from app.providers.transport import Transport
@@ -19,6 +20,7 @@ PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
     "openai": OpenAICompatibleProvider,
     "azure": AzureOpenAIProvider,
     "anthropic": AnthropicProvider,
+    "bedrock": BedrockProvider,
     "demo": DemoProvider,
 }
 
