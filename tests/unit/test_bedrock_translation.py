@@ -200,3 +200,13 @@ def test_stream_exceptions_raise_the_mapped_error() -> None:
     )
     throttled = stream_exception("throttlingException", b'{"message": "slow"}')
     assert getattr(throttled, "status_code", None) == 429
+
+
+def test_database_deployments_refuse_aws_secrets() -> None:
+    from app.deployments.service import validate_entry
+
+    params = {"model": "bedrock/amazon.nova-lite-v1:0", "aws_secret_access_key": "s3cr3t"}
+    with pytest.raises(BadRequestError) as caught:
+        validate_entry("nova", params, {})
+    assert caught.value.param == "params.aws_secret_access_key"
+    assert "s3cr3t" not in str(caught.value)
