@@ -112,8 +112,9 @@ class BedrockProvider(Provider):
         self.check_supported(call.op)
         body = await inline_remote_images(dict(call.body), self.fetcher)
         model = str(body.get("model") or self.params.upstream_model)
-        content = _encode(to_converse_request(body))
-        return model, self.url(bedrock_model_id(model), stream=stream), content
+        model_id = bedrock_model_id(model)
+        content = _encode(to_converse_request(body, model_id))
+        return model, self.url(model_id, stream=stream), content
 
     async def call(self, call: ProviderCall, timeout: float) -> ProviderResult:
         assert self.transport is not None

@@ -112,7 +112,8 @@ def _tool_result_block(message: dict[str, Any], param: str) -> dict[str, Any]:
     if not tool_use_id:
         raise _bad("a tool message needs tool_call_id", param)
     text = _text_of(message.get("content"), f"{param}.content")
-    result = {"toolUseId": str(tool_use_id), "content": [{"text": text}], "status": "success"}
+    # No ``status``: only Anthropic models accept it.
+    result = {"toolUseId": str(tool_use_id), "content": [{"text": text}]}
     return {"toolResult": result}
 
 
@@ -202,7 +203,29 @@ def _inference_config(body: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def to_converse_request(body: dict[str, Any]) -> dict[str, Any]:
+def _family(model_id: str) -> str:
+    """The vendor of a model id, inference profile or ARN (``us.anthropic.claude-...``)."""
+    name = model_id.rsplit("/", 1)[-1]
+    for family in ("anthropic", "amazon", "mistral", "meta"):
+        if f"{family}." in name:
+            return family
+    return ""
+
+
+def _additional_fields(body: dict[str, Any], model_id: str) -> dict[str, Any]:
+    """Model-specific fields: ``top_k`` in the form the model's family reads it."""
+    top_k = body.get("top_k")
+    if top_k is None:
+        return {}
+    family = _family(model_id)
+    if family in ("anthropic", "mistral"):
+        return {"top_k": top_k}
+    if family == "amazon":
+        return {"inferenceConfig": {"topK": top_k}}
+    raise _bad("top_k is not supported by this Bedrock model", "top_k")
+
+
+def to_converse_request(body: dict[str, Any], model_id: str = "") -> dict[str, Any]:
     """The Converse body for an OpenAI chat body (the model goes in the URL, not here)."""
     if (body.get("n") or 1) != 1:
         raise _bad("Bedrock deployments answer with one choice (n=1)", "n")
@@ -216,6 +239,7 @@ def to_converse_request(body: dict[str, Any]) -> dict[str, Any]:
     tool_config = _tool_config(body, has_tools)
     if tool_config is not None:
         request["toolConfig"] = tool_config
-    if body.get("top_k") is not None:
-        request["additionalModelRequestFields"] = {"top_k": body["top_k"]}
+    additional = _additional_fields(body, model_id)
+    if additional:
+        request["additionalModelRequestFields"] = additional
     return request

@@ -29,12 +29,24 @@ def test_consecutive_same_role_messages_merge_and_system_is_lifted() -> None:
             "top_p": 0.9,
             "max_completion_tokens": 10,
             "top_k": 5,
-        }
+        },
+        "us.anthropic.claude-3-5-haiku-20241022-v1:0",
     )
     assert request["system"] == [{"text": "A"}, {"text": "B"}]
     assert request["messages"] == [{"role": "user", "content": [{"text": "one"}, {"text": "two"}]}]
     assert request["inferenceConfig"] == {"maxTokens": 10, "topP": 0.9}
     assert request["additionalModelRequestFields"] == {"top_k": 5}
+
+
+def test_top_k_per_model_family() -> None:
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": "x"}], "top_k": 3}
+    nova = to_converse_request(
+        body, "arn:aws:bedrock:us-east-1:1:inference-profile/us.amazon.nova-pro-v1:0"
+    )
+    assert nova["additionalModelRequestFields"] == {"inferenceConfig": {"topK": 3}}
+    with pytest.raises(BadRequestError) as caught:
+        to_converse_request(body, "meta.llama3-1-70b-instruct-v1:0")
+    assert caught.value.param == "top_k"
 
 
 def test_tool_choice_forms() -> None:
