@@ -30,8 +30,9 @@ _encode = msgspec.json.encode
 
 
 def bedrock_model_id(name: str) -> str:
-    """The model id of ``bedrock/<id>`` (``converse/`` is LiteLLM's route marker, dropped)."""
-    return name.removeprefix("converse/")
+    """The model id of ``bedrock/<id>`` (LiteLLM's ``converse/`` and ``invoke/`` route
+    markers are dropped: every call goes through Converse)."""
+    return name.removeprefix("converse/").removeprefix("invoke/")
 
 
 class BedrockProvider(Provider):

@@ -292,3 +292,18 @@ async def test_credentials_from_the_aws_environment(
         .headers["Authorization"]
         .startswith(f"AWS4-HMAC-SHA256 Credential={KEY_ID}/")
     )
+
+
+async def test_a_session_token_is_sent_and_signed(fake: FakeBedrock) -> None:
+    fake.credentials = fake.credentials.__class__(KEY_ID, SECRET, "session-token-1")
+    config = {
+        "model_list": [
+            bedrock("temporary", fake, f"invoke/{MODEL_ID}", aws_session_token="session-token-1")
+        ]
+    }
+    async with running_gateway(config) as gw, gw.client() as client:
+        stream = await client.chat.completions.create(model="temporary", messages=HI, stream=True)
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    assert text == "Hello from Bedrock!"
+    assert fake.requests[-1].headers["X-Amz-Security-Token"] == "session-token-1"
+    assert "x-amz-security-token" in fake.requests[-1].headers["Authorization"]
