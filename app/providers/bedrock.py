@@ -13,7 +13,7 @@ from urllib.parse import quote
 import msgspec
 from yarl import URL
 
-from app.errors import BadRequestError
+from app.errors import UpstreamError
 from app.providers.base import Operation, Provider, ProviderCall, ProviderResult, ProviderStream
 from app.providers.bedrock_request import to_converse_request
 from app.providers.bedrock_response import bedrock_error, to_openai_response
@@ -33,6 +33,12 @@ def bedrock_model_id(name: str) -> str:
     """The model id of ``bedrock/<id>`` (LiteLLM's ``converse/`` and ``invoke/`` route
     markers are dropped: every call goes through Converse)."""
     return name.removeprefix("converse/").removeprefix("invoke/")
+
+
+def _misconfigured(problem: str) -> UpstreamError:
+    """The deployment cannot be called as configured: the operator's problem, not the caller's
+    (another deployment of the group may serve the call)."""
+    return UpstreamError(f"bedrock: {problem}", status_code=502, code="upstream_configuration")
 
 
 class BedrockProvider(Provider):
@@ -59,10 +65,7 @@ class BedrockProvider(Provider):
             or self._env.get("AWS_DEFAULT_REGION")
         )
         if not region:
-            raise BadRequestError(
-                "this Bedrock deployment has no region: set aws_region_name or AWS_REGION",
-                code="upstream_configuration",
-            )
+            raise _misconfigured("no region: set aws_region_name or AWS_REGION")
         return region
 
     def _secret(self, param: Any, env_name: str) -> str | None:
@@ -77,10 +80,9 @@ class BedrockProvider(Provider):
             key_id = self._secret(self.params.aws_access_key_id, "AWS_ACCESS_KEY_ID")
             secret = self._secret(self.params.aws_secret_access_key, "AWS_SECRET_ACCESS_KEY")
             if not key_id or not secret:
-                raise BadRequestError(
-                    "this Bedrock deployment has no AWS credentials: set aws_access_key_id "
-                    "and aws_secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-                    code="upstream_configuration",
+                raise _misconfigured(
+                    "no AWS credentials: set aws_access_key_id and aws_secret_access_key, "
+                    "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
                 )
             token = self._secret(self.params.aws_session_token, "AWS_SESSION_TOKEN")
             self._credentials = Credentials(key_id, secret, token)

@@ -222,3 +222,21 @@ def test_database_deployments_refuse_aws_secrets() -> None:
         validate_entry("nova", params, {})
     assert caught.value.param == "params.aws_secret_access_key"
     assert "s3cr3t" not in str(caught.value)
+
+
+async def test_a_deployment_without_region_or_credentials_is_the_operators_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    bare = BedrockProvider(DeploymentParams(model="bedrock/amazon.nova-lite-v1:0"), None)
+    with pytest.raises(UpstreamError) as caught:
+        bare.url("m", stream=False)
+    assert (caught.value.status_code, caught.value.code) == (502, "upstream_configuration")
+    assert "aws_region_name" in str(caught.value)
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    regional = BedrockProvider(DeploymentParams(model="bedrock/amazon.nova-lite-v1:0"), None)
+    assert regional.url("m", stream=False).startswith("https://bedrock-runtime.us-west-2.")
+    with pytest.raises(UpstreamError) as caught:
+        regional.signed_headers(regional.url("m", stream=False), b"{}", stream=False)
+    assert "AWS_ACCESS_KEY_ID" in str(caught.value)
