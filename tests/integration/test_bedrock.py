@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 from sqlmodel import select
@@ -307,3 +308,21 @@ async def test_a_session_token_is_sent_and_signed(fake: FakeBedrock) -> None:
     assert text == "Hello from Bedrock!"
     assert fake.requests[-1].headers["X-Amz-Security-Token"] == "session-token-1"
     assert "x-amz-security-token" in fake.requests[-1].headers["Authorization"]
+
+
+async def test_the_anthropic_messages_api_reaches_bedrock(
+    gateway: RunningGateway, fake: FakeBedrock
+) -> None:
+    async with anthropic.AsyncAnthropic(
+        base_url=gateway.root, api_key=gateway.master_key, max_retries=0
+    ) as client:
+        message = await client.messages.create(
+            model="claude",
+            max_tokens=64,
+            system="Be brief.",
+            messages=[{"role": "user", "content": "Hi"}],
+        )
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "Hello from Bedrock!"
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (11, 7)
+    assert fake.requests[-1].body["system"] == [{"text": "Be brief."}]
