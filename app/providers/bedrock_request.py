@@ -19,6 +19,7 @@ __all__ = ["to_converse_request"]
 _IMAGE_FORMATS = {
     "image/png": "png",
     "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
     "image/gif": "gif",
     "image/webp": "webp",
 }
