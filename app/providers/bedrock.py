@@ -2,7 +2,8 @@
 
 Requests are signed with SigV4 by botocore (imported on first use: it is heavy) and sent
 on the deployment's pooled transport. Credentials and region come from the deployment's
-``aws_*`` params, else from the standard AWS environment variables.
+``aws_*`` params, else from the standard AWS environment variables; a deployment with an
+``api_key`` (a Bedrock API key) sends it as a bearer token instead.
 """
 
 from __future__ import annotations
@@ -97,11 +98,18 @@ class BedrockProvider(Provider):
         return f"{base.rstrip('/')}/model/{quote(model_id, safe='')}/{action}"
 
     def signed_headers(self, url: str, body: bytes, *, stream: bool) -> dict[str, str]:
-        """SigV4 headers (``Authorization``, ``X-Amz-Date``, token) for one request."""
+        """The headers of one request: SigV4-signed, or a Bedrock API key as bearer token."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
         accept = "application/vnd.amazon.eventstream" if stream else "application/json"
+        if self.params.api_key is not None:
+            # A Bedrock API key is a bearer token and replaces SigV4.
+            return {
+                "Content-Type": "application/json",
+                "Accept": accept,
+                "Authorization": f"Bearer {self.params.api_key.get_secret_value()}",
+            }
         request = AWSRequest(
             method="POST",
             url=url,

@@ -326,3 +326,20 @@ async def test_the_anthropic_messages_api_reaches_bedrock(
     assert message.content[0].text == "Hello from Bedrock!"
     assert (message.usage.input_tokens, message.usage.output_tokens) == (11, 7)
     assert fake.requests[-1].body["system"] == [{"text": "Be brief."}]
+
+
+async def test_a_bedrock_api_key_is_sent_as_bearer_token(fake: FakeBedrock) -> None:
+    fake.api_key = "bedrock-api-key-1"
+    entry = {
+        "model_name": "keyed",
+        "deltallm_params": {
+            "model": f"bedrock/{MODEL_ID}",
+            "api_key": "bedrock-api-key-1",
+            "aws_region_name": REGION,
+            "aws_bedrock_runtime_endpoint": fake.root,
+        },
+    }
+    async with running_gateway({"model_list": [entry]}) as gw, gw.client() as client:
+        reply = await client.chat.completions.create(model="keyed", messages=HI)
+    assert reply.choices[0].message.content == "Hello from Bedrock!"
+    assert fake.requests[-1].headers["Authorization"] == "Bearer bedrock-api-key-1"

@@ -97,6 +97,7 @@ class FakeBedrock:
         self.answer = Answer()
         self.stream_exception: tuple[str, str] | None = None
         self.frame_split = 7
+        self.api_key: str | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -125,6 +126,8 @@ class FakeBedrock:
 
     def _signature_ok(self, request: web.Request, body: bytes) -> bool:
         authorization = request.headers.get("Authorization", "")
+        if self.api_key is not None and authorization.startswith("Bearer "):
+            return authorization == f"Bearer {self.api_key}"
         parts = dict(
             item.strip().split("=", 1)
             for item in authorization.removeprefix("AWS4-HMAC-SHA256 ").split(",")
