@@ -8,6 +8,7 @@ on the deployment's pooled transport. Credentials and region come from the deplo
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -101,6 +102,10 @@ class BedrockProvider(Provider):
         """The headers of one request: SigV4-signed, or a Bedrock API key as bearer token."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
+
+        # botocore's signer logs the canonical request (the session token among its
+        # headers) at DEBUG: never, whatever the gateway's log level.
+        logging.getLogger("botocore.auth").setLevel(logging.INFO)
 
         accept = "application/vnd.amazon.eventstream" if stream else "application/json"
         if self.params.api_key is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -240,3 +241,19 @@ async def test_a_deployment_without_region_or_credentials_is_the_operators_probl
     with pytest.raises(UpstreamError) as caught:
         regional.signed_headers(regional.url("m", stream=False), b"{}", stream=False)
     assert "AWS_ACCESS_KEY_ID" in str(caught.value)
+
+
+def test_signing_logs_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    params = DeploymentParams(
+        model="bedrock/amazon.nova-lite-v1:0",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="very-secret-key",
+        aws_session_token="session-token-secret",
+        aws_region_name="us-east-1",
+    )
+    provider = BedrockProvider(params, None)
+    with caplog.at_level(logging.DEBUG):
+        headers = provider.signed_headers(provider.url("m", stream=False), b"{}", stream=False)
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "session-token-secret" not in caplog.text
+    assert "very-secret-key" not in caplog.text
