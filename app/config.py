@@ -104,6 +104,11 @@ class DeploymentParams(BaseModel):
     output_cost_per_token: Decimal | None = Field(default=None, ge=0)
     cache_read_input_token_cost: Decimal | None = Field(default=None, ge=0)
     supports_responses_api: bool | None = None
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    aws_region_name: str | None = None
+    aws_bedrock_runtime_endpoint: str | None = None
 
     @field_validator("model")
     @classmethod

@@ -266,6 +266,21 @@ def load_settings(
     return Settings(**values)
 
 
+_AWS_NAMES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
+
+
+def aws_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The standard AWS credential and region variables that are set (Bedrock's fallback)."""
+    env = os.environ if env is None else env
+    return {name: env[name] for name in _AWS_NAMES if env.get(name)}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (from the environment), read once."""

@@ -42,6 +42,7 @@ log = logging.getLogger("deltallm.deployments")
 
 ENCRYPTED_KEY_FIELD = "api_key_encrypted"
 _RESERVED = frozenset({ENCRYPTED_KEY_FIELD})
+_AWS_SECRETS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
 class DeploymentNotifier(Protocol):
@@ -85,6 +86,12 @@ def validate_entry(model_name: str, params: dict[str, Any], model_info: dict[str
         raise BadRequestError("model_info must be an object", param="model_info")
     for name in _RESERVED & params.keys():
         raise BadRequestError(f"{name} is reserved", param=f"params.{name}")
+    for name in _AWS_SECRETS & params.keys():
+        raise BadRequestError(
+            f"params.{name}: not stored in the database; give AWS credentials in config.yaml "
+            "or the gateway's AWS environment variables",
+            param=f"params.{name}",
+        )
     try:
         entry = ModelEntry.model_validate(
             {"model_name": model_name, "deltallm_params": params, "model_info": model_info}

@@ -6,8 +6,7 @@ from app.providers.catalog import CATALOG
 
 __all__ = ["PROVIDERS", "split_provider_model"]
 
-PROVIDERS = frozenset({"openai", "azure", "anthropic", "demo"})
-PROVIDERS = PROVIDERS | frozenset(CATALOG)
+PROVIDERS = frozenset({"openai", "azure", "anthropic", "bedrock", "demo"}) | frozenset(CATALOG)
 
 # Un-prefixed well-known model names imply their provider.
 _IMPLIED: tuple[tuple[str, str], ...] = (

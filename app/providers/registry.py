@@ -8,6 +8,7 @@ from app.config import DeploymentParams
 from app.providers.anthropic import AnthropicProvider
 from app.providers.azure import AzureOpenAIProvider
 from app.providers.base import Provider
+from app.providers.bedrock import BedrockProvider
 from app.providers.demo import DemoProvider
 from app.providers.gemini import GeminiProvider
 from app.providers.named import named_provider_classes
@@ -21,6 +22,7 @@ PROVIDER_CLASSES: Mapping[str, type[Provider]] = {
     "openai": OpenAICompatibleProvider,
     "azure": AzureOpenAIProvider,
     "anthropic": AnthropicProvider,
+    "bedrock": BedrockProvider,
     "demo": DemoProvider,
     "gemini": GeminiProvider,
     **named_provider_classes(),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp.typedefs import StrOrURL
 
 from app.errors import UpstreamTimeoutError, UpstreamUnavailableError
 
@@ -85,7 +86,7 @@ class Transport:
     async def send(
         self,
         method: str,
-        url: str,
+        url: StrOrURL,
         *,
         headers: Mapping[str, str],
         body: bytes | aiohttp.FormData | None = None,
@@ -112,7 +113,7 @@ class Transport:
     async def open_stream(
         self,
         method: str,
-        url: str,
+        url: StrOrURL,
         *,
         headers: Mapping[str, str],
         body: bytes,
