@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import jwt
 
-from app.config import OidcSettings
+from app.config_sections import OidcSettings
 from app.errors import AuthenticationError
 
 __all__ = ["JWKS_REFRESH_FLOOR", "OidcProvider", "looks_like_jwt"]

@@ -36,7 +36,7 @@ from app.auth.errors import EmailTakenError
 from app.auth.oidc import OidcProvider
 from app.auth.results import LoginResult
 from app.auth.service import IdentityService
-from app.config import OidcSettings
+from app.config_sections import OidcSettings
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.users.emails import email_domain, normalise_email
 from app.users.models import PlatformRole, User

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from redis.exceptions import RedisError
 
-from app.config import RedisOutageSettings
+from app.config_sections import RedisOutageSettings
 from app.errors import LimitsUnavailableError
 from app.limits.counters import Admission, AdmissionResult, CounterStore, Peek, Reservation
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from app.config import UrlFetchSettings
+from app.config_sections import UrlFetchSettings
 from app.errors import BadRequestError
 
 __all__ = ["UrlFetcher", "is_public_address"]

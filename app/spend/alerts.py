@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import BudgetAlertSettings
+from app.config_sections import BudgetAlertSettings
 from app.db.statements import dialect_insert, table_of
 from app.db.types import new_id, utcnow
 from app.spend.models import AlertState

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import BudgetAlertSettings
+from app.config_sections import BudgetAlertSettings
 from app.db.engine import create_engine, session_factory
 from app.keys.models import VirtualKey
 from app.spend.alerts import BudgetAlerts

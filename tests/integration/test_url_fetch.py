@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from app.config import DeploymentParams, UrlFetchSettings
+from app.config import DeploymentParams
+from app.config_sections import UrlFetchSettings
 from app.errors import BadRequestError
 from app.providers.anthropic import AnthropicProvider
 from app.providers.base import Operation, ProviderCall
