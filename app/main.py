@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.logging import LoggingConfig
 from litestar.logging.config import default_handlers
 
-from app.observability.logs import JsonFormatter, RequestIdFilter
+from app.observability.logs import JsonFormatter, RequestIdFilter, quiet_url_loggers
 from app.proxy.auth_routes import AUTH_ROUTES
 from app.proxy.console_routes import CONSOLE_ROUTES
 from app.proxy.errors import EXCEPTION_HANDLERS
@@ -34,6 +34,7 @@ _MAX_BODY = 64 * 1024 * 1024
 
 
 def create_app(settings: Settings) -> Litestar:
+    quiet_url_loggers()
     runtime = Runtime.build(settings)
     watchdog = LoopWatchdog()
 

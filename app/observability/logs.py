@@ -13,7 +13,13 @@ from typing import Any
 
 from app.observability.request_ids import current_request_id
 
-__all__ = ["JsonFormatter", "RequestIdFilter", "json_line", "uvicorn_log_config"]
+__all__ = [
+    "JsonFormatter",
+    "RequestIdFilter",
+    "json_line",
+    "quiet_url_loggers",
+    "uvicorn_log_config",
+]
 
 _RECORD_FIELDS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
@@ -89,3 +95,14 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         },
     }
+
+
+_URL_LOGGERS = ("httpx", "httpcore")
+
+
+def quiet_url_loggers() -> None:
+    """httpx logs every request's full URL at INFO, and the URLs the gateway calls can be
+    secrets (a Slack webhook's path, a caller's presigned image URL): only its warnings and
+    errors reach the log, whatever the gateway's level."""
+    for name in _URL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
