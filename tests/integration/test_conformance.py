@@ -32,13 +32,6 @@ WEATHER = [
 ]
 HI = [{"role": "user", "content": "Hi"}]
 REPLY = "Hello there!"
-# Bedrock names its errors by type, not only by status.
-BEDROCK_ERRORS = {
-    400: "ValidationException",
-    429: "ThrottlingException",
-    500: "InternalServerException",
-    503: "ServiceUnavailableException",
-}
 
 
 @dataclass
@@ -90,10 +83,7 @@ class Upstream:
             self.fake.tool_call = {"name": name, "arguments": json.dumps(arguments)}
 
     def fail_next(self, status: int, message: str) -> None:
-        if self.kind == "bedrock":
-            self.fake.fail_next(status, BEDROCK_ERRORS[status], message)
-        else:
-            self.fake.fail_next(status, message)
+        self.fake.fail_next(status, message)
 
 
 async def _start(kind: str) -> Any:
@@ -102,9 +92,7 @@ async def _start(kind: str) -> Any:
     if kind == "gemini":
         return await FakeGemini(reply=REPLY).start()
     if kind == "bedrock":
-        fake = await FakeBedrock().start()
-        fake.answer = Answer(text=REPLY)
-        return fake
+        return await FakeBedrock(reply=REPLY).start()
     return await FakeOpenAI(reply=REPLY).start()
 
 
