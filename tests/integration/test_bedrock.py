@@ -224,21 +224,21 @@ async def test_stop_reasons(
 async def test_throttling_is_a_429_and_goes_to_the_fallback(
     gateway: RunningGateway, fake: FakeBedrock, backup: FakeOpenAI
 ) -> None:
-    fake.fail_next(429, "ThrottlingException", "Too many requests, please wait.")
+    fake.fail_next(429, "Too many requests, please wait.", error_type="ThrottlingException")
     async with gateway.client() as client:
         with pytest.raises(openai.RateLimitError) as caught:
             await client.with_options(max_retries=0).chat.completions.create(
                 model="claude", messages=HI
             )
         assert "Too many requests" in caught.value.message
-        fake.fail_next(429, "ThrottlingException", "Too many requests, please wait.")
+        fake.fail_next(429, "Too many requests, please wait.", error_type="ThrottlingException")
         reply = await client.chat.completions.create(model="primary", messages=HI)
     assert reply.choices[0].message.content == "from backup"
     assert len(backup.requests) == 1
 
 
 async def test_validation_error_is_a_400(gateway: RunningGateway, fake: FakeBedrock) -> None:
-    fake.fail_next(400, "ValidationException", "This model doesn't support tool use.")
+    fake.fail_next(400, "This model doesn't support tool use.", error_type="ValidationException")
     async with gateway.client() as client:
         with pytest.raises(openai.BadRequestError) as caught:
             await client.chat.completions.create(model="claude", messages=HI)

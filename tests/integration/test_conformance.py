@@ -15,6 +15,8 @@ import openai
 import pytest
 
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.fake_bedrock import KEY_ID, REGION, SECRET, Answer, FakeBedrock
+from tests.support.fake_gemini import FakeGemini
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 
@@ -29,6 +31,7 @@ WEATHER = [
     }
 ]
 HI = [{"role": "user", "content": "Hi"}]
+REPLY = "Hello there!"
 
 
 @dataclass
@@ -47,14 +50,35 @@ class Upstream:
                 "api_base": self.fake.root,
                 "api_version": "2024-10-21",
             }
+        elif self.kind == "gemini":
+            params = {"model": "gemini/gemini-2.0-flash", "api_base": self.fake.root}
+        elif self.kind == "bedrock":
+            return {
+                "model_name": "m",
+                "deltallm_params": {
+                    "model": "bedrock/amazon.nova-lite-v1:0",
+                    "aws_access_key_id": KEY_ID,
+                    "aws_secret_access_key": SECRET,
+                    "aws_region_name": REGION,
+                    "aws_bedrock_runtime_endpoint": self.fake.root,
+                },
+            }
+        elif self.kind == "groq":
+            # A named OpenAI-compatible provider; api_base overrides its public endpoint.
+            params = {"model": "groq/llama-3.1-8b-instant", "api_base": self.fake.base_url}
         else:
             params = {"model": "openai/upstream-model", "api_base": self.fake.base_url}
         return {"model_name": "m", "deltallm_params": {**params, "api_key": "sk-upstream"}}
 
     def set_tool_call(self, name: str, arguments: dict[str, Any]) -> None:
-        self.fake.reply = "" if self.kind == "anthropic" else self.fake.reply
         if self.kind == "anthropic":
+            self.fake.reply = ""
             self.fake.tool_call = {"name": name, "input": arguments}
+        elif self.kind == "gemini":
+            self.fake.function_calls = [{"name": name, "args": arguments}]
+        elif self.kind == "bedrock":
+            tool = {"toolUseId": "tooluse_1", "name": name, "input": arguments}
+            self.fake.answer = Answer(text="", stop_reason="tool_use", tool=tool)
         else:
             self.fake.tool_call = {"name": name, "arguments": json.dumps(arguments)}
 
@@ -62,9 +86,19 @@ class Upstream:
         self.fake.fail_next(status, message)
 
 
-@pytest.fixture(params=["openai", "azure", "anthropic"])
+async def _start(kind: str) -> Any:
+    if kind == "anthropic":
+        return await FakeAnthropic(reply=REPLY).start()
+    if kind == "gemini":
+        return await FakeGemini(reply=REPLY).start()
+    if kind == "bedrock":
+        return await FakeBedrock(reply=REPLY).start()
+    return await FakeOpenAI(reply=REPLY).start()
+
+
+@pytest.fixture(params=["openai", "azure", "anthropic", "gemini", "bedrock", "groq"])
 async def upstream(request: pytest.FixtureRequest) -> AsyncIterator[Upstream]:
-    fake = await (FakeAnthropic() if request.param == "anthropic" else FakeOpenAI()).start()
+    fake = await _start(request.param)
     try:
         yield Upstream(request.param, fake)
     finally:
@@ -74,7 +108,7 @@ async def upstream(request: pytest.FixtureRequest) -> AsyncIterator[Upstream]:
 @pytest.fixture
 async def gateway(upstream: Upstream) -> AsyncIterator[RunningGateway]:
     config = {"model_list": [upstream.entry()], "router_settings": {"num_retries": 0}}
-    async with running_gateway(config) as gw:
+    async with running_gateway(config, env={"GEMINI_API_KEY": "gm-test-key"}) as gw:
         yield gw
 
 

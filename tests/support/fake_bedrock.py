@@ -23,6 +23,15 @@ __all__ = ["KEY_ID", "REGION", "SECRET", "FakeBedrock", "encode_frame"]
 KEY_ID = "AKIDEXAMPLETESTKEY01"
 SECRET = "test-secret-key-for-the-fake-bedrock"
 REGION = "us-east-1"
+# The error type Bedrock names for each status (``x-amzn-ErrorType``).
+ERROR_TYPES = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    429: "ThrottlingException",
+    500: "InternalServerException",
+    503: "ServiceUnavailableException",
+}
 
 
 def _header(name: str, value: str) -> bytes:
@@ -90,11 +99,11 @@ class Answer:
 class FakeBedrock:
     """Start with ``await FakeBedrock().start()``; the deployment's endpoint is ``root``."""
 
-    def __init__(self, *, token: str | None = None) -> None:
+    def __init__(self, *, token: str | None = None, reply: str | None = None) -> None:
         self.credentials = Credentials(KEY_ID, SECRET, token)
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
-        self.answer = Answer()
+        self.answer = Answer() if reply is None else Answer(text=reply)
         self.stream_exception: tuple[str, str] | None = None
         self.frame_split = 7
         self.api_key: str | None = None
@@ -121,8 +130,12 @@ class FakeBedrock:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def fail_next(self, status: int, error_type: str, message: str = "boom") -> None:
-        self.failures.append(Failure(status, error_type, message))
+    def fail_next(
+        self, status: int, message: str = "boom", *, error_type: str | None = None
+    ) -> None:
+        """Answer the next request with ``status``; the error type follows it unless given."""
+        kind = error_type or ERROR_TYPES.get(status, "InternalServerException")
+        self.failures.append(Failure(status, kind, message))
 
     def _signature_ok(self, request: web.Request, body: bytes) -> bool:
         authorization = request.headers.get("Authorization", "")

@@ -123,3 +123,67 @@ def test_unknown_price_costs_nothing() -> None:
 def test_max_cost_reserves_the_full_prompt_and_output() -> None:
     assert max_cost(2000, 4096, GPT_4O) == Decimal("0.005") + Decimal("0.04096")
     assert max_cost(0, 0, GPT_4O) == 0
+
+
+def price(input_: str, output: str, cache_read: str | None = None) -> ModelPrice:
+    return ModelPrice(
+        Decimal(input_), Decimal(output), None if cache_read is None else Decimal(cache_read)
+    )
+
+
+NOVA_LITE = price("0.00000006", "0.00000024", "0.000000015")
+LLAMA_31_70B = price("0.00000072", "0.00000072")
+BEDROCK_MISTRAL_LARGE = price("0.000002", "0.000006")
+MISTRAL_LARGE = price("0.0000005", "0.0000015", "0.00000005")
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("bedrock/amazon.nova-lite-v1:0", NOVA_LITE),
+        ("bedrock/us.amazon.nova-lite-v1:0", NOVA_LITE),
+        ("bedrock/converse/global.amazon.nova-lite-v1:0", NOVA_LITE),
+        ("bedrock/meta.llama3-1-70b-instruct-v1:0", LLAMA_31_70B),
+        ("bedrock/us.meta.llama3-1-70b-instruct-v1:0", LLAMA_31_70B),
+        ("bedrock/mistral.mistral-large-2407-v1:0", BEDROCK_MISTRAL_LARGE),
+        ("bedrock/mistral.mistral-7b-instruct-v0:2", price("0.00000015", "0.0000002")),
+        ("bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", HAIKU),
+        ("gemini/gemini-2.5-flash", price("0.0000003", "0.0000025", "0.00000003")),
+        ("gemini/gemini-2.5-flash-lite", price("0.0000001", "0.0000004", "0.00000001")),
+        ("mistral/mistral-large-latest", MISTRAL_LARGE),
+        ("deepseek/deepseek-chat", price("0.00000028", "0.00000042", "0.000000028")),
+        ("xai/grok-4.3", price("0.00000125", "0.0000025", "0.0000002")),
+        ("groq/openai/gpt-oss-120b", price("0.00000015", "0.0000006", "0.000000075")),
+    ],
+)
+def test_new_providers_models_have_list_prices(model: str, expected: ModelPrice) -> None:
+    assert builtin_price(model) == expected
+
+
+def test_a_provider_qualified_price_applies_only_to_that_provider() -> None:
+    # The same model name is sold at different prices by different providers.
+    assert builtin_price("mistral-large-latest") is None
+    assert builtin_price("openai/gpt-oss-120b") is None
+    assert builtin_price("meta.llama3-1-70b-instruct-v1:0") is None
+    assert builtin_price("together_ai/meta.llama3-1-70b-instruct-v1:0") is None
+    assert builtin_price("mistral.mistral-large-2407-v1:0", "mistral") is None
+    assert builtin_price("mistral.mistral-large-2407-v1:0", "bedrock") == BEDROCK_MISTRAL_LARGE
+
+
+def test_regional_bedrock_profiles_with_their_own_prices_are_not_priced_as_the_base() -> None:
+    assert builtin_price("bedrock/eu.amazon.nova-lite-v1:0") is None
+    assert builtin_price("bedrock/apac.meta.llama3-1-70b-instruct-v1:0") is None
+
+
+def test_price_for_uses_the_deployment_provider() -> None:
+    bedrock = params("bedrock/converse/us.meta.llama3-1-70b-instruct-v1:0")
+    assert price_for(bedrock, info(), bedrock.upstream_model) == LLAMA_31_70B
+    groq = params("groq/openai/gpt-oss-20b")
+    expected = price("0.000000075", "0.0000003", "0.0000000375")
+    assert price_for(groq, info(), groq.upstream_model) == expected
+    self_hosted = params("hosted_vllm/openai/gpt-oss-20b")
+    assert price_for(self_hosted, info(), self_hosted.upstream_model) is None
+    # A base_model names its own provider; without one, the deployment's counts.
+    routed = params("openai/my-llama")
+    assert price_for(routed, info("bedrock/meta.llama3-1-70b-instruct-v1:0"), "x") == LLAMA_31_70B
+    assert price_for(bedrock, info("us.amazon.nova-lite-v1:0"), "x") == NOVA_LITE
