@@ -31,6 +31,9 @@ from app.spend.records import SpendRecord, decode_record, encode_record
 __all__ = ["HELD_MAX", "RedisSpendQueue"]
 
 log = logging.getLogger("deltallm.spend")
+_BLOCK_MS = 250
+"""Longest wait for new entries in one XREADGROUP: ``stop`` cannot interrupt a blocked read
+(cancelling a redis-py command mid-read is unsafe), so this bounds how long it waits."""
 
 _FIELD = "r"
 HELD_MAX = 100_000
@@ -244,7 +247,7 @@ class RedisSpendQueue:
             self._consumer,
             {self._stream: start},
             count=self._batch_size,
-            block=max(1, int(self._interval * 1000)) if block else None,
+            block=min(max(1, int(self._interval * 1000)), _BLOCK_MS) if block else None,
         )
         return _entries(reply)
 
