@@ -68,6 +68,7 @@ class StateGauges:
         self._admitter = admitter
         self._seen: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def refresh(self) -> None:
         """Deployment health, cooldowns and load; queue depth; outage event counts."""
@@ -129,22 +130,25 @@ class StateGauges:
     async def start(self, interval: float) -> None:
         self.refresh()
         if self._task is None:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(interval), name="deltallm-metrics")
 
     async def stop(self) -> None:
+        """Stop after the refresh in hand: a Redis command is never cancelled midway (redis-py
+        may not return from a cancelled read)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
             self._task = None
         self.refresh()
 
     async def _run(self, interval: float) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 self.refresh()
                 await self.refresh_stream()
                 await self.refresh_budgets()
             except Exception:
                 log.exception("refreshing the state gauges failed")
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), interval)
