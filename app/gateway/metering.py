@@ -21,7 +21,7 @@ from app.gateway.failures import failure_message
 from app.limits.counters import CounterStore
 from app.providers.base import ProviderStream, Usage
 from app.providers.sse import sse_event
-from app.router.router import RoutedStream
+from app.router.routed import RoutedStream
 from app.spend.models import SpendStatus
 
 __all__ = ["AnswerStream", "BudgetGuard", "MeteredStream"]

@@ -25,7 +25,8 @@ from app.observability.request_ids import current_request_id, new_request_id
 from app.observability.tracing import Tracing
 from app.providers.base import FilePart, Operation, Usage
 from app.router.deployment import Deployment
-from app.router.router import RoutedResult, Router
+from app.router.routed import RoutedResult
+from app.router.router import Router
 from app.spend.models import SpendStatus
 from app.spend.pricing import max_cost
 from app.tokens import estimate_prompt_tokens

@@ -28,7 +28,7 @@ from app.observability.tracing_settings import TracingConfig
 from app.providers.base import Operation, Usage
 from app.router.deployment import Deployment
 from app.router.gate import GatePass
-from app.router.router import RoutedResult
+from app.router.routed import RoutedResult
 
 __all__ = ["OtelTracing"]
 

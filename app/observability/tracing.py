@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.observability.tracing_settings import TracingConfig
     from app.providers.base import Operation
     from app.router.gate import GatePass
-    from app.router.router import RoutedResult
+    from app.router.routed import RoutedResult
 
 __all__ = ["Attempt", "Tracing", "start_tracing"]
 
