@@ -50,6 +50,10 @@ class CallFacts:
     upstream_seconds: float = 0.0
     """Time spent in the router until it answered (for a stream: until it opened)."""
     stream: bool = False
+    cache_hit: bool = False
+    """Answered from the response cache (no upstream call)."""
+    guardrails: list[str] = field(default_factory=list)
+    """Names of the guardrails that ran on the call, for the request log."""
 
 
 class Settler:
@@ -131,8 +135,9 @@ class Settler:
                 ttft_ms=(int((first_chunk_at - facts.started) * 1000) if first_chunk_at else None),
                 status=status.value,
                 status_code=status_code,
-                cache_hit=False,
+                cache_hit=facts.cache_hit,
                 tags=facts.tags,
+                guardrails=facts.guardrails,
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
