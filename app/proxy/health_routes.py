@@ -34,15 +34,19 @@ async def readiness(request: Request[Any, Any, Any]) -> Response[bytes]:
         # Shutting down: the load balancer should send nothing more here.
         return _json({"status": "draining"}, 503)
     checks = await runtime.check_dependencies()
-    ready = all(value in ("ok", "not configured") for value in checks.values())
+    # PostgreSQL and Redis are shared by every instance: when one fails, all fail alike and
+    # each still serves what it can (cached keys, calls with nothing to count). Answering
+    # 503 would make the load balancer drop every instance at once, so a failing shared
+    # dependency reads "degraded" with 200; only this instance's own state (draining) is 503.
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
     stalls: LoopStalls = request.app.state.watchdog.stalls
     loop = {
         "stalls": stalls.count,
         "longest_stall_ms": round(stalls.longest_seconds * 1000),
         "stalled_ms": round(stalls.total_seconds * 1000),
     }
-    body = {"status": "ready" if ready else "not ready", **checks, "event_loop": loop}
-    return _json(body, 200 if ready else 503)
+    body = {"status": "ready" if healthy else "degraded", **checks, "event_loop": loop}
+    return _json(body)
 
 
 @get("/health")

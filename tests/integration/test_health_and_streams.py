@@ -60,6 +60,7 @@ async def test_liveness_and_readiness(gateway: RunningGateway) -> None:
         ready = await http.get("/health/readiness")
     assert ready.status_code == 200
     body = ready.json()
+    assert body["status"] == "ready"
     assert body["database"] == "ok"
     expected_redis = "ok" if os.environ.get("DELTALLM_TEST_REDIS_URL") else "not configured"
     assert body["redis"] == expected_redis

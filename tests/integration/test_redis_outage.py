@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 from sqlmodel import select
@@ -110,6 +111,12 @@ async def test_limited_calls_get_a_503_naming_redis_and_service_resumes(
             assert caught.value.response.headers["retry-after"] == "1"
         # The master key has no limits to count: it is served, and its call is recorded.
         assert await ask(gw, gw.master_key) == "Hello there!"
+        # Every instance shares Redis: readiness stays 200 so none leaves the load balancer.
+        async with httpx.AsyncClient(base_url=gw.root) as http:
+            ready = await http.get("/health/readiness")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["redis"].startswith("error: ")
     tracebacks = [r for r in caplog.records if r.exc_info is not None]
     assert tracebacks == [], [r.getMessage() for r in tracebacks]
     warnings = [r for r in caplog.records if r.name == "deltallm.limits"]
