@@ -53,29 +53,49 @@ class _Task:
 
 
 class RedisBroadcast(_Task):
+    """Redis pub/sub. The listener polls with a short timeout and stops when asked instead of
+    being cancelled: redis-py may never return from a read cancelled halfway."""
+
+    _POLL = 0.25
+
     def __init__(self, client: aioredis.Redis, channel: str) -> None:
         super().__init__()
         self._client = client
         self._channel = channel
         self._ready = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     async def publish(self, payload: Payload) -> None:
         await self._client.publish(self._channel, msgspec.json.encode(payload))
 
     async def start(self, listener: Listener) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._listen(listener), name=f"listen:{self._channel}")
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stopping.set()
+        task, self._task = self._task, None
+        done, _ = await asyncio.wait({task}, timeout=5.0)
+        if not done:  # a read that never returns: cancel, but do not wait on it forever
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
+
     async def _listen(self, listener: Listener) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     # Whatever was announced while we were not listening is unknown.
                     listener(None)
                     self._ready.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                    while not self._stopping.is_set():
+                        message = await pubsub.get_message(
+                            ignore_subscribe_messages=True, timeout=self._POLL
+                        )
+                        if message is not None and message.get("type") == "message":
                             listener(msgspec.json.decode(message["data"]))
             except (aioredis.ConnectionError, aioredis.TimeoutError) as exc:
                 log.warning("channel %s lost (%s); reconnecting", self._channel, exc)
