@@ -168,10 +168,6 @@ def load_config(
             problems.append(f"guardrails.{index}.{where}: {error['msg']}")
     if problems:
         raise ConfigError(problems)
-    if config.guardrails:
-        warnings.append(
-            "guardrail policies are listed in the admin API but not applied to requests yet"
-        )
     if config.deltallm_settings.cache:
         warnings.append("the response cache is configured but not applied to requests yet")
     return config, warnings

@@ -54,6 +54,8 @@ class CallFacts:
     """Answered from the response cache (no upstream call)."""
     guardrails: list[str] = field(default_factory=list)
     """Names of the guardrails that ran on the call, for the request log."""
+    guardrail_note: str | None = None
+    """What a guardrail found in a streamed answer too late to stop it."""
 
 
 class Settler:
@@ -141,7 +143,7 @@ class Settler:
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
-                error_message=error_message,
+                error_message=error_message or facts.guardrail_note,
             )
         )
 
