@@ -24,7 +24,14 @@ from app.gateway_settings.sections import GuardrailPolicy
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 from app.providers.catalog import apply_env_defaults
 
-__all__ = ["DEFAULT_CONFIG", "Settings", "get_settings", "load_config", "load_settings"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Settings",
+    "get_settings",
+    "load_config",
+    "load_settings",
+    "offline_presidio",
+]
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "model_list": [
@@ -293,3 +300,9 @@ def export_for_workers(settings: Settings, metrics_dir: Path | None = None) -> N
     os.environ["DELTALLM_DATA_DIR"] = str(settings.data_dir)
     os.environ["DELTALLM_RUN_MIGRATIONS"] = "0"
     os.environ["DELTALLM_LOG_LEVEL"] = settings.log_level
+
+
+def offline_presidio() -> None:
+    """Keep Presidio offline: its e-mail recognizer's tldextract would fetch the public
+    suffix list when imported (read from the environment at import time)."""
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")

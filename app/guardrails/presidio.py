@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from typing import Any
 
 from app.gateway_settings.sections import GuardrailPolicy, PiiAction
 from app.guardrails.base import Guard, Span, Verdict, apply_spans
+from app.settings import offline_presidio
 
 __all__ = ["PresidioGuard", "analyzer", "spans_of"]
 
@@ -28,8 +28,7 @@ def analyzer() -> Any:
     global _engine
     with _lock:
         if _engine is None:
-            # tldextract would fetch the public suffix list when the e-mail recognizer loads.
-            os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+            offline_presidio()
             # Without NLP artifacts it says so at INFO on every call.
             logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
             from presidio_analyzer import AnalyzerEngine
