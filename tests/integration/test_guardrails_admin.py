@@ -94,3 +94,29 @@ async def test_presidio_server_urls_are_checked(
     body = await gql(gateway, SET_GUARD, {"input": policy})
     errors = body["data"]["setGuardrailPolicy"]["errors"]
     assert errors and errors[0]["field"] == field
+
+
+CREATE_DEPLOYMENT = """mutation($input: CreateModelDeploymentInput!) {
+  createModelDeployment(input: $input) { deployment { params } errors { field code } } }"""
+
+
+async def test_a_deployment_created_over_graphql_runs_its_guardrails(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    words = {"name": "words", "guardrail": "KEYWORDS", "keywords": ["falcon"]}
+    assert (await gql(gateway, SET_GUARD, {"input": words}))["data"]["setGuardrailPolicy"][
+        "errors"
+    ] == []
+    params = {"model": "openai/up", "api_base": fake_openai.base_url, "guardrails": ["words"]}
+    body = await gql(
+        gateway, CREATE_DEPLOYMENT, {"input": {"modelName": "guarded", "params": params}}
+    )
+    created = body["data"]["createModelDeployment"]
+    assert created["errors"] == [] and created["deployment"]["params"]["guardrails"] == ["words"]
+    await gateway.runtime.reloader.reload()
+    falcon = [{"role": "user", "content": "a falcon"}]
+    async with gateway.client() as client:
+        with pytest.raises(openai.BadRequestError):
+            await client.chat.completions.create(model="guarded", messages=falcon)
+        await client.chat.completions.create(model="gpt-a", messages=falcon)
+    assert [r.body["model"] for r in fake_openai.requests] == ["gpt-a"]
