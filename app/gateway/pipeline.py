@@ -21,6 +21,7 @@ from app.gateway.metering import AnswerStream, BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
 from app.guardrails.hook import begin, finish
 from app.guardrails.registry import Guardrails
+from app.guardrails.run import GuardRun
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
 from app.observability.request_ids import current_request_id, new_request_id
@@ -54,6 +55,7 @@ class RequestContext:
     settles: bool = False
     """Whether settlement accounts for this request (errors before admission it does not)."""
     guardrails: tuple[str, ...] = ()
+    guard_run: GuardRun | None = None
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from app.gateway_settings.sections import GuardrailPolicy, PiiAction
+from app.gateway_settings.sections import GuardrailMode, GuardrailPolicy, PiiAction
 
 __all__ = ["Guard", "Span", "Verdict", "apply_spans"]
 
@@ -37,13 +37,16 @@ class Verdict:
     """Findings were made (a monitored or masked finding counts)."""
 
 
-def apply_spans(texts: list[str], found: list[list[Span]], number: bool) -> Verdict:
+def apply_spans(texts: list[str], found: list[list[Span]], policy: GuardrailPolicy) -> Verdict:
     """Block on the first BLOCK span, or replace MASK spans with ``<ENTITY>`` placeholders
-    (numbered ``<ENTITY_1>`` when the values are to be restored in the answer)."""
-    for spans in found:
-        for span in spans:
-            if span.action is PiiAction.BLOCK:
-                return Verdict(blocked=span.entity, flagged=True)
+    (numbered ``<ENTITY_1>`` when the values are to be restored in the answer). A
+    ``logging_only`` guardrail never blocks: it masks every finding in what is kept."""
+    number = policy.output_parse_pii
+    if policy.mode is not GuardrailMode.LOGGING_ONLY:
+        for spans in found:
+            for span in spans:
+                if span.action is PiiAction.BLOCK:
+                    return Verdict(blocked=span.entity, flagged=True)
     if not any(found):
         return Verdict()
     out, restore, counts = [], {}, dict[str, int]()

@@ -80,7 +80,7 @@ async def begin(
         if run is None:
             return None
         run.facts = facts
-        ctx.guardrails = run.names
+        ctx.guardrails, ctx.guard_run = run.names, run
         facts.guardrails = list(run.names)
         await run.before(body)
     except DeltaLLMError as exc:

@@ -40,4 +40,4 @@ class KeywordGuard(Guard):
         return spans
 
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
-        return apply_spans(texts, [self.find(t) for t in texts], self.policy.output_parse_pii)
+        return apply_spans(texts, [self.find(t) for t in texts], self.policy)

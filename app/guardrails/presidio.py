@@ -122,4 +122,4 @@ class PresidioGuard(Guard):
 
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
         found = await asyncio.to_thread(self._analyze, texts)
-        return apply_spans(texts, found, self.policy.output_parse_pii)
+        return apply_spans(texts, found, self.policy)

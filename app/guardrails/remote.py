@@ -78,7 +78,7 @@ class RemotePresidioGuard(_HttpGuard):
             return self._fallback(str(exc))
         except (KeyError, TypeError, ValueError):
             return self._fallback("results of an unexpected shape")
-        return apply_spans(texts, found, self.policy.output_parse_pii)
+        return apply_spans(texts, found, self.policy)
 
 
 class LakeraGuard(_HttpGuard):

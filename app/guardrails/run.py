@@ -16,7 +16,7 @@ from app.gateway_settings.sections import GuardrailMode
 from app.guardrails.base import Guard, Verdict
 from app.guardrails.errors import GuardrailViolation
 from app.guardrails.stream import GuardedStream
-from app.guardrails.texts import Slot, answer_text, request_slots
+from app.guardrails.texts import Slot, answer_slots, answer_text, request_slots
 from app.providers.base import Operation, ProviderResult
 from app.router.routed import RoutedResult, RoutedStream
 
@@ -40,6 +40,8 @@ class GuardRun:
         for guard in guards:
             self.by_mode[guard.policy.mode].append(guard)
         self.restore: dict[str, str] = {}
+        self.rewrites: dict[str, str] = {}
+        """Texts ``pre_call`` masked, by their original: stored copies are masked alike."""
         self.facts: CallFacts | None = None
 
     def noted(self, note: str) -> None:
@@ -68,6 +70,9 @@ class GuardRun:
             raise GuardrailViolation(guard.name, verdict.blocked, applied=self.names, where=where)
         if verdict.texts is not None:
             for slot, text in zip(slots, verdict.texts, strict=True):
+                if text != slot.text:
+                    was = [o for o, m in self.rewrites.items() if m == slot.text]
+                    self.rewrites[was[0] if was else slot.text] = text
                 slot.replace(text)
             self.restore.update(verdict.restore if guard.policy.output_parse_pii else {})
         return verdict
@@ -115,6 +120,21 @@ class GuardRun:
         ):
             await GuardedStream.wrap(answer, self)
         return answer
+
+    async def kept(self, items: list[Any], answer: Any) -> tuple[list[Any], Any]:
+        """Copies of a conversation and its answer as they may be stored: what ``pre_call``
+        masked is masked there too, and ``logging_only`` guardrails mask what they find."""
+        copy = msgspec.json.decode(msgspec.json.encode({"input": items, "answer": answer}))
+        slots = request_slots(Operation.RESPONSES, {"input": copy["input"]})
+        slots += answer_slots(Operation.RESPONSES, copy["answer"])
+        for slot in slots:
+            slot.replace(self.rewrites.get(slot.text, slot.text))
+        for guard in self.by_mode[GuardrailMode.LOGGING_ONLY]:
+            try:
+                await self.check(guard, slots, "record")
+            except DeltaLLMError as exc:  # a service that only flags cannot mask a record
+                log.warning("guardrail %s on a stored record: %s", guard.name, exc.code)
+        return copy["input"], copy["answer"]
 
     async def after(self, routed: RoutedResult) -> None:
         """``post_call`` on a whole answer, then the masked values restored for the caller."""

@@ -15,7 +15,7 @@ import msgspec
 
 from app.providers.base import Operation
 
-__all__ = ["Slot", "answer_text", "request_slots"]
+__all__ = ["Slot", "answer_slots", "answer_text", "request_slots"]
 
 _Holder = MutableMapping[str, Any] | MutableSequence[Any]
 
@@ -89,6 +89,11 @@ def request_slots(op: Operation, body: dict[str, Any]) -> list[Slot]:
             return [*slots, Slot(body, "input")]
         return slots + list(_messages(body.get("input")))
     return []
+
+
+def answer_slots(op: Operation, answer: Any) -> list[Slot]:
+    """The text slots of a decoded answer."""
+    return list(_answer_parts(op, answer))
 
 
 def _answer_parts(op: Operation, answer: Any) -> Iterator[Slot]:
