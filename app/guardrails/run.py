@@ -43,6 +43,22 @@ class GuardRun:
         self.rewrites: dict[str, str] = {}
         """Texts ``pre_call`` masked, by their original: stored copies are masked alike."""
         self.facts: CallFacts | None = None
+        self.refused = False
+        """A guardrail refused the call: its prompt is never recorded anywhere."""
+        self._logged_body: Any = None
+        self._logged_answer: bytes | None = None
+
+    @property
+    def masks_records(self) -> bool:
+        return bool(self.by_mode[GuardrailMode.LOGGING_ONLY])
+
+    def logged(self, body: Any) -> Any:
+        """The request as traces may record it."""
+        return self._logged_body if self._logged_body is not None else body
+
+    def logged_answer(self, content: bytes) -> bytes:
+        """The answer as traces may record it."""
+        return self._logged_answer if self._logged_answer is not None else content
 
     def noted(self, note: str) -> None:
         """A check on a streamed answer found something it could no longer stop."""
@@ -67,6 +83,7 @@ class GuardRun:
             started,
         )
         if verdict.blocked:
+            self.refused = True
             raise GuardrailViolation(guard.name, verdict.blocked, applied=self.names, where=where)
         if verdict.texts is not None:
             for slot, text in zip(slots, verdict.texts, strict=True):
@@ -88,6 +105,21 @@ class GuardRun:
             slots = request_slots(self.op, body)
             for guard in guards:
                 await self.check(guard, slots, "request")
+        if self.masks_records:
+            self._logged_body = await self._masked_copy(body, request_slots)
+
+    async def _masked_copy(
+        self, data: Any, slots_of: Callable[[Operation, Any], list[Slot]]
+    ) -> Any:
+        """A copy of ``data`` with what ``logging_only`` guardrails find masked."""
+        copy = msgspec.json.decode(msgspec.json.encode(data))
+        slots = slots_of(self.op, copy)
+        for guard in self.by_mode[GuardrailMode.LOGGING_ONLY]:
+            try:
+                await self.check(guard, slots, "record")
+            except DeltaLLMError as exc:  # a service that only flags cannot mask a record
+                log.warning("guardrail %s on a record: %s", guard.name, exc.code)
+        return copy
 
     async def during(self, body: dict[str, Any], routing: Awaitable[T]) -> T:
         """``during_call`` checks beside the upstream call; the answer waits for them, and
@@ -139,6 +171,10 @@ class GuardRun:
     async def after(self, routed: RoutedResult) -> None:
         """``post_call`` on a whole answer, then the masked values restored for the caller."""
         guards = self.by_mode[GuardrailMode.POST_CALL]
+        if self.masks_records:
+            answer, _ = answer_text(self.op, routed.result.content)
+            copy = await self._masked_copy(answer, answer_slots)
+            self._logged_answer = msgspec.json.encode(copy)
         if not guards and not self.restore:
             return
         answer, slots = answer_text(self.op, routed.result.content)
