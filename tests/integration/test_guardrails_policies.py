@@ -15,6 +15,7 @@ from app.keys.spec import KeySpec
 from tests.support.fake_guards import FakeGuardServices
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.scrape import scrape
 from tests.support.tenancy import make_org, make_team
 
 HI = [{"role": "user", "content": "Hello there"}]
@@ -104,6 +105,11 @@ async def test_keyword_rules_block_words_and_patterns_and_mask_where_told(
     )
     assert raw.headers["x-deltallm-applied-guardrails"] == "words-mask"
     assert fake_openai.requests[-1].body["messages"][0]["content"] == "falcons and a <KEYWORD>"
+    metrics = await scrape(gateway.root, gateway.master_key)
+    checks = "deltallm_guardrail_checks_total"
+    assert metrics.value(checks, guardrail="words", mode="pre_call", outcome="blocked") == 2
+    assert metrics.value(checks, guardrail="words-mask", mode="pre_call", outcome="masked") == 1
+    assert metrics.total("deltallm_guardrail_latency_seconds_count", guardrail="words") == 2
 
 
 async def test_logging_only_never_changes_what_the_upstream_gets(
