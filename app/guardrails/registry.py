@@ -45,10 +45,16 @@ class Guardrails:
         """Load engines (Presidio) in the background, so the first call does not wait."""
         if self.guards and self._started is None:
             self._started = asyncio.get_running_loop().create_task(self._start())
+            self._started.add_done_callback(_report)
 
     async def _start(self) -> None:
         for guard in self.guards.values():
             await guard.start()
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("guardrails could not be prepared", exc_info=task.exception())
 
 
 def rebuilt(
