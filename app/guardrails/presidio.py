@@ -3,7 +3,7 @@
 ``presidio_analyzer`` is imported only when a Presidio guardrail is configured (about
 100 MB and a second of import). One engine serves every Presidio guardrail of the
 process; each policy brings its own entities, thresholds, allow list and ad-hoc
-recognizers. Analysis runs in a worker thread: a 2 KB prompt costs milliseconds.
+recognizers. Analysis of more than a few hundred characters runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from app.settings import offline_presidio
 
 __all__ = ["PresidioGuard", "analyzer", "spans_of"]
 
+_INLINE_CHARS = 256
+"""Texts up to this size are analyzed on the event loop (measured under 0.7 ms, less than
+a thread hop's latency under load); longer ones (6 ms for 2 KB of prose) in a thread."""
 _lock = threading.Lock()
 _engine: Any = None
 
@@ -121,5 +124,8 @@ class PresidioGuard(Guard):
         ]
 
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
-        found = await asyncio.to_thread(self._analyze, texts)
+        if self._ad_hoc is not None and sum(map(len, texts)) <= _INLINE_CHARS:
+            found = self._analyze(texts)
+        else:
+            found = await asyncio.to_thread(self._analyze, texts)
         return apply_spans(texts, found, self.policy)

@@ -283,3 +283,33 @@ async def test_anthropic_and_responses_routes_block_in_their_own_shapes(
     assert masked.headers["x-deltallm-applied-guardrails"] == "words-mask"
     assert fake_openai.requests == [fake_openai.requests[0]]
     assert "<KEYWORD>" in str(fake_openai.requests[0].body)
+
+
+async def test_held_streams_on_the_anthropic_and_responses_routes_are_blocked_before_they_start(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply = "the secret is out"
+    async with anthropic.AsyncAnthropic(
+        base_url=gateway.root, api_key=gateway.master_key, max_retries=0
+    ) as claude:
+        with pytest.raises(anthropic.BadRequestError) as caught:
+            async with claude.messages.stream(
+                model="gpt-a",
+                max_tokens=20,
+                messages=[{"role": "user", "content": "tell me"}],
+                extra_body={"guardrails": ["held"]},
+            ) as stream:
+                await stream.get_final_message()
+    assert isinstance(caught.value.body, dict) and caught.value.body["type"] == "error"
+    assert "held" in caught.value.body["error"]["message"]
+    async with gateway.client() as client:
+        with pytest.raises(openai.BadRequestError):
+            await client.responses.create(
+                model="gpt-a", input="tell me", stream=True, extra_body={"guardrails": ["held"]}
+            )
+        fake_openai.reply = "nothing to see"
+        events = await client.responses.create(
+            model="gpt-a", input="tell me", stream=True, extra_body={"guardrails": ["held"]}
+        )
+        text = "".join([e.delta async for e in events if e.type == "response.output_text.delta"])
+    assert text == "nothing to see"
