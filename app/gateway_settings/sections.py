@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from app.config import GatewayConfig, RouterSettings
 
@@ -185,6 +185,8 @@ class GuardrailPolicy(_Strict):
     analyzer_api_base: str | None = None
     anonymizer_api_base: str | None = None
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    spacy_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{1,64}$")
+    """An installed spaCy model (names, places); without one, pattern recognizers only."""
     keywords: tuple[str, ...] = ()
     """``keywords`` guardrail: words matched case-insensitively on word boundaries."""
     patterns: tuple[str, ...] = ()
@@ -201,6 +203,12 @@ class GuardrailPolicy(_Strict):
     @classmethod
     def _patterns_compile(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(_regex(v) for v in values)
+
+    @model_validator(mode="after")
+    def _language_needs_a_model(self) -> GuardrailPolicy:
+        if self.language != "en" and self.spacy_model is None:
+            raise ValueError("a language other than en needs presidio_spacy_model")
+        return self
 
     @field_validator("score_thresholds")
     @classmethod
@@ -262,6 +270,7 @@ _ENTRY_FIELDS = {
     "presidio_analyzer_api_base": "analyzer_api_base",
     "presidio_anonymizer_api_base": "anonymizer_api_base",
     "presidio_language": "language",
+    "presidio_spacy_model": "spacy_model",
     "keywords": "keywords",
     "patterns": "patterns",
     "keyword_action": "keyword_action",

@@ -9,12 +9,14 @@ recognizers. Analysis of more than a few hundred characters runs in a worker thr
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import threading
 from typing import Any
 
 from app.gateway_settings.sections import GuardrailPolicy, PiiAction
 from app.guardrails.base import Guard, Span, Verdict, apply_spans
+from app.guardrails.errors import GuardrailUnavailableError
 from app.settings import offline_presidio
 
 __all__ = ["PresidioGuard", "analyzer", "spans_of"]
@@ -23,24 +25,32 @@ _INLINE_CHARS = 256
 """Texts up to this size are analyzed on the event loop (measured under 0.7 ms, less than
 a thread hop's latency under load); longer ones (6 ms for 2 KB of prose) in a thread."""
 _lock = threading.Lock()
-_engine: Any = None
+_engines: dict[tuple[str | None, str], Any] = {}
 
 
-def analyzer() -> Any:
-    """The process's analyzer engine, built on first use."""
-    global _engine
+def analyzer(spacy_model: str | None = None, language: str = "en") -> Any:
+    """The process's analyzer engine (one per spaCy model), built on first use. Without a
+    model, pattern recognizers only over the no-op NLP engine; a model must be installed."""
+    key = (spacy_model, language if spacy_model else "en")
     with _lock:
-        if _engine is None:
+        if key not in _engines:
             offline_presidio()
             # Without NLP artifacts it says so at INFO on every call.
             logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
             from presidio_analyzer import AnalyzerEngine
-            from presidio_analyzer.nlp_engine import NoOpNlpEngine
+            from presidio_analyzer.nlp_engine import NoOpNlpEngine, SpacyNlpEngine
 
-            nlp = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "no_op"}])
-            _engine = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
-            _engine.analyze("warm up: a@example.com 4111 1111 1111 1111", language="en")
-        return _engine
+            models = [{"lang_code": key[1], "model_name": spacy_model or "no_op"}]
+            if spacy_model is None:
+                nlp: Any = NoOpNlpEngine(models=models)
+            elif importlib.util.find_spec(spacy_model) is None:
+                raise GuardrailUnavailableError(f"The spaCy model {spacy_model} is not installed.")
+            else:
+                nlp = SpacyNlpEngine(models=models)
+            engine = AnalyzerEngine(nlp_engine=nlp, supported_languages=[key[1]])
+            engine.analyze("warm up: a@example.com 4111 1111 1111 1111", language=key[1])
+            _engines[key] = engine
+        return _engines[key]
 
 
 def _recognizers(policy: GuardrailPolicy) -> list[Any]:
@@ -99,7 +109,7 @@ class PresidioGuard(Guard):
         await asyncio.to_thread(self._prepare)
 
     def _prepare(self) -> Any:
-        engine = analyzer()
+        engine = analyzer(self.policy.spacy_model, self.policy.language)
         if self._ad_hoc is None:
             self._ad_hoc = _recognizers(self.policy)
         return engine

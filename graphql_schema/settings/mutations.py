@@ -117,6 +117,7 @@ class GuardrailPolicyInput:
     analyzer_api_base: str | None = None
     anonymizer_api_base: str | None = None
     language: str = "en"
+    spacy_model: str | None = None
     keywords: list[str] = strawberry.field(default_factory=list)
     patterns: list[str] = strawberry.field(default_factory=list)
     keyword_action: PiiAction = PiiAction.BLOCK
@@ -132,6 +133,7 @@ _POLICY_FIELDS = (
     "analyzer_api_base",
     "anonymizer_api_base",
     "language",
+    "spacy_model",
     "keywords",
     "patterns",
     "keyword_action",

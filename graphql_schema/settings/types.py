@@ -176,6 +176,7 @@ class GuardrailPolicy:
     analyzer_api_base: str | None
     anonymizer_api_base: str | None
     language: str
+    spacy_model: str | None
     keywords: list[str]
     patterns: list[str]
     keyword_action: PiiAction
@@ -208,6 +209,7 @@ class GuardrailPolicy:
             analyzer_api_base=row.analyzer_api_base,
             anonymizer_api_base=row.anonymizer_api_base,
             language=row.language,
+            spacy_model=row.spacy_model,
             keywords=list(row.keywords),
             patterns=list(row.patterns),
             keyword_action=row.keyword_action,

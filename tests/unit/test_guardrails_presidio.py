@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from app.gateway_settings.sections import GuardrailPolicy
+from app.guardrails.errors import GuardrailUnavailableError
 from app.guardrails.presidio import PresidioGuard, analyzer
 
 
@@ -55,3 +57,11 @@ async def test_ad_hoc_regex_and_deny_list_recognizers_block_or_mask() -> None:
 async def test_text_without_findings_passes_unchanged() -> None:
     verdict = await _guard().check(["Nothing personal here.", ""], ["user", "user"])
     assert (verdict.blocked, verdict.texts, verdict.flagged) == (None, None, False)
+
+
+async def test_a_spacy_model_that_is_not_installed_refuses_rather_than_downloads() -> None:
+    guard = _guard(spacy_model="xx_not_installed_model")
+    with pytest.raises(GuardrailUnavailableError, match="not installed"):
+        await guard.check(["jane@example.com"], ["user"])
+    with pytest.raises(ValidationError, match="needs presidio_spacy_model"):
+        GuardrailPolicy(name="pii", guardrail="presidio", language="de")

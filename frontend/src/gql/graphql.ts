@@ -141,6 +141,7 @@ export type GuardrailPolicyInput = {
   patterns?: Array<string>;
   piiEntities?: Array<PiiEntityRuleInput>;
   scoreThresholds?: Array<EntityScoreInput>;
+  spacyModel?: string | null | undefined;
   streamHold?: boolean;
   threshold?: number | null | undefined;
   timeout?: number;
