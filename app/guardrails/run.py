@@ -66,8 +66,11 @@ class GuardRun:
         if self.facts is not None:
             self.facts.guardrail_note = note
 
-    async def check(self, guard: Guard, slots: list[Slot], where: str) -> Verdict:
-        """Run ``guard`` over ``slots``; a block raises; a mask rewrites the slots."""
+    async def check(
+        self, guard: Guard, slots: list[Slot], where: str, *, late: bool = False
+    ) -> Verdict:
+        """Run ``guard`` over ``slots``; a block raises; a mask rewrites the slots. ``late``:
+        the text was already sent, so nothing is blocked or rewritten (``unstopped``)."""
         started = time.perf_counter()
         mode = guard.policy.mode.value
         try:
@@ -76,6 +79,9 @@ class GuardRun:
             self._count(guard.name, mode, "unreachable", started)
             raise
         outcome = "blocked" if verdict.blocked else "masked" if verdict.texts else "pass"
+        if late:
+            self._count(guard.name, mode, "pass" if outcome == "pass" else "unstopped", started)
+            return verdict
         self._count(
             guard.name,
             mode,

@@ -94,19 +94,21 @@ class GuardedStream(ProviderStream):
     async def _check(self, *, final: bool) -> None:
         slots = [Slot(["".join(self._text)], 0, "assistant")]
         for guard in self._guards:
-            try:
+            if not final:
                 await self._run.check(guard, slots, "answer")
-            except DeltaLLMError as exc:
-                if not final:
-                    raise
-                self._unstoppable(guard.name, exc)
-                return
-            if final and slots[0].text != "".join(self._text):
-                self._unstoppable(guard.name, None)
+                continue
+            try:
+                verdict = await self._run.check(guard, slots, "answer", late=True)
+            except DeltaLLMError:
+                self._late(guard.name, "could not check")
+                continue
+            if verdict.blocked or verdict.texts is not None:
+                self._late(
+                    guard.name, "would have blocked" if verdict.blocked else "would have masked"
+                )
                 return
 
-    def _unstoppable(self, name: str, exc: DeltaLLMError | None) -> None:
-        what = "would have blocked" if exc is not None else "would have masked"
+    def _late(self, name: str, what: str) -> None:
         self._run.noted(
             f"Guardrail {name} {what} this streamed answer, but it had already been sent."
         )

@@ -193,7 +193,7 @@ class Metrics:
             r,
             "deltallm_guardrail_checks",
             "Guardrail checks by guardrail, mode and outcome (pass, masked, blocked, "
-            "flagged, unreachable).",
+            "flagged, unreachable, unstopped).",
             "guardrail",
             "mode",
             "outcome",

@@ -16,6 +16,7 @@ from app.keys.spec import KeySpec
 from app.spend.models import SpendLog
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.scrape import scrape
 
 SAMPLES = {
     "EMAIL_ADDRESS": "jane.doe@example.com",
@@ -207,3 +208,7 @@ async def test_post_call_blocks_an_answer_but_only_notes_a_stream_it_could_not_s
     assert (sent.status, sent.status_code) == ("ok", 200)
     assert sent.error_message is not None
     assert "already been sent" in sent.error_message and "pii-out" in sent.error_message
+    metrics = await scrape(gateway.root, gateway.master_key)
+    checks = "deltallm_guardrail_checks_total"
+    assert metrics.value(checks, guardrail="pii-out", mode="post_call", outcome="blocked") == 1
+    assert metrics.value(checks, guardrail="pii-out", mode="post_call", outcome="unstopped") == 1
