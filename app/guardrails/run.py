@@ -14,7 +14,7 @@ from app.errors import DeltaLLMError
 from app.gateway.settlement import CallFacts
 from app.gateway_settings.sections import GuardrailMode
 from app.guardrails.base import Guard, Verdict
-from app.guardrails.errors import GuardrailViolation
+from app.guardrails.errors import APPLIED_HEADER, GuardrailViolation
 from app.guardrails.stream import GuardedStream
 from app.guardrails.texts import Slot, answer_slots, answer_text, request_slots
 from app.providers.base import Operation, ProviderResult
@@ -75,8 +75,9 @@ class GuardRun:
         mode = guard.policy.mode.value
         try:
             verdict = await guard.check([s.text for s in slots], [s.role for s in slots])
-        except DeltaLLMError:
+        except DeltaLLMError as exc:
             self._count(guard.name, mode, "unreachable", started)
+            exc.headers[APPLIED_HEADER] = ",".join(self.names)
             raise
         outcome = "blocked" if verdict.blocked else "masked" if verdict.texts else "pass"
         if late:

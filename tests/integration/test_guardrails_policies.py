@@ -151,6 +151,7 @@ async def test_lakera_in_its_four_states(
         with pytest.raises(openai.APIStatusError) as caught:
             await _chat(gateway, [guardrail])
         assert caught.value.status_code == outcome
+        assert caught.value.response.headers["x-deltallm-applied-guardrails"] == guardrail
         code = "guardrail_violation" if outcome == 400 else "guardrail_unavailable"
         assert isinstance(caught.value.body, dict) and caught.value.body["code"] == code
         if outcome == 400:

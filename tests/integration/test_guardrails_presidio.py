@@ -6,6 +6,7 @@ and the request log of a blocked call (settled at no cost)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import openai
@@ -123,16 +124,20 @@ async def test_each_entity_blocks_where_configured_and_never_reaches_the_upstrea
 async def test_a_blocked_call_settles_at_no_cost_and_is_logged_without_the_text(
     gateway: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
-    key = await gateway.runtime.keys.create(KeySpec(max_parallel_requests=1))
+    # Room for one call's reservation at a time (about 0.02 each at 10 output tokens).
+    spec = KeySpec(max_parallel_requests=1, max_budget=Decimal("0.03"))
+    key = await gateway.runtime.keys.create(spec)
     async with gateway.client(key.secret) as client:
         with pytest.raises(openai.BadRequestError):
             await client.chat.completions.create(
-                model="gpt-a", messages=[{"role": "user", "content": _prompt("CREDIT_CARD")}]
+                model="gpt-a",
+                messages=[{"role": "user", "content": _prompt("CREDIT_CARD")}],
+                max_tokens=10,
             )
         await gateway.runtime.gateway.settler.drain()
         # The refused call's parallel slot and reservation are released: the next one runs.
         await client.chat.completions.create(
-            model="gpt-a", messages=[{"role": "user", "content": "Hello"}]
+            model="gpt-a", messages=[{"role": "user", "content": "Hello"}], max_tokens=10
         )
     blocked, ok = await spend_rows(gateway)
     assert (blocked.status, blocked.status_code, blocked.cost) == ("error", 400, 0)
