@@ -69,6 +69,7 @@ async def gateway(
             _guard("lakera-watch", "lakera_v2", on_flagged="monitor", **lakera),
             _guard("lakera-during", "lakera_v2", mode="during_call", **lakera),
             _guard("held", "keywords", keywords=["secret"], mode="post_call", stream_hold=True),
+            _guard("pii-down", "presidio", presidio_analyzer_api_base="http://127.0.0.1:9"),
             _guard(
                 "pii-server",
                 "presidio",
@@ -251,6 +252,12 @@ async def test_an_external_presidio_server_finds_what_is_masked(
     await _chat(gateway, ["pii-server"], messages=messages)
     assert fake_openai.requests[-1].body["messages"][0]["content"] == "mail me at <EMAIL_ADDRESS>"
     assert services.requests[0][0] == "/analyze"
+    with pytest.raises(openai.InternalServerError) as caught:
+        await _chat(gateway, ["pii-down"], messages=messages)
+    assert caught.value.status_code == 503
+    assert isinstance(caught.value.body, dict)
+    assert caught.value.body["code"] == "guardrail_unavailable"
+    assert len(fake_openai.requests) == 1
 
 
 async def test_anthropic_and_responses_routes_block_in_their_own_shapes(

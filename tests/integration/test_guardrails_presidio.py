@@ -149,7 +149,7 @@ async def test_a_blocked_call_settles_at_no_cost_and_is_logged_without_the_text(
     assert ok.cost > 0
 
 
-async def test_streams_and_embeddings_are_masked(
+async def test_streams_embeddings_and_completions_are_masked(
     gateway: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
     async with gateway.client() as client:
@@ -162,9 +162,16 @@ async def test_streams_and_embeddings_are_masked(
         raw = await client.embeddings.with_raw_response.create(
             model="emb", input=["call 212-555-0123", "nothing here"]
         )
+        await client.completions.create(model="gpt-a", prompt="My IP is 192.168.1.20")
+        completion_stream = await client.completions.create(
+            model="gpt-a", prompt="IBAN DE89370400440532013000", stream=True
+        )
+        await completion_stream.close()  # the stand-in does not stream completions
     assert text == fake_openai.reply
     assert "<EMAIL_ADDRESS>" in fake_openai.requests[0].body["messages"][0]["content"]
     assert fake_openai.requests[1].body["input"] == ["call <PHONE_NUMBER>", "nothing here"]
+    assert fake_openai.requests[2].body["prompt"] == "My IP is <IP_ADDRESS>"
+    assert fake_openai.requests[3].body["prompt"] == "IBAN <IBAN_CODE>"
     assert raw.headers["x-deltallm-applied-guardrails"] == "pii"
 
 
