@@ -19,8 +19,9 @@ import msgspec
 
 from app.errors import DeltaLLMError
 from app.gateway_settings.sections import GuardrailMode
+from app.guardrails.restore import StreamRestorer
 from app.guardrails.texts import Slot
-from app.providers.base import ProviderStream
+from app.providers.base import Operation, ProviderStream
 from app.router.routed import RoutedStream
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class GuardedStream(ProviderStream):
         self._hold = any(g.policy.stream_hold for g in self._guards)
         self._text: list[str] = []
         self._held: list[bytes] | None = None
+        openai = run.op in (Operation.CHAT, Operation.COMPLETION)
+        self._restorer = StreamRestorer(run.restore) if run.restore and openai else None
 
     @classmethod
     async def wrap(cls, routed: RoutedStream, run: GuardRun) -> None:
@@ -80,7 +83,9 @@ class GuardedStream(ProviderStream):
                 self._text.append(_event_text(msgspec.json.decode(match.group(1))))
             except msgspec.DecodeError:
                 continue
-        restore = self._run.restore
+        if self._restorer is not None:
+            return self._restorer.event(chunk)
+        restore = self._run.restore  # Anthropic and Responses events: whole tokens only
         if restore and b"<" in chunk:
             for token, value in restore.items():
                 chunk = chunk.replace(token.encode(), msgspec.json.encode(value)[1:-1])

@@ -5,6 +5,7 @@ and the request log of a blocked call (settled at no cost)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -196,6 +197,35 @@ async def test_output_parse_pii_restores_masked_values_in_the_answer(
     )
     assert answer.choices[0].message.content == "I will write to jane.doe@example.com today."
     assert streamed == "I will write to jane.doe@example.com today."
+
+
+async def test_a_placeholder_streamed_in_pieces_is_restored_whole(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    pieces = ["Mail <", "EMAIL", "_ADDRESS", "_1> now, a < b", "."]
+    events = [
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-b",
+            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+        }
+        for piece in pieces
+    ]
+    events.append({**events[0], "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    fake_openai.answer_next_raw(body + b"data: [DONE]\n\n", "text/event-stream")
+    async with gateway.client() as client:
+        stream = await client.chat.completions.create(
+            model="gpt-b",
+            messages=[{"role": "user", "content": "Write to jane.doe@example.com please"}],
+            stream=True,
+            extra_body={"guardrails": ["pii-restore"]},
+        )
+        deltas = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+    assert "".join(deltas) == "Mail jane.doe@example.com now, a < b."
+    assert "jane.doe@example.com" in deltas[3]
 
 
 async def test_post_call_blocks_an_answer_but_only_notes_a_stream_it_could_not_stop(
