@@ -8,8 +8,10 @@ effective settings are the file's values with those changes laid over them.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -141,6 +143,10 @@ class AdHocRecognizer(_Strict):
     supported_entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")
     patterns: tuple[dict[str, Any], ...] = ()
     deny_list: tuple[str, ...] = ()
+    supported_language: str | None = None
+    """Accepted from Presidio's recognizer files; the policy's language applies."""
+    context: tuple[str, ...] = ()
+    """Accepted from Presidio's recognizer files; context words need an NLP model."""
 
     @field_validator("patterns")
     @classmethod
@@ -198,6 +204,17 @@ class GuardrailPolicy(_Strict):
     stream_hold: bool = False
     """post_call on streams: hold the answer until it is checked (else checked at its end)."""
     from_config: bool = False
+
+    @field_validator("ad_hoc_recognizers", mode="before")
+    @classmethod
+    def _recognizer_file(cls, value: Any) -> Any:
+        """LiteLLM gives ``presidio_ad_hoc_recognizers`` as the path of a JSON file."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(Path(value).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read the recognizers file {value}: {exc}") from None
 
     @field_validator("patterns")
     @classmethod

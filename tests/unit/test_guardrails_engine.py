@@ -3,6 +3,8 @@ of each operation is, stream events, and LiteLLM's config names."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +134,23 @@ def test_litellm_names_map_to_policy_fields_and_bad_patterns_are_refused() -> No
         GuardrailPolicy.from_entry(
             {"guardrail_name": "k", "litellm_params": {"guardrail": "keywords", "patterns": ["("]}}
         )
+
+
+def test_ad_hoc_recognizers_may_come_from_a_presidio_json_file(tmp_path: Path) -> None:
+    recognizers = [
+        {
+            "name": "Employee id",
+            "supported_language": "en",
+            "supported_entity": "EMPLOYEE_ID",
+            "patterns": [{"name": "emp", "regex": "EMP-\\d{6}", "score": 0.9}],
+            "context": ["employee"],
+        }
+    ]
+    path = tmp_path / "recognizers.json"
+    path.write_text(json.dumps(recognizers))
+    params = {"guardrail": "presidio", "presidio_ad_hoc_recognizers": str(path)}
+    policy = GuardrailPolicy.from_entry({"guardrail_name": "p", "litellm_params": params})
+    assert [r.supported_entity for r in policy.ad_hoc_recognizers] == ["EMPLOYEE_ID"]
+    params["presidio_ad_hoc_recognizers"] = str(tmp_path / "missing.json")
+    with pytest.raises(ValidationError, match="cannot read the recognizers file"):
+        GuardrailPolicy.from_entry({"guardrail_name": "p", "litellm_params": params})
