@@ -175,6 +175,14 @@ def load_config(
             problems.append(f"guardrails.{index}.{where}: {error['msg']}")
     if problems:
         raise ConfigError(problems)
+    defined = {entry.get("guardrail_name") for entry in config.guardrails}
+    for model in config.model_list:
+        for name in model.deltallm_params.guardrails:
+            if name not in defined:
+                warnings.append(
+                    f"model {model.model_name} names guardrail {name}, which config.yaml does "
+                    "not define: its calls are refused until a policy of that name exists"
+                )
     if config.deltallm_settings.cache:
         warnings.append("the response cache is configured but not applied to requests yet")
     return config, warnings

@@ -141,3 +141,5 @@ class GuardedStream(ProviderStream):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+        self.usage = self.inner.usage or self.usage
+        self.first_chunk_at = self.first_chunk_at or self.inner.first_chunk_at
