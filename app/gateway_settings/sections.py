@@ -193,6 +193,8 @@ class GuardrailPolicy(_Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")
     spacy_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{1,64}$")
     """An installed spaCy model (names, places); without one, pattern recognizers only."""
+    phone_regions: tuple[str, ...] = ()
+    """Regions the phone recognizer tries (``US``, ``GB``, ...); empty: Presidio's eight."""
     keywords: tuple[str, ...] = ()
     """``keywords`` guardrail: words matched case-insensitively on word boundaries."""
     patterns: tuple[str, ...] = ()
@@ -226,6 +228,14 @@ class GuardrailPolicy(_Strict):
         if self.language != "en" and self.spacy_model is None:
             raise ValueError("a language other than en needs presidio_spacy_model")
         return self
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for region in values:
+            if len(region) != 2 or not region.isalpha() or not region.isupper():
+                raise ValueError(f"phone regions are two capital letters like US, not {region!r}")
+        return tuple(dict.fromkeys(values))
 
     @field_validator("score_thresholds")
     @classmethod
@@ -288,6 +298,7 @@ _ENTRY_FIELDS = {
     "presidio_anonymizer_api_base": "anonymizer_api_base",
     "presidio_language": "language",
     "presidio_spacy_model": "spacy_model",
+    "presidio_phone_regions": "phone_regions",
     "keywords": "keywords",
     "patterns": "patterns",
     "keyword_action": "keyword_action",

@@ -118,6 +118,7 @@ class GuardrailPolicyInput:
     anonymizer_api_base: str | None = None
     language: str = "en"
     spacy_model: str | None = None
+    phone_regions: list[str] = strawberry.field(default_factory=list)
     keywords: list[str] = strawberry.field(default_factory=list)
     patterns: list[str] = strawberry.field(default_factory=list)
     keyword_action: PiiAction = PiiAction.BLOCK
@@ -134,6 +135,7 @@ _POLICY_FIELDS = (
     "anonymizer_api_base",
     "language",
     "spacy_model",
+    "phone_regions",
     "keywords",
     "patterns",
     "keyword_action",

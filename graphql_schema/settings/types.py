@@ -177,6 +177,7 @@ class GuardrailPolicy:
     anonymizer_api_base: str | None
     language: str
     spacy_model: str | None
+    phone_regions: list[str]
     keywords: list[str]
     patterns: list[str]
     keyword_action: PiiAction
@@ -210,6 +211,7 @@ class GuardrailPolicy:
             anonymizer_api_base=row.anonymizer_api_base,
             language=row.language,
             spacy_model=row.spacy_model,
+            phone_regions=list(row.phone_regions),
             keywords=list(row.keywords),
             patterns=list(row.patterns),
             keyword_action=row.keyword_action,

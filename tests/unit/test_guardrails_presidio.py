@@ -65,3 +65,11 @@ async def test_a_spacy_model_that_is_not_installed_refuses_rather_than_downloads
         await guard.check(["jane@example.com"], ["user"])
     with pytest.raises(ValidationError, match="needs presidio_spacy_model"):
         GuardrailPolicy(name="pii", guardrail="presidio", language="de")
+
+
+async def test_phone_regions_narrow_which_numbers_are_phone_numbers() -> None:
+    text = "ring 020 7946 0018 or 212-555-0123"
+    everywhere = await _guard(pii_entities={"PHONE_NUMBER": "MASK"}).check([text], ["user"])
+    assert everywhere.texts == ["ring <PHONE_NUMBER> or <PHONE_NUMBER>"]
+    us = _guard(pii_entities={"PHONE_NUMBER": "MASK"}, phone_regions=("US",))
+    assert (await us.check([text], ["user"])).texts == ["ring 020 7946 0018 or <PHONE_NUMBER>"]

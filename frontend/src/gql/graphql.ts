@@ -139,6 +139,7 @@ export type GuardrailPolicyInput = {
   onFlagged?: GuardrailOnFlagged;
   outputParsePii?: boolean;
   patterns?: Array<string>;
+  phoneRegions?: Array<string>;
   piiEntities?: Array<PiiEntityRuleInput>;
   scoreThresholds?: Array<EntityScoreInput>;
   spacyModel?: string | null | undefined;
