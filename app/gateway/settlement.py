@@ -56,6 +56,12 @@ class CallFacts:
     """Names of the guardrails that ran on the call, for the request log."""
     guardrail_note: str | None = None
     """What a guardrail found in a streamed answer too late to stop it."""
+    redact: Callable[[str], str] | None = None
+    """Masks an error message as the call's ``logging_only`` guardrails would."""
+
+
+def _recorded(message: str | None, facts: CallFacts) -> str | None:
+    return facts.redact(message) if message and facts.redact is not None else message
 
 
 class Settler:
@@ -143,7 +149,7 @@ class Settler:
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
-                error_message=error_message or facts.guardrail_note,
+                error_message=_recorded(error_message or facts.guardrail_note, facts),
             )
         )
 

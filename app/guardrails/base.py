@@ -88,6 +88,10 @@ class Guard(ABC):
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
         """Look at ``texts`` (their speakers in ``roles``)."""
 
+    def find_now(self, text: str) -> list[Span] | None:
+        """Findings in a short text without waiting (None: this guardrail cannot)."""
+        return None
+
     async def start(self) -> None:
         """Prepare (load engines) before the first call; optional."""
         return None

@@ -82,6 +82,7 @@ async def begin(
         run.facts = facts
         ctx.guardrails, ctx.guard_run = run.names, run
         facts.guardrails = list(run.names)
+        facts.redact = run.redact if run.masks_records else None
         await run.before(body)
     except DeltaLLMError as exc:
         _refused(gateway.settler, facts, None, None, exc)

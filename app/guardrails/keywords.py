@@ -39,5 +39,8 @@ class KeywordGuard(Guard):
             ]
         return spans
 
+    def find_now(self, text: str) -> list[Span] | None:
+        return self.find(text)
+
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
         return apply_spans(texts, [self.find(t) for t in texts], self.policy)

@@ -147,6 +147,11 @@ class PresidioGuard(Guard):
             for text in texts
         ]
 
+    def find_now(self, text: str) -> list[Span] | None:
+        if self._ad_hoc is None or len(text) > 4 * _INLINE_CHARS:
+            return None  # the engine is still loading, or the text is long
+        return self._analyze([text])[0]
+
     async def check(self, texts: list[str], roles: list[str]) -> Verdict:
         if self._ad_hoc is not None and sum(map(len, texts)) <= _INLINE_CHARS:
             found = self._analyze(texts)

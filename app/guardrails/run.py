@@ -13,7 +13,7 @@ import msgspec
 from app.errors import DeltaLLMError
 from app.gateway.settlement import CallFacts
 from app.gateway_settings.sections import GuardrailMode
-from app.guardrails.base import Guard, Verdict
+from app.guardrails.base import Guard, Verdict, apply_spans
 from app.guardrails.errors import APPLIED_HEADER, GuardrailViolation
 from app.guardrails.stream import GuardedStream
 from app.guardrails.texts import Slot, answer_slots, answer_text, request_slots
@@ -59,6 +59,17 @@ class GuardRun:
     def logged_answer(self, content: bytes) -> bytes:
         """The answer as traces may record it."""
         return self._logged_answer if self._logged_answer is not None else content
+
+    def redact(self, message: str) -> str:
+        """``message`` (an error for the request log) as ``logging_only`` guardrails mask
+        it; one that cannot look at once (a remote service) leaves a placeholder."""
+        for guard in self.by_mode[GuardrailMode.LOGGING_ONLY]:
+            spans = guard.find_now(message)
+            if spans is None:
+                return f"[error message withheld by guardrail {guard.name}]"
+            verdict = apply_spans([message], [spans], guard.policy)
+            message = verdict.texts[0] if verdict.texts else message
+        return message
 
     def noted(self, note: str) -> None:
         """A check on a streamed answer found something it could no longer stop."""

@@ -1,13 +1,17 @@
 """What the gateway keeps is masked: a stored Responses answer and its conversation carry
 what ``pre_call`` masked masked, and what a ``logging_only`` guardrail finds masked too,
-while the upstream and the caller see the text a ``logging_only`` guardrail leaves alone."""
+as does an upstream error kept in the request log, while the upstream and the caller see
+the text a ``logging_only`` guardrail leaves alone."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import openai
 import pytest
+from sqlmodel import select
 
+from app.spend.models import SpendLog
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 
@@ -26,7 +30,10 @@ async def gateway(fake_openai: FakeOpenAI) -> AsyncIterator[RunningGateway]:
             _guard("hide", "pre_call", "falcon"),
             _guard("quiet", "logging_only", "eagle"),
         ],
-        "general_settings": {"responses_store": {"enabled": True, "retention_days": 7}},
+        "general_settings": {
+            "responses_store": {"enabled": True, "retention_days": 7},
+            "proxy_batch_write_at": 0.1,
+        },
     }
     async with running_gateway(config) as gw:
         yield gw
@@ -52,3 +59,22 @@ async def test_a_stored_response_is_masked_by_pre_call_and_logging_only_guardrai
     assert "falcon" not in kept and "eagle" not in kept
     assert "the <KEYWORD> and the <KEYWORD>" in str(row.conversation)
     assert "The <KEYWORD> has landed" in str(row.response)
+
+
+async def test_an_upstream_error_in_the_request_log_is_masked_by_logging_only_guardrails(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.fail_next(400, "the model refused to talk about the eagle today")
+    async with gateway.client() as sdk:
+        with pytest.raises(openai.BadRequestError):
+            await sdk.chat.completions.create(
+                model="gpt-a", messages=[{"role": "user", "content": "the eagle"}]
+            )
+    await gateway.runtime.gateway.settler.drain()
+    await gateway.runtime.spend_queue.flush()
+    async with gateway.runtime.sessions() as session:
+        (row,) = (await session.exec(select(SpendLog))).all()
+    assert row.error_message is not None
+    assert "eagle" not in row.error_message
+    assert "the model refused to talk about the <KEYWORD> today" in row.error_message
+    assert row.guardrails == ["hide", "quiet"]
