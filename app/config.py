@@ -106,6 +106,8 @@ class DeploymentParams(BaseModel):
     aws_session_token: SecretStr | None = None
     aws_region_name: str | None = None
     aws_bedrock_runtime_endpoint: str | None = None
+    guardrails: list[str] = Field(default_factory=list)
+    """Guardrails every call routed to this deployment's model group runs."""
 
     @field_validator("model")
     @classmethod

@@ -40,6 +40,7 @@ from app.gateway.pipeline import Gateway
 from app.gateway.settlement import Settler
 from app.gateway_settings.sections import EffectiveSettings
 from app.gateway_settings.service import SettingsService
+from app.guardrails.registry import rebuilt
 from app.keys.cache import KeyCache
 from app.keys.hygiene import KeyHygiene
 from app.keys.invalidation import (
@@ -345,6 +346,7 @@ class Runtime:
         """Start, stop or retime the background health checks to match ``settings``."""
         checks = settings.health_checks
         self.health.configure(checks.interval if checks.enabled else None, checks.timeout)
+        self.gateway.guardrails = rebuilt(self.gateway.guardrails, settings.guardrails, self.http)
 
     def _swap_router(self, router: Router) -> Router:
         """Serve new requests with ``router``; returns the one it replaces."""

@@ -24,7 +24,14 @@ from app.gateway_settings.sections import GuardrailPolicy
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 from app.providers.catalog import apply_env_defaults
 
-__all__ = ["DEFAULT_CONFIG", "Settings", "get_settings", "load_config", "load_settings"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Settings",
+    "get_settings",
+    "load_config",
+    "load_settings",
+    "offline_presidio",
+]
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "model_list": [
@@ -168,10 +175,14 @@ def load_config(
             problems.append(f"guardrails.{index}.{where}: {error['msg']}")
     if problems:
         raise ConfigError(problems)
-    if config.guardrails:
-        warnings.append(
-            "guardrail policies are listed in the admin API but not applied to requests yet"
-        )
+    defined = {entry.get("guardrail_name") for entry in config.guardrails}
+    for model in config.model_list:
+        for name in model.deltallm_params.guardrails:
+            if name not in defined:
+                warnings.append(
+                    f"model {model.model_name} names guardrail {name}, which config.yaml does "
+                    "not define: its calls are refused until a policy of that name exists"
+                )
     if config.deltallm_settings.cache:
         warnings.append("the response cache is configured but not applied to requests yet")
     return config, warnings
@@ -297,3 +308,9 @@ def export_for_workers(settings: Settings, metrics_dir: Path | None = None) -> N
     os.environ["DELTALLM_DATA_DIR"] = str(settings.data_dir)
     os.environ["DELTALLM_RUN_MIGRATIONS"] = "0"
     os.environ["DELTALLM_LOG_LEVEL"] = settings.log_level
+
+
+def offline_presidio() -> None:
+    """Keep Presidio offline: its e-mail recognizer's tldextract would fetch the public
+    suffix list when imported (read from the environment at import time)."""
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")

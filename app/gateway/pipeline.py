@@ -19,6 +19,9 @@ from app.gateway.auth import Authenticator, Caller, extract_key
 from app.gateway.failures import failure_message
 from app.gateway.metering import AnswerStream, BudgetGuard, MeteredStream
 from app.gateway.settlement import CallFacts, Settler
+from app.guardrails.hook import begin, finish
+from app.guardrails.registry import Guardrails
+from app.guardrails.run import GuardRun
 from app.keys.identity import KeyIdentity
 from app.limits.counters import AdmissionResult
 from app.observability.request_ids import current_request_id, new_request_id
@@ -51,6 +54,8 @@ class RequestContext:
     headers: Mapping[str, str] | None = None
     settles: bool = False
     """Whether settlement accounts for this request (errors before admission it does not)."""
+    guardrails: tuple[str, ...] = ()
+    guard_run: GuardRun | None = None
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
@@ -91,6 +96,7 @@ class Gateway:
         self.settler = settler
         self._max_output = max_reserved_output_tokens
         self.tracing: Tracing | None = None
+        self.guardrails: Guardrails | None = None
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """One wall clock for admission, settlement, streamed-budget extensions and the
@@ -241,9 +247,11 @@ class Gateway:
     ) -> RoutedResult:
         model = self._authorize(ctx, body)
         facts, prompt, _, _ = await self._admit(ctx, model, body)
-        routed = await self._routed(
-            ctx, facts, self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
-        )
+        run = await begin(self, ctx, facts, model, body)
+        routing = self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
+        routed = await self._routed(ctx, facts, run.during(body, routing) if run else routing)
+        if run is not None:
+            await finish(run, self.settler, facts, routed)
         # Settled before answering: once the caller has its answer, its cost is recorded
         # (with Redis, in the durable stream) even if this process dies the next moment.
         await self.settler.settle(
@@ -266,13 +274,11 @@ class Gateway:
         facts.stream = True
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
-        routed = await self._routed(
-            ctx,
-            facts,
-            self.router.stream(
-                model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
-            ),
+        run = await begin(self, ctx, facts, model, body)
+        routing = self.router.stream(
+            model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
         )
+        routed = await self._routed(ctx, facts, run.during(body, routing) if run else routing)
         guard = None
         if facts.reservation is not None and facts.reservation.reserved > 0:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)

@@ -54,6 +54,14 @@ class CallFacts:
     """Answered from the response cache (no upstream call)."""
     guardrails: list[str] = field(default_factory=list)
     """Names of the guardrails that ran on the call, for the request log."""
+    guardrail_note: str | None = None
+    """What a guardrail found in a streamed answer too late to stop it."""
+    redact: Callable[[str], str] | None = None
+    """Masks an error message as the call's ``logging_only`` guardrails would."""
+
+
+def _recorded(message: str | None, facts: CallFacts) -> str | None:
+    return facts.redact(message) if message and facts.redact is not None else message
 
 
 class Settler:
@@ -141,7 +149,7 @@ class Settler:
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,
-                error_message=error_message,
+                error_message=_recorded(error_message or facts.guardrail_note, facts),
             )
         )
 

@@ -239,9 +239,10 @@ class SettingsService:
                 param="name",
                 code="defined_in_config",
             )
-        api_base = data.get("api_base")
-        if isinstance(api_base, str):
-            await self._urls.check(api_base, "api_base")
+        for field in ("api_base", "analyzer_api_base", "anonymizer_api_base"):
+            url = data.get(field)
+            if isinstance(url, str):
+                await self._urls.check(url, field)
         key = f"{_GUARDRAIL}{name}"
         async with self._sessions() as session, session.begin():
             row = (

@@ -41,6 +41,7 @@ NO_GROUP = "none"
 _LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 _OVERHEAD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
 _LAG_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600)
+_GUARDRAIL_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 _KINDS = {
     400: "bad_request",
     401: "authentication",
@@ -188,6 +189,22 @@ class Metrics:
             "Calls admitted uncounted (fail open) or refused (fail closed) while Redis was down.",
             "outcome",
         )
+        self.guardrail_checks = counter(
+            r,
+            "deltallm_guardrail_checks",
+            "Guardrail checks by guardrail, mode and outcome (pass, masked, blocked, "
+            "flagged, unreachable, unstopped).",
+            "guardrail",
+            "mode",
+            "outcome",
+        )
+        self.guardrail_latency = histogram(
+            r,
+            "deltallm_guardrail_latency_seconds",
+            "Time one guardrail check took.",
+            _GUARDRAIL_BUCKETS,
+            "guardrail",
+        )
         self._scopes = frozenset(settings.labels)
         self._router: Router | None = None
         self._names: dict[str, str] = {}
@@ -281,6 +298,11 @@ class Metrics:
         self.attempts(group, deployment, outcome).inc()
         if cooled:
             self.cooldowns(group, deployment).inc()
+
+    def guardrail(self, name: str, mode: str, outcome: str, seconds: float) -> None:
+        """One guardrail check and what came of it."""
+        self.guardrail_checks(name, mode, outcome).inc()
+        self.guardrail_latency(name).observe(seconds)
 
     def spend_written(self, ended_at: Sequence[float], now: float | None = None) -> None:
         """Records whose requests ended at these epoch times were written just now."""

@@ -95,11 +95,17 @@ class OtelTracing:
             span.set_attribute("deltallm.caller.kind", caller.kind)
             if caller.identity is not None:
                 span.set_attribute("deltallm.key.id", caller.identity.key_id)
-        if self._capture:
-            messages = genai.input_messages(ctx.op, body)
-            if messages is not None:
-                span.set_attribute("gen_ai.input.messages", messages)
         return span
+
+    def _input(self, span: Span, ctx: RequestContext, body: Mapping[str, Any]) -> None:
+        """The prompt once the guardrails have masked it (their ``logging_only`` copy where
+        there is one); a prompt a guardrail refused is never captured."""
+        run = ctx.guard_run
+        if not self._capture or not span.is_recording() or (run is not None and run.refused):
+            return
+        messages = genai.input_messages(ctx.op, run.logged(body) if run is not None else body)
+        if messages is not None:
+            span.set_attribute("gen_ai.input.messages", messages)
 
     async def call(
         self, ctx: RequestContext, body: Mapping[str, Any], work: Awaitable[RoutedResult]
@@ -109,15 +115,19 @@ class OtelTracing:
         try:
             routed = await work
         except BaseException as exc:
+            self._input(span, ctx, body)
             _failed(span, exc)
             raise
         finally:
             otel_context.detach(token)
+        self._input(span, ctx, body)
         if span.is_recording():
             _answered(span, routed.deployment, routed.model_group, routed.result.usage)
             span.set_attribute("http.response.status_code", 200)
             if self._capture and ctx.op in (Operation.CHAT, Operation.COMPLETION):
-                output = genai.output_messages(*genai.answer_texts(routed.result.content))
+                run = ctx.guard_run
+                content = run.logged_answer(routed.result.content) if run else routed.result.content
+                output = genai.output_messages(*genai.answer_texts(content))
                 if output is not None:
                     span.set_attribute("gen_ai.output.messages", output)
         span.end()
@@ -131,11 +141,15 @@ class OtelTracing:
         try:
             stream = await work
         except BaseException as exc:
+            self._input(span, ctx, body)
             _failed(span, exc)
             raise
         finally:
             otel_context.detach(token)
-        return _TracedStream(stream, span, self._capture and span.is_recording())
+        self._input(span, ctx, body)
+        # A guardrail that masks what is logged cannot mask a streamed answer's capture.
+        keep = ctx.guard_run is None or not ctx.guard_run.masks_records
+        return _TracedStream(stream, span, self._capture and span.is_recording() and keep)
 
     def attempts(self, op: Operation, attempt: Attempt[T]) -> Attempt[T]:
         numbers = itertools.count(1)

@@ -14,6 +14,7 @@ from app.errors import DeltaLLMError, ShuttingDownError
 from app.gateway.admission import rate_limit_headers
 from app.gateway.metering import AnswerStream
 from app.gateway.pipeline import RequestContext
+from app.guardrails.errors import APPLIED_HEADER
 from app.providers.sse import sse_event
 
 __all__ = ["gateway_headers", "json_response", "sse_response"]
@@ -29,6 +30,8 @@ def gateway_headers(ctx: RequestContext) -> dict[str, str]:
     }
     if ctx.admission is not None:
         headers.update(rate_limit_headers(ctx.admission))
+    if ctx.guardrails:
+        headers[APPLIED_HEADER] = ",".join(ctx.guardrails)
     return headers
 
 

@@ -117,10 +117,13 @@ async def _conversation(
 
 
 async def _save(
-    store: ResponseStore, owner: str, conversation: list[Any], response: Any, request_id: str
+    store: ResponseStore, owner: str, conversation: list[Any], response: Any, ctx: RequestContext
 ) -> None:
     if not isinstance(response, dict) or not isinstance(response.get("id"), str):
         return
+    request_id = ctx.request_id
+    if ctx.guard_run is not None:  # stored as the guardrails mask it, never raw
+        conversation, response = await ctx.guard_run.kept(conversation, response)
     try:
         await store.save(owner, conversation, response)
     except (SQLAlchemyError, OSError, DeltaLLMError) as exc:
@@ -154,7 +157,7 @@ async def _relay(
             if saving is not None and any(kind in chunk for kind in _FINAL_EVENTS):
                 response = _final_response(chunk)
                 if response is not None:
-                    await _save(*saving, response, ctx.request_id)
+                    await _save(*saving, response, ctx)
             sequence += chunk.count(b"\n\n")
             yield chunk
             if drain.expired:
@@ -199,7 +202,7 @@ async def create_response(request: AnyRequest) -> Response[bytes] | Stream:
             response = msgspec.json.decode(routed.result.content)
         except msgspec.DecodeError:
             response = None
-        await _save(*saving, response, ctx.request_id)
+        await _save(*saving, response, ctx)
     return json_response(ctx, routed.result.content, routed.result.media_type)
 
 

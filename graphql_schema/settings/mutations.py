@@ -12,11 +12,23 @@ from strawberry.types import Info
 
 from app.config import RoutingStrategy
 from app.errors import BadRequestError
-from app.gateway_settings.sections import CacheType, GuardrailKind, GuardrailMode, PiiAction
+from app.gateway_settings.sections import (
+    CacheType,
+    Fallback,
+    GuardrailKind,
+    GuardrailMode,
+    OnFlagged,
+    PiiAction,
+)
 from app.users.models import PlatformRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.errors import user_errors
 from graphql_schema.permissions import platform_role
+from graphql_schema.settings.guardrail_fields import (
+    AdHocRecognizerInput,
+    EntityScoreInput,
+    ad_hoc_rows,
+)
 from graphql_schema.settings.types import (
     CacheSettings,
     CacheSettingsPayload,
@@ -98,6 +110,40 @@ class GuardrailPolicyInput:
     api_base: str | None = None
     api_key: str | None = strawberry.UNSET
     threshold: float | None = None
+    score_thresholds: list[EntityScoreInput] = strawberry.field(default_factory=list)
+    allow_list: list[str] = strawberry.field(default_factory=list)
+    ad_hoc_recognizers: list[AdHocRecognizerInput] = strawberry.field(default_factory=list)
+    output_parse_pii: bool = False
+    analyzer_api_base: str | None = None
+    anonymizer_api_base: str | None = None
+    language: str = "en"
+    spacy_model: str | None = None
+    phone_regions: list[str] = strawberry.field(default_factory=list)
+    keywords: list[str] = strawberry.field(default_factory=list)
+    patterns: list[str] = strawberry.field(default_factory=list)
+    keyword_action: PiiAction = PiiAction.BLOCK
+    on_flagged: OnFlagged = OnFlagged.BLOCK
+    timeout: float = 5.0
+    unreachable_fallback: Fallback = Fallback.FAIL_CLOSED
+    stream_hold: bool = False
+
+
+_POLICY_FIELDS = (
+    "allow_list",
+    "output_parse_pii",
+    "analyzer_api_base",
+    "anonymizer_api_base",
+    "language",
+    "spacy_model",
+    "phone_regions",
+    "keywords",
+    "patterns",
+    "keyword_action",
+    "on_flagged",
+    "timeout",
+    "unreachable_fallback",
+    "stream_hold",
+)
 
 
 def _given(input: object, names: list[str]) -> dict[str, Any]:
@@ -205,6 +251,9 @@ class SettingsMutations:
             "pii_entities": {rule.entity: rule.action for rule in input.pii_entities},
             "api_base": input.api_base,
             "threshold": input.threshold,
+            "score_thresholds": {rule.entity: rule.score for rule in input.score_thresholds},
+            "ad_hoc_recognizers": ad_hoc_rows(input.ad_hoc_recognizers),
+            **{name: getattr(input, name) for name in _POLICY_FIELDS},
         }
         keep = input.api_key is strawberry.UNSET
         try:

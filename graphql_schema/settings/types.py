@@ -14,8 +14,10 @@ from app.gateway_settings.sections import (
 from app.gateway_settings.sections import (
     CacheType,
     EffectiveSettings,
+    Fallback,
     GuardrailKind,
     GuardrailMode,
+    OnFlagged,
     PiiAction,
 )
 from app.gateway_settings.sections import (
@@ -25,6 +27,7 @@ from app.gateway_settings.sections import (
     HealthCheckSettings as HealthRow,
 )
 from graphql_schema.keys.errors import UserError, camel
+from graphql_schema.settings.guardrail_fields import AdHocRecognizer, EntityScore, ad_hoc_types
 
 __all__ = [
     "CacheSettings",
@@ -166,6 +169,22 @@ class GuardrailPolicy:
     has_api_key: bool
     threshold: float | None
     source: SettingSource
+    score_thresholds: list[EntityScore]
+    allow_list: list[str]
+    ad_hoc_recognizers: list[AdHocRecognizer]
+    output_parse_pii: bool
+    analyzer_api_base: str | None
+    anonymizer_api_base: str | None
+    language: str
+    spacy_model: str | None
+    phone_regions: list[str]
+    keywords: list[str]
+    patterns: list[str]
+    keyword_action: PiiAction
+    on_flagged: OnFlagged
+    timeout: float
+    unreachable_fallback: Fallback
+    stream_hold: bool
 
     @classmethod
     def of(cls, row: PolicyRow) -> GuardrailPolicy:
@@ -182,6 +201,24 @@ class GuardrailPolicy:
             has_api_key=row.api_key is not None,
             threshold=row.threshold,
             source=SettingSource.CONFIG if row.from_config else SettingSource.DATABASE,
+            score_thresholds=[
+                EntityScore(entity=e, score=v) for e, v in sorted(row.score_thresholds.items())
+            ],
+            allow_list=list(row.allow_list),
+            ad_hoc_recognizers=ad_hoc_types(row),
+            output_parse_pii=row.output_parse_pii,
+            analyzer_api_base=row.analyzer_api_base,
+            anonymizer_api_base=row.anonymizer_api_base,
+            language=row.language,
+            spacy_model=row.spacy_model,
+            phone_regions=list(row.phone_regions),
+            keywords=list(row.keywords),
+            patterns=list(row.patterns),
+            keyword_action=row.keyword_action,
+            on_flagged=row.on_flagged,
+            timeout=row.timeout,
+            unreachable_fallback=row.unreachable_fallback,
+            stream_hold=row.stream_hold,
         )
 
 

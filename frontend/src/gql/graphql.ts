@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type AdHocRecognizerInput = {
+  denyList?: Array<string>;
+  name?: string;
+  patterns?: Array<RegexPatternInput>;
+  supportedEntity: string;
+};
+
 export const AdmissionLevelKind = {
   Key: 'KEY',
   KeyModel: 'KEY_MODEL',
@@ -78,12 +85,24 @@ export type CreateTeamInput = {
   orgId: string | number;
 };
 
+export type EntityScoreInput = {
+  entity: string;
+  score: number;
+};
+
 export type FallbackRuleInput = {
   fallbacks: Array<string>;
   model: string;
 };
 
+export const GuardrailFallback = {
+  FailClosed: 'FAIL_CLOSED',
+  FailOpen: 'FAIL_OPEN'
+} as const;
+
+export type GuardrailFallback = typeof GuardrailFallback[keyof typeof GuardrailFallback];
 export const GuardrailKind = {
+  Keywords: 'KEYWORDS',
   Lakera: 'LAKERA',
   Presidio: 'PRESIDIO'
 } as const;
@@ -97,15 +116,37 @@ export const GuardrailMode = {
 } as const;
 
 export type GuardrailMode = typeof GuardrailMode[keyof typeof GuardrailMode];
+export const GuardrailOnFlagged = {
+  Block: 'BLOCK',
+  Monitor: 'MONITOR'
+} as const;
+
+export type GuardrailOnFlagged = typeof GuardrailOnFlagged[keyof typeof GuardrailOnFlagged];
 export type GuardrailPolicyInput = {
+  adHocRecognizers?: Array<AdHocRecognizerInput>;
+  allowList?: Array<string>;
+  analyzerApiBase?: string | null | undefined;
+  anonymizerApiBase?: string | null | undefined;
   apiBase?: string | null | undefined;
   apiKey?: string | null | undefined;
   defaultOn?: boolean;
   guardrail: GuardrailKind;
+  keywordAction?: PiiAction;
+  keywords?: Array<string>;
+  language?: string;
   mode?: GuardrailMode;
   name: string;
+  onFlagged?: GuardrailOnFlagged;
+  outputParsePii?: boolean;
+  patterns?: Array<string>;
+  phoneRegions?: Array<string>;
   piiEntities?: Array<PiiEntityRuleInput>;
+  scoreThresholds?: Array<EntityScoreInput>;
+  spacyModel?: string | null | undefined;
+  streamHold?: boolean;
   threshold?: number | null | undefined;
+  timeout?: number;
+  unreachableFallback?: GuardrailFallback;
 };
 
 export type HealthCheckSettingsInput = {
@@ -165,6 +206,12 @@ export const PlatformRole = {
 } as const;
 
 export type PlatformRole = typeof PlatformRole[keyof typeof PlatformRole];
+export type RegexPatternInput = {
+  name?: string;
+  regex: string;
+  score?: number;
+};
+
 export type RequestLogFilter = {
   end?: string | null | undefined;
   keyId?: string | number | null | undefined;
