@@ -18,9 +18,11 @@ __all__ = ["GuardrailNotDefinedError", "assigned_names", "request_names"]
 
 
 class GuardrailNotDefinedError(DeltaLLMError):
-    """A key, team or deployment names a guardrail no policy defines (500: fail closed)."""
+    """A key, team or deployment names a guardrail no policy defines: the call is refused
+    (fail closed) with a 503 until an admin defines it or removes the name."""
 
-    status_code = 500
+    status_code = 503
+    error_type = "service_unavailable_error"
     default_code = "guardrail_not_defined"
 
 

@@ -240,6 +240,7 @@ async def test_an_assigned_guardrail_that_is_not_defined_refuses_the_call(
     async with gateway.client(key.secret) as client:
         with pytest.raises(openai.InternalServerError) as caught:
             await client.chat.completions.create(model="gpt-a", messages=HI)
+    assert caught.value.status_code == 503
     assert isinstance(caught.value.body, dict)
     assert caught.value.body["code"] == "guardrail_not_defined"
     assert fake_openai.requests == []
