@@ -42,7 +42,8 @@ describe("KeysTable", () => {
     const badges = screen.getByRole("list", { name: "Guardrails of guarded" });
     expect(within(badges).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["pii-mask", "injection"]);
     const rows = screen.getAllByRole("row").slice(1);
-    expect(rows[0]).toHaveTextContent("request guardrails · cache: ttl, no-cache");
+    expect(within(rows[0] as HTMLElement).getByText("+ request guardrails")).toBeInTheDocument();
+    expect(within(rows[0] as HTMLElement).getByText("cache: ttl, no-cache")).toBeInTheDocument();
     expect(screen.queryByRole("list", { name: "Guardrails of plain" })).not.toBeInTheDocument();
   });
 

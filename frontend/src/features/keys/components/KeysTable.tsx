@@ -29,18 +29,18 @@ const WIDTHS: Record<string, string> = {
 function Policy({ keyRow }: { keyRow: KeyFieldsFragment }) {
   const label = keyRow.alias ?? keyRow.keyDisplay;
   const extras = [
-    keyRow.allowRequestGuardrails ? "request guardrails" : null,
+    keyRow.allowRequestGuardrails ? "+ request guardrails" : null,
     keyRow.allowedCacheControls.length > 0 ? `cache: ${keyRow.allowedCacheControls.join(", ")}` : null,
-  ].filter(Boolean);
+  ].filter((line) => line !== null);
   if (keyRow.guardrails.length === 0 && extras.length === 0) return <span>—</span>;
   return (
     <div className="min-w-0 space-y-1">
       <GuardrailBadges names={keyRow.guardrails} label={`Guardrails of ${label}`} />
-      {extras.length > 0 && (
-        <div className="truncate text-xs text-slate-600 dark:text-slate-400" title={extras.join(" · ")}>
-          {extras.join(" · ")}
+      {extras.map((line) => (
+        <div key={line} className="text-xs break-words text-slate-600 dark:text-slate-400">
+          {line}
         </div>
-      )}
+      ))}
     </div>
   );
 }
@@ -151,6 +151,7 @@ export function KeysTable({
       columns={columns}
       getRowId={(k) => k.id}
       widths={WIDTHS}
+      minWidth="min-w-[60rem]"
       rowClassName={(row) => (row.original.revoked ? "opacity-60" : undefined)}
     />
   );
