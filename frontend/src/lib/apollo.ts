@@ -54,6 +54,8 @@ export function createApolloClient(uri = "/graphql"): ApolloClient {
         Viewer: { keyFields: false },
         // The Guardrails and Settings pages each read part of it: keep both parts.
         GatewaySettings: { keyFields: false, merge: true },
+        // Policies are named uniquely; the pickers read fewer of their fields than that page.
+        GuardrailPolicy: { keyFields: ["name"] },
       },
     }),
     defaultOptions: { watchQuery: { fetchPolicy: "cache-and-network" } },

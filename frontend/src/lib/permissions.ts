@@ -98,3 +98,15 @@ export function canManageTeam(viewer: Viewer, orgId: string, teamId: string): bo
 
 /** Access control: platform admins edit; co-admins only read (the API refuses them org roles they lack). */
 export const canEditAccess = isSoleAdmin;
+
+/** A key's guardrails and cache controls (createKey/updateKey refuse them to others): those who
+ * manage its team, the organization's owners and admins, platform admins (alone for keys
+ * outside any organization). */
+export function canSetKeyPolicy(viewer: Viewer, orgId: string | null, teamId: string | null): boolean {
+  if (isSoleAdmin(viewer)) return true;
+  if (orgId !== null && canManageOrg(viewer, orgId)) return true;
+  return teamId !== null && viewer.teamRoles.some((g) => g.teamId === teamId && g.role === TeamRole.TeamAdmin);
+}
+
+/** setTeamGuardrails: @requiresOrgRole(roles: [ORG_OWNER, ORG_ADMIN]), not the team's own admins. */
+export const canSetTeamGuardrails = canManageOrg;

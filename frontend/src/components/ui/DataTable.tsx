@@ -71,7 +71,9 @@ export function DataTable<T>({
   }
 
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
+    // relative: screen-reader-only text (absolutely placed) stays inside the scroller instead
+    // of widening the page.
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
       <table className={cn("w-full table-fixed text-sm", minWidth)} aria-label={label}>
         <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
           {table.getHeaderGroups().map((group) => (

@@ -87,18 +87,21 @@ export function Alert({
 export function Badge({
   tone = "neutral",
   children,
+  className,
 }: {
-  tone?: "neutral" | "green" | "red" | "amber";
+  tone?: "neutral" | "green" | "red" | "amber" | "indigo";
   children: ReactNode;
+  className?: string;
 }) {
   const tones = {
     neutral: "bg-slate-100 text-slate-800 dark:bg-slate-700 dark:text-slate-100",
     green: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100",
     red: "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100",
     amber: "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
+    indigo: "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100",
   };
   return (
-    <span className={cn("inline-flex rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap", tones[tone])}>
+    <span className={cn("inline-flex rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap", tones[tone], className)}>
       {children}
     </span>
   );

@@ -7,6 +7,14 @@ import {
   type GuardrailPolicyInput,
 } from "../../gql/graphql";
 
+/** When a policy runs, in words (the Guardrails page and the pickers of keys and teams). */
+export const GUARDRAIL_MODE_LABELS: Record<GuardrailMode, string> = {
+  [GuardrailMode.PreCall]: "before the call",
+  [GuardrailMode.DuringCall]: "during the call",
+  [GuardrailMode.PostCall]: "after the call",
+  [GuardrailMode.LoggingOnly]: "logging only",
+};
+
 export interface GuardrailFormValues {
   name: string;
   guardrail: GuardrailKind;

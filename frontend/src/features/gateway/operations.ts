@@ -17,6 +17,15 @@ export const GuardrailFields = graphql(`
   }
 `);
 
+/** What a key's or a team's guardrail picker needs of each defined policy. */
+export const GuardrailChoiceFields = graphql(`
+  fragment GuardrailChoiceFields on GuardrailPolicy {
+    name
+    mode
+    defaultOn
+  }
+`);
+
 export const GuardrailsQuery = graphql(`
   query Guardrails {
     gatewaySettings {

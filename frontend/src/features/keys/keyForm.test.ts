@@ -63,13 +63,40 @@ describe("inputs", () => {
     expect(updateInput(values)).not.toHaveProperty("teamId");
   });
 
+  it("adds the policy only when asked: the API refuses it to those who do not manage the team", () => {
+    const values = {
+      ...EMPTY_KEY_FORM,
+      guardrails: ["pii-mask", "injection", "pii-mask"],
+      allowRequestGuardrails: true,
+      allowedCacheControls: ["no-store", "ttl"],
+    };
+    expect(createInput(values)).not.toHaveProperty("guardrails");
+    expect(updateInput(values)).not.toHaveProperty("allowedCacheControls");
+    expect(updateInput(values)).not.toHaveProperty("allowRequestGuardrails");
+    expect(createInput(values, true)).toMatchObject({
+      guardrails: ["pii-mask", "injection"],
+      allowRequestGuardrails: true,
+      allowedCacheControls: ["ttl", "no-store"],
+    });
+    // Cleared on edit: empty lists, not omitted.
+    expect(updateInput(EMPTY_KEY_FORM, true)).toMatchObject({ guardrails: [], allowRequestGuardrails: false, allowedCacheControls: [] });
+  });
+
   it("places the API's payload errors on their fields, the rest on the form", () => {
     expect(
       payloadErrors([
         { field: "budgetDuration", message: "Invalid budget duration" },
         { field: "teamId", message: "no team t9" },
         { field: null, message: "Something else." },
+        { field: "guardrails", message: "bad name" },
+        { field: "allowedCacheControls", message: "unknown cache controls" },
       ]),
-    ).toEqual({ budgetDuration: "Invalid budget duration", teamId: "no team t9", form: "Something else." });
+    ).toEqual({
+      budgetDuration: "Invalid budget duration",
+      teamId: "no team t9",
+      form: "Something else.",
+      guardrails: "bad name",
+      allowedCacheControls: "unknown cache controls",
+    });
   });
 });

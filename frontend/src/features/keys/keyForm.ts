@@ -1,7 +1,10 @@
 import type { CreateKeyInput, KeyFieldsFragment, UpdateKeyInput } from "../../gql/graphql";
 
-// The key form's values are what the inputs hold (strings); these functions check them and
-// turn them into the mutation's input. Field names match the API's UserError.field values.
+// The key form's values are what the inputs hold; these functions check them and turn them
+// into the mutation's input. Field names match the API's UserError.field values.
+
+/** The per-request cache controls a key may be allowed (the API's names, in its order). */
+export const CACHE_CONTROLS = ["ttl", "s-maxage", "no-cache", "no-store", "namespace"] as const;
 
 export interface KeyFormValues {
   alias: string;
@@ -16,9 +19,15 @@ export interface KeyFormValues {
   maxParallelRequests: string;
   expiresAt: string;
   tags: string;
+  /** The key's policy: only those who manage its team set it (see canSetKeyPolicy). */
+  guardrails: string[];
+  allowRequestGuardrails: boolean;
+  allowedCacheControls: string[];
 }
 
 export type KeyFormField = keyof KeyFormValues;
+/** The fields a text input or a select holds. */
+export type KeyTextField = { [K in KeyFormField]: KeyFormValues[K] extends string ? K : never }[KeyFormField];
 export type KeyFormErrors = Partial<Record<KeyFormField | "form", string>>;
 
 export const EMPTY_KEY_FORM: KeyFormValues = {
@@ -34,6 +43,9 @@ export const EMPTY_KEY_FORM: KeyFormValues = {
   maxParallelRequests: "",
   expiresAt: "",
   tags: "",
+  guardrails: [],
+  allowRequestGuardrails: false,
+  allowedCacheControls: [],
 };
 
 const DURATION = /^[1-9]\d*(s|m|h|d|mo)$/;
@@ -76,7 +88,16 @@ export function valuesOf(key: KeyFieldsFragment): KeyFormValues {
     maxParallelRequests: key.maxParallelRequests?.toString() ?? "",
     expiresAt: localInput(key.expiresAt),
     tags: key.tags.join(", "),
+    guardrails: [...key.guardrails],
+    allowRequestGuardrails: key.allowRequestGuardrails,
+    allowedCacheControls: [...key.allowedCacheControls],
   };
+}
+
+/** ``names`` with ``name`` added (at the end) or removed. */
+export function toggleName(names: readonly string[], name: string, on: boolean): string[] {
+  const rest = names.filter((n) => n !== name);
+  return on ? [...rest, name] : rest;
 }
 
 export function validateKeyForm(values: KeyFormValues, now: Date = new Date()): KeyFormErrors {
@@ -133,12 +154,24 @@ function limits(values: KeyFormValues) {
   };
 }
 
-export function createInput(values: KeyFormValues): CreateKeyInput {
-  return { ...limits(values), teamId: optional(values.teamId), userId: optional(values.userId) };
+function policy(values: KeyFormValues) {
+  return {
+    guardrails: [...new Set(values.guardrails)],
+    allowRequestGuardrails: values.allowRequestGuardrails,
+    // In the API's order, whatever order they were ticked in.
+    allowedCacheControls: CACHE_CONTROLS.filter((c) => values.allowedCacheControls.includes(c)),
+  };
 }
 
-export function updateInput(values: KeyFormValues): UpdateKeyInput {
-  return limits(values);
+/** The mutation's input; the policy fields only ``withPolicy``: the API refuses them to a
+ * caller who does not manage the key's team. */
+export function createInput(values: KeyFormValues, withPolicy = false): CreateKeyInput {
+  const input = { ...limits(values), teamId: optional(values.teamId), userId: optional(values.userId) };
+  return withPolicy ? { ...input, ...policy(values) } : input;
+}
+
+export function updateInput(values: KeyFormValues, withPolicy = false): UpdateKeyInput {
+  return withPolicy ? { ...limits(values), ...policy(values) } : limits(values);
 }
 
 /** The API's payload errors, placed on the form's fields (the rest above the form). */

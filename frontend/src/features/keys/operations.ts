@@ -20,6 +20,9 @@ export const KeyFieldsFragment = graphql(`
     blocked
     revoked
     tags
+    guardrails
+    allowRequestGuardrails
+    allowedCacheControls
     createdAt
     lastUsedAt
     team {
@@ -72,12 +75,18 @@ export const KeyFormOptionsQuery = graphql(`
           teams {
             id
             name
+            guardrails
           }
         }
       }
     }
     modelGroups {
       name
+    }
+    gatewaySettings {
+      guardrails {
+        ...GuardrailChoiceFields
+      }
     }
   }
 `);

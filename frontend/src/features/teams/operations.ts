@@ -13,6 +13,7 @@ export const TeamFieldsFragment = graphql(`
     maxParallelRequests
     models
     blocked
+    guardrails
     createdAt
   }
 `);
@@ -99,6 +100,32 @@ export const SetTeamBlockedMutation = graphql(`
   mutation SetTeamBlocked($teamId: ID!, $blocked: Boolean!) {
     setTeamBlocked(teamId: $teamId, blocked: $blocked) {
       ...TeamFields
+    }
+  }
+`);
+
+export const SetTeamGuardrailsMutation = graphql(`
+  mutation SetTeamGuardrails($teamId: ID!, $guardrails: [String!]!) {
+    setTeamGuardrails(teamId: $teamId, guardrails: $guardrails) {
+      team {
+        ...TeamFields
+      }
+      errors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+/** The guardrail policies a team may be given (every signed-in caller reads their names). */
+export const TeamGuardrailChoicesQuery = graphql(`
+  query TeamGuardrailChoices {
+    gatewaySettings {
+      guardrails {
+        ...GuardrailChoiceFields
+      }
     }
   }
 `);

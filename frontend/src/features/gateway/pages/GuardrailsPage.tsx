@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
 import { Alert, Badge, EmptyState, ErrorState, LoadingState } from "../../../components/ui/States";
-import { GuardrailKind, GuardrailMode, SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
+import { GuardrailKind, SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { canEditGateway } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
@@ -13,6 +13,7 @@ import {
   EMPTY_GUARDRAIL_FORM,
   formFromGuardrail,
   guardrailInput,
+  GUARDRAIL_MODE_LABELS,
   guardrailPayloadErrors,
   type GuardrailFormErrors,
   type GuardrailFormValues,
@@ -21,13 +22,6 @@ import { DeleteGuardrailPolicyMutation, GuardrailsQuery, SetGuardrailPolicyMutat
 
 type Policy = GuardrailFieldsFragment;
 type Editing = { mode: "create" } | { mode: "edit"; policy: Policy };
-
-const MODE_LABELS: Record<GuardrailMode, string> = {
-  [GuardrailMode.PreCall]: "before the call",
-  [GuardrailMode.DuringCall]: "during the call",
-  [GuardrailMode.PostCall]: "after the call",
-  [GuardrailMode.LoggingOnly]: "logging only",
-};
 
 function details(policy: Policy): string {
   if (policy.guardrail === GuardrailKind.Presidio) {
@@ -110,7 +104,7 @@ export default function GuardrailsPage() {
                   <td className="truncate px-3 py-2 font-medium" title={p.name}>{p.name}</td>
                   <td className="px-3 py-2">
                     {p.guardrail === GuardrailKind.Presidio ? "Presidio" : "Lakera"}
-                    <span className="block text-xs text-slate-600 dark:text-slate-400">{MODE_LABELS[p.mode]}</span>
+                    <span className="block text-xs text-slate-600 dark:text-slate-400">{GUARDRAIL_MODE_LABELS[p.mode]}</span>
                   </td>
                   <td className="px-3 py-2">{p.defaultOn ? <Badge tone="green">On</Badge> : <Badge>Opt-in</Badge>}</td>
                   <td className="px-3 py-2 text-xs break-words">{details(p)}</td>

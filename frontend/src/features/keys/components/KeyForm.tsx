@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Button } from "../../../components/ui/Button";
 import { SelectField, TextField } from "../../../components/ui/Field";
 import { Alert } from "../../../components/ui/States";
+import type { GuardrailChoiceFieldsFragment } from "../../../gql/graphql";
 import {
   modelNames,
   toggleModel,
@@ -10,14 +11,18 @@ import {
   type KeyFormErrors,
   type KeyFormField,
   type KeyFormValues,
+  type KeyTextField,
 } from "../keyForm";
+import { KeyPolicyFields, type KeyPolicyValues } from "./KeyPolicyFields";
 
 export interface KeyFormOptions {
-  teams: Array<{ id: string; name: string; orgName: string }>;
+  teams: Array<{ id: string; name: string; orgId: string; orgName: string; guardrails: string[] }>;
   /** Accounts a key may belong to; null when the viewer may not list users (the key is theirs). */
   users: Array<{ id: string; email: string }> | null;
   /** Every model group the gateway serves (from the schema's modelGroups). */
   models: string[];
+  /** The defined guardrail policies (gatewaySettings.guardrails). */
+  guardrails: GuardrailChoiceFieldsFragment[];
 }
 
 interface Props {
@@ -27,14 +32,17 @@ interface Props {
   /** Saves; answers the API's refusals by field, or null on success. */
   onSubmit: (values: KeyFormValues) => Promise<KeyFormErrors | null>;
   onCancel: () => void;
+  /** Whether the viewer may set the policy (guardrails, cache controls) of a key of the team
+   * (the form's team when creating; "" for none). */
+  maySetPolicy: (teamId: string) => boolean;
 }
 
-export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
+export function KeyForm({ mode, initial, options, onSubmit, onCancel, maySetPolicy }: Props) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<KeyFormErrors>({});
   const [busy, setBusy] = useState(false);
 
-  function field(name: KeyFormField) {
+  function field(name: KeyTextField) {
     return {
       value: values[name],
       onChange: (e: { target: { value: string } }) => {
@@ -47,6 +55,17 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
   }
 
   const chosen = new Set(modelNames(values.models));
+  const policy = maySetPolicy(values.teamId);
+  const teamGuardrails = options.teams.find((t) => t.id === values.teamId)?.guardrails ?? [];
+
+  function changePolicy(change: Partial<KeyPolicyValues>): void {
+    setValues((v) => ({ ...v, ...change }));
+    setErrors((current) => {
+      const rest = { ...current };
+      for (const name of Object.keys(change) as KeyFormField[]) delete rest[name];
+      return rest;
+    });
+  }
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
@@ -131,6 +150,15 @@ export function KeyForm({ mode, initial, options, onSubmit, onCancel }: Props) {
         <TextField label="Expires" type="datetime-local" hint="Your local time. Empty: never." {...field("expiresAt")} />
         <TextField label="Tags" placeholder="prod, billing" hint="Comma-separated." {...field("tags")} />
       </div>
+      {policy && (
+        <KeyPolicyFields
+          values={values}
+          errors={errors}
+          policies={options.guardrails}
+          teamGuardrails={teamGuardrails}
+          onChange={changePolicy}
+        />
+      )}
       <div className="flex justify-end gap-2 pt-2">
         <Button variant="secondary" onClick={onCancel}>
           Cancel

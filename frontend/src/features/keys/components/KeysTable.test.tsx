@@ -29,6 +29,24 @@ describe("KeysTable", () => {
     expect(within(rows[2] as HTMLElement).getByText("expired")).toBeInTheDocument();
   });
 
+  it("shows a key's guardrails as badges and what its requests may change", () => {
+    render(
+      <KeysTable
+        keys={[
+          key({ id: "k1", alias: "guarded", guardrails: ["pii-mask", "injection"], allowRequestGuardrails: true, allowedCacheControls: ["ttl", "no-cache"] }),
+          key({ id: "k2", alias: "plain" }),
+        ]}
+        onAction={() => {}}
+      />,
+    );
+    const badges = screen.getByRole("list", { name: "Guardrails of guarded" });
+    expect(within(badges).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["pii-mask", "injection"]);
+    const rows = screen.getAllByRole("row").slice(1);
+    expect(within(rows[0] as HTMLElement).getByText("+ request guardrails")).toBeInTheDocument();
+    expect(within(rows[0] as HTMLElement).getByText("cache: ttl, no-cache")).toBeInTheDocument();
+    expect(screen.queryByRole("list", { name: "Guardrails of plain" })).not.toBeInTheDocument();
+  });
+
   it("offers the actions of a key through its menu", async () => {
     const onAction = vi.fn();
     const row = key({ alias: "svc" });

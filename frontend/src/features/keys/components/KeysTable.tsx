@@ -6,6 +6,7 @@ import { DataTable } from "../../../components/ui/DataTable";
 import { MenuContent, MenuItem, MenuRoot, MenuSeparator, MenuTrigger } from "../../../components/ui/Menu";
 import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
 import type { KeyFieldsFragment } from "../../../gql/graphql";
+import { GuardrailBadges } from "../../gateway/components/GuardrailPicker";
 import { KeyStatus } from "./KeyStatus";
 
 export type KeyAction = "admission" | "edit" | "regenerate" | "block" | "unblock" | "revoke";
@@ -13,15 +14,36 @@ export type KeyAction = "admission" | "edit" | "regenerate" | "block" | "unblock
 const column = createColumnHelper<KeyFieldsFragment>();
 
 const WIDTHS: Record<string, string> = {
-  key: "w-[21%]",
-  team: "w-[12%]",
-  models: "w-[18%]",
-  spend: "w-[15%]",
-  limits: "w-[12%]",
+  key: "w-[19%]",
+  team: "w-[10%]",
+  models: "w-[14%]",
+  policy: "w-[15%]",
+  spend: "w-[13%]",
+  limits: "w-[11%]",
   status: "w-[8%]",
-  createdAt: "w-[11%]",
+  createdAt: "w-[10%]",
   actions: "w-14",
 };
+
+/** The key's own guardrails as badges, then what its requests may add or change. */
+function Policy({ keyRow }: { keyRow: KeyFieldsFragment }) {
+  const label = keyRow.alias ?? keyRow.keyDisplay;
+  const extras = [
+    keyRow.allowRequestGuardrails ? "+ request guardrails" : null,
+    keyRow.allowedCacheControls.length > 0 ? `cache: ${keyRow.allowedCacheControls.join(", ")}` : null,
+  ].filter((line) => line !== null);
+  if (keyRow.guardrails.length === 0 && extras.length === 0) return <span>—</span>;
+  return (
+    <div className="min-w-0 space-y-1">
+      <GuardrailBadges names={keyRow.guardrails} label={`Guardrails of ${label}`} />
+      {extras.map((line) => (
+        <div key={line} className="text-xs break-words text-slate-600 dark:text-slate-400">
+          {line}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 function limits(key: KeyFieldsFragment): string {
   const parts = [
@@ -66,6 +88,7 @@ export function KeysTable({
           return <span className="block truncate" title={text}>{text}</span>;
         },
       }),
+      column.display({ id: "policy", header: "Guardrails", cell: ({ row }) => <Policy keyRow={row.original} /> }),
       column.accessor("spend", {
         header: "Spend / budget",
         cell: ({ row }) => (
@@ -128,6 +151,7 @@ export function KeysTable({
       columns={columns}
       getRowId={(k) => k.id}
       widths={WIDTHS}
+      minWidth="min-w-[60rem]"
       rowClassName={(row) => (row.original.revoked ? "opacity-60" : undefined)}
     />
   );

@@ -10,7 +10,7 @@ import { cn } from "../../../components/ui/cn";
 import type { KeyFieldsFragment } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { formatCount } from "../../../lib/format";
-import { isPlatformAdmin } from "../../../lib/permissions";
+import { canSetKeyPolicy, isPlatformAdmin } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
 import { prependKey } from "../cache";
 import { KeyForm, type KeyFormOptions } from "../components/KeyForm";
@@ -82,13 +82,20 @@ export default function KeysPage() {
   const options: KeyFormOptions = useMemo(
     () => ({
       teams: (optionsQuery.data?.organizations.edges ?? []).flatMap(({ node: org }) =>
-        org.teams.map((t) => ({ id: t.id, name: t.name, orgName: org.name })),
+        org.teams.map((t) => ({ id: t.id, name: t.name, orgId: org.id, orgName: org.name, guardrails: t.guardrails })),
       ),
       users: usersQuery.data ? usersQuery.data.users.edges.map(({ node }) => node) : null,
       models: (optionsQuery.data?.modelGroups ?? []).map((g) => g.name),
+      guardrails: optionsQuery.data?.gatewaySettings.guardrails ?? [],
     }),
     [optionsQuery.data, usersQuery.data],
   );
+
+  /** A new key's policy: the viewer must manage the team chosen (platform admins, keys without one). */
+  function maySetNewKeyPolicy(teamId: string): boolean {
+    const orgId = options.teams.find((t) => t.id === teamId)?.orgId ?? null;
+    return canSetKeyPolicy(viewer, orgId, teamId || null);
+  }
 
   const keys = data?.keys.edges.map((e) => e.node) ?? [];
   const linked = keyId ? (linkedQuery.data?.key ?? keys.find((k) => k.id === keyId)) : undefined;
@@ -121,7 +128,7 @@ export default function KeysPage() {
   async function create(values: KeyFormValues) {
     try {
       const { data: result } = await createKey({
-        variables: { input: createInput(values) },
+        variables: { input: createInput(values, maySetNewKeyPolicy(values.teamId)) },
         update(cache, { data: created }) {
           const key = created?.createKey.key;
           if (key) prependKey(cache, key);
@@ -138,7 +145,8 @@ export default function KeysPage() {
 
   async function save(key: KeyFieldsFragment, values: KeyFormValues) {
     try {
-      const { data: result } = await updateKey({ variables: { keyId: key.id, input: updateInput(values) } });
+      const policy = canSetKeyPolicy(viewer, key.orgId, key.teamId);
+      const { data: result } = await updateKey({ variables: { keyId: key.id, input: updateInput(values, policy) } });
       const payload = result?.updateKey;
       if (!payload || payload.errors.length > 0) return payloadErrors(payload?.errors ?? []);
       close(); // a deep-linked key's dialog closes too (back to /keys)
@@ -302,7 +310,14 @@ export default function KeysPage() {
       )}
 
       <Dialog open={open?.kind === "create"} onOpenChange={(o) => !o && close()} title="Create a key" wide>
-        <KeyForm mode="create" initial={EMPTY_KEY_FORM} options={options} onSubmit={create} onCancel={close} />
+        <KeyForm
+          mode="create"
+          initial={EMPTY_KEY_FORM}
+          options={options}
+          onSubmit={create}
+          onCancel={close}
+          maySetPolicy={maySetNewKeyPolicy}
+        />
       </Dialog>
       <Dialog open={editing !== undefined} onOpenChange={(o) => !o && close()} title={`Edit ${editing?.alias ?? editing?.keyDisplay ?? "key"}`} wide>
         {editing && (
@@ -313,6 +328,7 @@ export default function KeysPage() {
             options={options}
             onSubmit={(values) => save(editing, values)}
             onCancel={close}
+            maySetPolicy={() => canSetKeyPolicy(viewer, editing.orgId, editing.teamId)}
           />
         )}
       </Dialog>

@@ -6,6 +6,7 @@ import { Badge } from "../../../components/ui/States";
 import { UsageBar } from "../../../components/ui/UsageBar";
 import type { TeamFieldsFragment } from "../../../gql/graphql";
 import { formatDate, formatMoney } from "../../../lib/format";
+import { GuardrailBadges } from "../../gateway/components/GuardrailPicker";
 
 const column = createColumnHelper<TeamFieldsFragment>();
 
@@ -50,6 +51,16 @@ const columns = [
   }),
   column.display({ id: "limits", header: "Limits", cell: ({ row }) => <span className="block truncate">{rateLimits(row.original)}</span> }),
   column.display({
+    id: "guardrails",
+    header: "Guardrails",
+    cell: ({ row }) =>
+      row.original.guardrails.length > 0 ? (
+        <GuardrailBadges names={row.original.guardrails} label={`Guardrails of ${row.original.name}`} />
+      ) : (
+        "—"
+      ),
+  }),
+  column.display({
     id: "status",
     header: "Status",
     cell: ({ row }) => (row.original.blocked ? <Badge tone="red">Blocked</Badge> : <Badge tone="green">Active</Badge>),
@@ -57,7 +68,14 @@ const columns = [
   column.accessor("createdAt", { header: "Created", cell: (info) => formatDate(info.getValue()) }),
 ];
 
-const WIDTHS = { name: "w-[30%]", spend: "w-[25%]", limits: "w-[20%]", status: "w-[12%]", createdAt: "w-[13%]" };
+const WIDTHS = {
+  name: "w-[24%]",
+  spend: "w-[21%]",
+  limits: "w-[17%]",
+  guardrails: "w-[16%]",
+  status: "w-[10%]",
+  createdAt: "w-[12%]",
+};
 
 export function TeamsTable({ teams }: { teams: TeamFieldsFragment[] }) {
   const navigate = useNavigate();

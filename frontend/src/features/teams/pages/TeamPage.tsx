@@ -8,7 +8,7 @@ import { Alert, Badge, Card, ErrorState, LoadingState } from "../../../component
 import { TeamRole } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { useCursorPages } from "../../../lib/cursors";
-import { canManageOrg, canManageTeam, isPlatformAdmin } from "../../../lib/permissions";
+import { canManageOrg, canManageTeam, canSetTeamGuardrails, isPlatformAdmin } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
 import { LimitsForm } from "../../orgs/components/LimitsForm";
 import { MembersCard } from "../../orgs/components/MembersCard";
@@ -16,11 +16,14 @@ import { SpendSummary } from "../../orgs/components/SpendSummary";
 import { limitsInput, limitsPayloadErrors, limitsValuesOf, type LimitsFormValues } from "../../orgs/limitsForm";
 import { OrganizationQuery, UserPickerQuery } from "../../orgs/operations";
 import { TEAM_ROLE_LABELS } from "../../orgs/roles";
+import { TeamGuardrailsCard, TeamGuardrailsForm, teamGuardrailErrors } from "../components/TeamGuardrails";
 import { TEAM_SHAPE } from "../components/TeamsSection";
 import {
   RemoveTeamMemberMutation,
   SetTeamBlockedMutation,
+  SetTeamGuardrailsMutation,
   SetTeamMemberMutation,
+  TeamGuardrailChoicesQuery,
   TeamMembersQuery,
   TeamQuery,
   UpdateTeamMutation,
@@ -32,6 +35,7 @@ export default function TeamPage() {
   const { orgId = "", teamId = "" } = useParams();
   const viewer = useViewer();
   const [editing, setEditing] = useState(false);
+  const [editingGuardrails, setEditingGuardrails] = useState(false);
   const [actionError, setActionError] = useState<string | undefined>();
   const [candidateSearch, setCandidateSearch] = useState("");
   const memberPages = useCursorPages();
@@ -39,7 +43,9 @@ export default function TeamPage() {
   const org = useQuery(OrganizationQuery, { variables: { id: orgId } });
   const members = useQuery(TeamMembersQuery, { variables: { teamId, first: MEMBER_PAGE, after: memberPages.after } });
   const picker = useQuery(UserPickerQuery, { variables: { search: candidateSearch || null }, skip: !isPlatformAdmin(viewer) });
+  const guardrailChoices = useQuery(TeamGuardrailChoicesQuery);
   const [updateTeam] = useMutation(UpdateTeamMutation);
+  const [setTeamGuardrails] = useMutation(SetTeamGuardrailsMutation);
   const [setBlocked, blocking] = useMutation(SetTeamBlockedMutation);
   const [setTeamMember] = useMutation(SetTeamMemberMutation, { refetchQueries: ["TeamMembers"] });
   const [removeTeamMember] = useMutation(RemoveTeamMemberMutation, { refetchQueries: ["TeamMembers"] });
@@ -90,12 +96,25 @@ export default function TeamPage() {
     }
   }
 
+  async function saveGuardrails(guardrails: string[]) {
+    try {
+      const { data: result } = await setTeamGuardrails({ variables: { teamId, guardrails } });
+      const refused = teamGuardrailErrors(result?.setTeamGuardrails.errors ?? []);
+      if (refused) return refused;
+      setEditingGuardrails(false);
+      return null;
+    } catch (e) {
+      return { form: errorMessage(e) };
+    }
+  }
+
   function toggleBlocked(): void {
     setActionError(undefined);
     setBlocked({ variables: { teamId, blocked: !team.blocked } }).catch((e: unknown) => setActionError(errorMessage(e)));
   }
 
   const memberData = members.data?.teamMembers;
+  const policies = guardrailChoices.data?.gatewaySettings.guardrails ?? [];
   return (
     <div className="space-y-4">
       <nav aria-label="Breadcrumb" className="flex min-w-0 gap-1 text-sm">
@@ -138,6 +157,11 @@ export default function TeamPage() {
       <Card title="Budget and limits">
         <SpendSummary name={team.name} limits={team} />
       </Card>
+      <TeamGuardrailsCard
+        guardrails={team.guardrails}
+        policies={policies}
+        onEdit={canSetTeamGuardrails(viewer, orgId) ? () => setEditingGuardrails(true) : undefined}
+      />
       <MembersCard<TeamRole>
         of="team"
         roles={TEAM_ROLE_LABELS}
@@ -166,6 +190,21 @@ export default function TeamPage() {
       <Dialog open={editing} onOpenChange={setEditing} title={`Edit ${team.name}`} wide>
         {editing && (
           <LimitsForm label="Edit team" submitLabel="Save" shape={TEAM_SHAPE} initial={limitsValuesOf(team)} onSubmit={save} onCancel={() => setEditing(false)} />
+        )}
+      </Dialog>
+      <Dialog open={editingGuardrails} onOpenChange={setEditingGuardrails} title={`Guardrails of ${team.name}`} wide>
+        {guardrailChoices.error && (
+          <Alert tone="error" className="mb-3">
+            The guardrail policies could not be loaded: {errorMessage(guardrailChoices.error)}
+          </Alert>
+        )}
+        {editingGuardrails && (
+          <TeamGuardrailsForm
+            initial={team.guardrails}
+            policies={policies}
+            onSubmit={saveGuardrails}
+            onCancel={() => setEditingGuardrails(false)}
+          />
         )}
       </Dialog>
     </div>
