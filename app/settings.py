@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import GatewayConfig
 from app.errors import ConfigError
-from app.gateway_settings.sections import GuardrailPolicy
+from app.gateway_settings.sections import CacheSettings, GuardrailPolicy
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 from app.providers.catalog import apply_env_defaults
 
@@ -172,8 +172,15 @@ def load_config(
         warnings.append(
             "guardrail policies are listed in the admin API but not applied to requests yet"
         )
-    if config.deltallm_settings.cache:
-        warnings.append("the response cache is configured but not applied to requests yet")
+    try:
+        CacheSettings.from_config(config)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(
+                f"litellm_settings.cache_params{'.' + where if where else ''}: {message}"
+            )
     return config, warnings
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, RateLimitError
 from app.gateway.admission import Admitter
@@ -30,6 +30,9 @@ from app.router.router import Router
 from app.spend.models import SpendStatus
 from app.spend.pricing import max_cost
 from app.tokens import estimate_prompt_tokens
+
+if TYPE_CHECKING:
+    from app.cache.service import ResponseCache
 
 __all__ = ["Estimate", "Gateway", "RequestContext"]
 
@@ -51,6 +54,8 @@ class RequestContext:
     headers: Mapping[str, str] | None = None
     settles: bool = False
     """Whether settlement accounts for this request (errors before admission it does not)."""
+    cache: str | None = None
+    """``hit`` or ``miss`` when the response cache looked the request up."""
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
@@ -91,6 +96,7 @@ class Gateway:
         self.settler = settler
         self._max_output = max_reserved_output_tokens
         self.tracing: Tracing | None = None
+        self.cache: ResponseCache | None = None
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """One wall clock for admission, settlement, streamed-budget extensions and the
@@ -241,9 +247,12 @@ class Gateway:
     ) -> RoutedResult:
         model = self._authorize(ctx, body)
         facts, prompt, _, _ = await self._admit(ctx, model, body)
-        routed = await self._routed(
-            ctx, facts, self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
-        )
+        routing = self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
+        if self.cache is not None:  # the response cache's lookup (app/cache)
+            routing = self.cache.call(ctx, facts, body, routing, self.router)
+        else:
+            body.pop("cache", None)  # LiteLLM's per-request cache controls never go upstream
+        routed = await self._routed(ctx, facts, routing)
         # Settled before answering: once the caller has its answer, its cost is recorded
         # (with Redis, in the durable stream) even if this process dies the next moment.
         await self.settler.settle(
@@ -266,13 +275,14 @@ class Gateway:
         facts.stream = True
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
-        routed = await self._routed(
-            ctx,
-            facts,
-            self.router.stream(
-                model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
-            ),
+        routing = self.router.stream(
+            model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
         )
+        if self.cache is not None:  # the response cache's lookup (app/cache)
+            routing = self.cache.stream(ctx, facts, body, routing, self.router)
+        else:
+            body.pop("cache", None)
+        routed = await self._routed(ctx, facts, routing)
         guard = None
         if facts.reservation is not None and facts.reservation.reserved > 0:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)

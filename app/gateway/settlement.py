@@ -50,6 +50,9 @@ class CallFacts:
     upstream_seconds: float = 0.0
     """Time spent in the router until it answered (for a stream: until it opened)."""
     stream: bool = False
+    cache_hit: bool = False
+    """Answered from the response cache: free unless ``charge_hit``."""
+    charge_hit: bool = False
 
 
 class Settler:
@@ -102,7 +105,7 @@ class Settler:
     ) -> None:
         price = self.price(deployment, facts.model_group) if deployment else None
         usage = usage or Usage()
-        cost = cost_of(usage, price)
+        cost = cost_of(usage, price) if not facts.cache_hit or facts.charge_hit else Decimal(0)
         if facts.reservation is not None:
             await self._counters.settle(
                 facts.reservation, cost=cost, tokens=usage.total_tokens, now=self.clock()
@@ -131,7 +134,7 @@ class Settler:
                 ttft_ms=(int((first_chunk_at - facts.started) * 1000) if first_chunk_at else None),
                 status=status.value,
                 status_code=status_code,
-                cache_hit=False,
+                cache_hit=facts.cache_hit,
                 tags=facts.tags,
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),

@@ -29,6 +29,8 @@ def gateway_headers(ctx: RequestContext) -> dict[str, str]:
     }
     if ctx.admission is not None:
         headers.update(rate_limit_headers(ctx.admission))
+    if ctx.cache is not None:
+        headers["x-deltallm-cache"] = ctx.cache
     return headers
 
 
