@@ -101,7 +101,7 @@ def parse_controls(
     if not given:
         return CacheControls()
     if identity is not None:
-        allowed: frozenset[str] = getattr(identity, "allowed_cache_controls", frozenset())
+        allowed = identity.allowed_cache_controls
         refused = sorted(name for name in given if name in CONTROL_NAMES and name not in allowed)
         if refused:
             raise PermissionDeniedError(

@@ -53,6 +53,8 @@ class CallFacts:
     cache_hit: bool = False
     """Answered from the response cache: free unless ``charge_hit``."""
     charge_hit: bool = False
+    guardrails: list[str] = field(default_factory=list)
+    """Names of the guardrails that ran on the call, for the request log."""
 
 
 class Settler:
@@ -136,6 +138,7 @@ class Settler:
                 status_code=status_code,
                 cache_hit=facts.cache_hit,
                 tags=facts.tags,
+                guardrails=facts.guardrails,
                 started_at=facts.started_at,
                 ended_at=datetime.fromtimestamp(self.clock(), UTC),
                 key_model=facts.key_model,

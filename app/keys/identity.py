@@ -72,6 +72,10 @@ class KeyIdentity:
     tags: tuple[str, ...] = ()
     is_admin: bool = False
     grace_expires_at: datetime | None = None
+    guardrails: tuple[str, ...] = ()
+    """The key's guardrails, then its team's (each name once)."""
+    allow_request_guardrails: bool = False
+    allowed_cache_controls: frozenset[str] = frozenset()
 
     def allows(self, model_group: str) -> bool:
         """Allowed by the key and by every owner's list (an empty list allows everything)."""

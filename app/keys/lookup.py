@@ -104,6 +104,8 @@ async def load_identity(
             if owner.blocked and blocked is None:
                 blocked = f"the key's {'organization' if kind == 'org' else kind} is blocked"
         model_levels = await _model_levels(session, key)
+        team = owners[1][1]
+        guardrails = [*key.guardrails, *(team.guardrails if isinstance(team, Team) else ())]
     grace = key.previous_key_expires_at if key.key_hash != key_hash else None
     return KeyIdentity(
         key_id=key.id,
@@ -122,6 +124,9 @@ async def load_identity(
         tags=tuple(key.tags),
         is_admin=key.is_admin,
         grace_expires_at=grace,
+        guardrails=tuple(dict.fromkeys(guardrails)),
+        allow_request_guardrails=key.allow_request_guardrails,
+        allowed_cache_controls=frozenset(key.allowed_cache_controls),
     )
 
 

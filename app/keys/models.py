@@ -69,6 +69,12 @@ class VirtualKey(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     created_by: str | None = Field(default=None, sa_type=String(255))
     last_used_at: datetime | None = time_field()
     is_admin: bool = False
+    guardrails: list[str] = json_field(list)
+    """Guardrails that run on every call made with this key (besides the team's)."""
+    allow_request_guardrails: bool = False
+    """Whether a request may name extra guardrails in its ``guardrails`` field."""
+    allowed_cache_controls: list[str] = json_field(list)
+    """Per-request cache controls this key may use (``no-cache``, ``no-store``, ``ttl``, ...)."""
 
 
 class KeyModelSpend(Entity, Timestamps, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from app.db.types import MAX_BUDGET
 from app.errors import BadRequestError
 from app.limits.periods import parse_duration
 
-__all__ = ["SPEC_FIELDS", "KeySpec"]
+__all__ = ["CACHE_CONTROLS", "POLICY_FIELDS", "SPEC_FIELDS", "KeySpec", "check_guardrail_names"]
 
 
 SPEC_FIELDS = (
@@ -31,7 +32,18 @@ SPEC_FIELDS = (
     "metadata_",
     "tags",
     "is_admin",
+    "guardrails",
+    "allow_request_guardrails",
+    "allowed_cache_controls",
 )
+
+POLICY_FIELDS = ("guardrails", "allow_request_guardrails", "allowed_cache_controls")
+"""Fields only those who manage the key's team may set: a key's holder cannot lift them."""
+
+CACHE_CONTROLS = ("ttl", "s-maxage", "no-cache", "no-store", "namespace")
+"""The per-request cache controls a key may be allowed (LiteLLM's names)."""
+
+_GUARDRAIL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 MAX_LIST = 1000
@@ -61,6 +73,9 @@ class KeySpec:
     metadata_: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     is_admin: bool = False
+    guardrails: list[str] = field(default_factory=list)
+    allow_request_guardrails: bool = False
+    allowed_cache_controls: list[str] = field(default_factory=list)
 
     def validate(self, now: datetime) -> None:
         if self.expires_at is not None and self.expires_at <= now:
@@ -93,3 +108,26 @@ class KeySpec:
             raise BadRequestError(
                 f"per-model budgets must be between 0 and {MAX_BUDGET}", param="model_max_budget"
             )
+        self._validate_policy()
+
+    def _validate_policy(self) -> None:
+        check_guardrail_names(self.guardrails)
+        unknown = sorted(set(self.allowed_cache_controls) - set(CACHE_CONTROLS))
+        if unknown:
+            raise BadRequestError(
+                f"unknown cache controls {unknown}; use {list(CACHE_CONTROLS)}",
+                param="allowed_cache_controls",
+            )
+
+
+def check_guardrail_names(names: list[str]) -> None:
+    """At most 64 well-formed names (whether each is defined is checked when a call runs:
+    a policy may be removed after a key names it)."""
+    if len(names) > 64:
+        raise BadRequestError("guardrails may list at most 64 names", param="guardrails")
+    bad = [name for name in names if not _GUARDRAIL_NAME.match(name)]
+    if bad:
+        raise BadRequestError(
+            f"guardrail names are 1-64 letters, digits, '_', '.' or '-', not {bad[0]!r}",
+            param="guardrails",
+        )

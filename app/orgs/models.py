@@ -48,3 +48,5 @@ class Team(Entity, BudgetColumns, LimitColumns, Timestamps, table=True):
     models: list[str] = json_field(list)
     metadata_: dict[str, Any] = json_field(dict, sa_column_kwargs={"name": "metadata"})
     blocked: bool = False
+    guardrails: list[str] = json_field(list)
+    """Guardrails that run on every call made with one of the team's keys."""

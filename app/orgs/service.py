@@ -25,6 +25,7 @@ from app.db.pagination import Page, paginate
 from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.keys.invalidation import Invalidator
 from app.keys.models import VirtualKey
+from app.keys.spec import check_guardrail_names
 from app.orgs.limits import BudgetService, check_limits
 from app.orgs.memberships import MembershipService
 from app.orgs.models import Organization, Team
@@ -271,6 +272,35 @@ class OrgService:
                 hashes = await _key_hashes(session, team.id) if changes else []
         except IntegrityError:
             raise ConflictError(f"A team named {name!r} exists there.", param="name") from None
+        if hashes:
+            await self._invalidator.publish(hashes)
+        return team
+
+    async def set_team_guardrails(
+        self, principal: Principal, team_id: str, guardrails: list[str]
+    ) -> Team:
+        """The guardrails every key of the team runs; org owners and admins (not team admins,
+        whose team it limits)."""
+        names = list(dict.fromkeys(guardrails))
+        check_guardrail_names(names)
+        async with self._sessions() as session, session.begin():
+            team = await session.get(Team, team_id)
+            if team is None:
+                raise NotFoundError(f"no team {team_id}", param="teamId")
+            principal.require_write(team.org_id)
+            before = snapshot(team)
+            team.guardrails = names
+            record(
+                session,
+                principal.actor(),
+                "team.set_guardrails",
+                "team",
+                team.id,
+                org_id=team.org_id,
+                before=before,
+                after=snapshot(team),
+            )
+            hashes = await _key_hashes(session, team.id)
         if hashes:
             await self._invalidator.publish(hashes)
         return team

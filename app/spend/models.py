@@ -99,6 +99,8 @@ class SpendLog(Entity, table=True):
     status_code: int | None = None
     cache_hit: bool = False
     tags: list[str] = json_field(list)
+    guardrails: list[str] = json_field(list)
+    """The guardrails that ran on the call (names only, never what they matched)."""
     started_at: datetime = time_field(nullable=False, index=True)
     ended_at: datetime = time_field(nullable=False)
     written_at: datetime | None = time_field()

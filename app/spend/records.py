@@ -61,6 +61,7 @@ class SpendRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True)
     status_code: int | None = None
     cache_hit: bool = False
     tags: list[str] = msgspec.field(default_factory=list)
+    guardrails: list[str] = msgspec.field(default_factory=list)
     key_model: str | None = None
     error_message: str | None = None
     """Why a failed call failed (see :func:`app.gateway.failures.failure_message`)."""

@@ -93,7 +93,11 @@ def _log_row(record: SpendRecord, now: datetime) -> dict[str, Any]:
     row = {name: getattr(record, name) for name in record.__struct_fields__}
     del row["key_model"]
     row.update(
-        id=new_id(), status=SpendStatus(record.status), tags=list(record.tags), written_at=now
+        id=new_id(),
+        status=SpendStatus(record.status),
+        tags=list(record.tags),
+        guardrails=list(record.guardrails),
+        written_at=now,
     )
     return row
 

@@ -15,9 +15,10 @@ import strawberry
 from strawberry.types import Info
 
 from app.auth.principal import Principal
-from app.errors import BadRequestError, NotFoundError
+from app.errors import BadRequestError, NotFoundError, PermissionDeniedError
 from app.keys.models import VirtualKey as KeyRow
 from app.keys.service import KeyCheck, KeySpec
+from app.keys.spec import POLICY_FIELDS
 from app.users.models import OrgRole, TeamRole
 from graphql_schema.context import GraphQLContext
 from graphql_schema.keys.types import UserError, VirtualKey, user_errors
@@ -44,6 +45,19 @@ class CreateKeyInput:
     max_parallel_requests: int | None = None
     expires_at: datetime | None = None
     tags: list[str] = strawberry.field(default_factory=list)
+    guardrails: list[str] = strawberry.field(
+        default_factory=list,
+        description="Guardrails every call with the key runs (besides the team's and the "
+        "default ones). Setting it needs the right to manage the key's team.",
+    )
+    allow_request_guardrails: bool = strawberry.field(
+        default=False, description="Whether a request may name extra guardrails."
+    )
+    allowed_cache_controls: list[str] = strawberry.field(
+        default_factory=list,
+        description="Per-request cache controls the key may use: ttl, s-maxage, no-cache, "
+        "no-store, namespace.",
+    )
 
 
 @strawberry.input
@@ -60,6 +74,9 @@ class UpdateKeyInput:
     max_parallel_requests: int | None = strawberry.UNSET
     expires_at: datetime | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
+    guardrails: list[str] | None = strawberry.UNSET
+    allow_request_guardrails: bool | None = strawberry.UNSET
+    allowed_cache_controls: list[str] | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -81,11 +98,18 @@ def _user_error(exc: BadRequestError) -> KeySecretPayload:
     return KeySecretPayload(key=None, secret=None, errors=user_errors(exc))
 
 
-def _may_change(principal: Principal, *, own: bool = True) -> KeyCheck:
-    """Run inside the change: team developers only touch their own keys of the team."""
+def _may_change(principal: Principal, *, own: bool = True, policy: bool = False) -> KeyCheck:
+    """Run inside the change: team developers only touch their own keys of the team; a
+    key's guardrails and cache controls (``policy``) only those who manage its team."""
 
     def check(key: KeyRow) -> None:
         principal.require_key_change(key.org_id, key.team_id, key.user_id, own=own)
+        if policy and not principal.manages_team(key.org_id, key.team_id):
+            raise PermissionDeniedError(
+                "Only the team's admins and the organization's owners and admins set a key's "
+                "guardrails and cache controls.",
+                code="forbidden",
+            )
 
     return check
 
@@ -121,13 +145,18 @@ class KeyMutations:
             max_parallel_requests=input.max_parallel_requests,
             expires_at=input.expires_at,
             tags=list(input.tags),
+            guardrails=list(input.guardrails),
+            allow_request_guardrails=input.allow_request_guardrails,
+            allowed_cache_controls=list(input.allowed_cache_controls),
         )
+        policy = bool(spec.guardrails or spec.allow_request_guardrails)
+        policy = policy or bool(spec.allowed_cache_controls)
         try:
             created = await info.context.runtime.keys.create(
                 spec,
                 created_by=principal.id,
                 actor=principal.actor(),
-                check=_may_change(principal),
+                check=_may_change(principal, policy=policy),
                 capped=not principal.is_platform_admin,
             )
         except BadRequestError as exc:
@@ -149,14 +178,17 @@ class KeyMutations:
             for name in UpdateKeyInput.__annotations__
             if (value := getattr(input, name)) is not strawberry.UNSET
         }
-        for name in ("models", "tags"):
+        for name in ("models", "tags", "guardrails", "allowed_cache_controls"):
             if name in changes and changes[name] is None:
                 changes[name] = []
+        if changes.get("allow_request_guardrails", False) is None:
+            changes["allow_request_guardrails"] = False
+        policy = any(name in changes for name in POLICY_FIELDS)
         try:
             row = await info.context.runtime.keys.update(
                 str(key_id),
                 actor=principal.actor(),
-                check=_may_change(principal),
+                check=_may_change(principal, policy=policy),
                 capped=not principal.is_platform_admin,
                 **changes,
             )

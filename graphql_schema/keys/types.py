@@ -42,6 +42,9 @@ class VirtualKey:
     blocked: bool
     revoked: bool
     tags: list[str]
+    guardrails: list[str]
+    allow_request_guardrails: bool
+    allowed_cache_controls: list[str]
     created_at: datetime
     last_used_at: datetime | None
     status: KeyStatus  # type: ignore[valid-type]
@@ -84,6 +87,9 @@ class VirtualKey:
             blocked=row.blocked,
             revoked=row.revoked_at is not None,
             tags=list(row.tags),
+            guardrails=list(row.guardrails),
+            allow_request_guardrails=row.allow_request_guardrails,
+            allowed_cache_controls=list(row.allowed_cache_controls),
             created_at=row.created_at,
             last_used_at=row.last_used_at,
             status=status_of(row, utcnow()),

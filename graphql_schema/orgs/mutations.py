@@ -103,6 +103,21 @@ class OrgMutations:
         row = await info.context.runtime.orgs.set_team_blocked(principal, str(team_id), blocked)
         return Team.of(row)
 
+    @strawberry.mutation(extensions=org_role(*_ADMINS, of="teamId"))
+    async def set_team_guardrails(
+        self, info: Ctx, team_id: strawberry.ID, guardrails: list[str]
+    ) -> TeamPayload:
+        """The guardrails every call with one of the team's keys runs (an empty list: none
+        besides the keys' own and the default ones)."""
+        principal = info.context.require_principal()
+        try:
+            row = await info.context.runtime.orgs.set_team_guardrails(
+                principal, str(team_id), list(guardrails)
+            )
+        except BadRequestError as exc:
+            return TeamPayload(team=None, errors=user_errors(exc))
+        return TeamPayload(team=Team.of(row), errors=[])
+
     @strawberry.mutation(
         extensions=org_role(*_ADMINS, of="teamId", team_roles=(TeamRole.TEAM_ADMIN,))
     )

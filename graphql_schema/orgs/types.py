@@ -88,6 +88,7 @@ class Team:
     max_parallel_requests: int | None
     models: list[str]
     blocked: bool
+    guardrails: list[str]
     created_at: datetime
 
     @classmethod
@@ -104,6 +105,7 @@ class Team:
             max_parallel_requests=row.max_parallel_requests,
             models=list(row.models),
             blocked=row.blocked,
+            guardrails=list(row.guardrails),
             created_at=row.created_at,
         )
 

@@ -100,7 +100,7 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 
 async def test_head_creates_every_table(engine: AsyncEngine, database_url: str) -> None:
     assert await _tables(engine) == TABLES | {"alembic_version"}
-    assert await current(database_url) == head() == "0011"
+    assert await current(database_url) == head() == "0012"
 
 
 async def test_models_match_migrations(engine: AsyncEngine) -> None:
@@ -265,7 +265,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9001"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -300,7 +300,7 @@ async def test_rebuilding_a_parent_table_keeps_children_and_constraints(
     await engine.dispose()
     # Without a shared connection, env.py opens its own engine (the standalone path).
     await asyncio.to_thread(command.upgrade, config, "head")
-    await asyncio.to_thread(command.downgrade, config, "0011")
+    await asyncio.to_thread(command.downgrade, config, "0012")
     async with sessions() as session:
         assert len((await session.exec(select(Team))).all()) == 1
         assert len((await session.exec(select(VirtualKey))).all()) == 1

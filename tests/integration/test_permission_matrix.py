@@ -79,6 +79,7 @@ MATRIX = {
     "updateTeam":                "Y    N    O    O    N    N    N    T    N    N",
     "updateTeamLimits":          "Y    N    O    O    N    N    N    N    N    N",
     "setTeamBlocked":            "Y    N    O    O    N    N    N    N    N    N",
+    "setTeamGuardrails":         "Y    N    O    O    N    N    N    N    N    N",
     "teamMembers":               "Y    Y    O    O    O    O    O    O    O    O",
     "removeTeamMember":          "Y    N    O    O    N    N    N    T    N    N",
     "removeTeamMemberAbove":     "Y    N    O    O    N    N    N    N    N    N",

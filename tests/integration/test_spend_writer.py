@@ -304,3 +304,18 @@ async def test_retention_purges_in_batches(sessions: Sessions) -> None:
     assert await task.run_once() == 4
     await task.start()
     await task.stop()
+
+
+async def test_guardrails_and_cache_hits_reach_the_request_log(sessions: Sessions) -> None:
+    t = await tenancy(sessions)
+    writer = SpendWriter(sessions, clock=Clock(NOW))
+    checked = record(t, "0", guardrails=["pii-mask", "injection"], cache_hit=True)
+    plain = record(t, "0.1")
+    assert await writer.write([checked, plain]) == 2
+    async with sessions() as session:
+        rows = {r.request_id: r for r in (await session.exec(select(SpendLog))).all()}
+    assert (rows[checked.request_id].guardrails, rows[checked.request_id].cache_hit) == (
+        ["pii-mask", "injection"],
+        True,
+    )
+    assert (rows[plain.request_id].guardrails, rows[plain.request_id].cache_hit) == ([], False)

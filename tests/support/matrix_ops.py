@@ -351,6 +351,13 @@ _TEAMS = (
         targets=TEAM,
     ),
     Op(
+        "setTeamGuardrails",
+        """mutation($t: ID!) {
+        setTeamGuardrails(teamId: $t, guardrails: []) { errors { code } } }""",
+        lambda t, f: {"t": t.team_id},
+        targets=TEAM,
+    ),
+    Op(
         "teamMembers",
         "query($t: ID!) { teamMembers(teamId: $t, first: 100) { totalCount } }",
         lambda t, f: {"t": t.team_id},

@@ -46,8 +46,14 @@ export const CacheType = {
 export type CacheType = typeof CacheType[keyof typeof CacheType];
 export type CreateKeyInput = {
   alias?: string | null | undefined;
+  /** Whether a request may name extra guardrails. */
+  allowRequestGuardrails?: boolean;
+  /** Per-request cache controls the key may use: ttl, s-maxage, no-cache, no-store, namespace. */
+  allowedCacheControls?: Array<string>;
   budgetDuration?: string | null | undefined;
   expiresAt?: string | null | undefined;
+  /** Guardrails every call with the key runs (besides the team's and the default ones). Setting it needs the right to manage the key's team. */
+  guardrails?: Array<string>;
   maxBudget?: string | null | undefined;
   maxParallelRequests?: number | null | undefined;
   models?: Array<string>;
@@ -217,8 +223,11 @@ export const TeamRole = {
 export type TeamRole = typeof TeamRole[keyof typeof TeamRole];
 export type UpdateKeyInput = {
   alias?: string | null | undefined;
+  allowRequestGuardrails?: boolean | null | undefined;
+  allowedCacheControls?: Array<string> | null | undefined;
   budgetDuration?: string | null | undefined;
   expiresAt?: string | null | undefined;
+  guardrails?: Array<string> | null | undefined;
   maxBudget?: string | null | undefined;
   maxParallelRequests?: number | null | undefined;
   models?: Array<string> | null | undefined;
