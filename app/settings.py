@@ -181,6 +181,7 @@ def load_config(
             problems.append(
                 f"litellm_settings.cache_params{'.' + where if where else ''}: {message}"
             )
+        raise ConfigError(problems) from None
     return config, warnings
 
 

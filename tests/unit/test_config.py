@@ -191,7 +191,6 @@ litellm_settings: {cache: true}
     _, warnings = load_config(write(tmp_path, good), {})
     assert warnings == [
         "guardrail policies are listed in the admin API but not applied to requests yet",
-        "the response cache is configured but not applied to requests yet",
     ]
 
 
