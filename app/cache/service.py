@@ -44,7 +44,7 @@ CALL_TYPES = {
     Operation.COMPLETION: "completions",
     Operation.EMBEDDING: "embeddings",
 }
-_WAIT_SECONDS = 120.0
+_WAIT_SECONDS = 60.0
 """How long identical requests wait for the one in flight before going upstream themselves."""
 
 
@@ -202,18 +202,26 @@ class ResponseCache:
             if await self.backend.lock(plan.key, _WAIT_SECONDS):
                 plan.locked = True
                 return None
-            deadline, delay = time.monotonic() + _WAIT_SECONDS, 0.05
-            while time.monotonic() < deadline:
-                await asyncio.sleep(delay)
-                delay = min(0.5, delay * 2)
-                entry = await self._read(plan)
-                if entry is not None:
-                    await self._land(plan, entry)
-                    return entry
-                if not await self.backend.locked(plan.key):
-                    return None
+            self.flights.waiting += 1
+            try:
+                return await self._wait_elsewhere(plan)
+            finally:
+                self.flights.waiting -= 1
         except CacheBackendError as exc:
             self._failed(exc, plan.call_type)
+        return None
+
+    async def _wait_elsewhere(self, plan: _Plan) -> Entry | None:
+        deadline, delay = time.monotonic() + _WAIT_SECONDS, 0.05
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(0.5, delay * 2)
+            entry = await self._read(plan)
+            if entry is not None:
+                await self._land(plan, entry)
+                return entry
+            if not await self.backend.locked(plan.key):
+                return None
         return None
 
     async def _read(self, plan: _Plan) -> Entry | None:

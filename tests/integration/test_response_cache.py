@@ -63,9 +63,13 @@ async def test_an_identical_request_is_answered_from_the_cache(
     assert second.parse().choices[0].message.content == "Hello there!"
     assert second.parse().model_dump() == first.parse().model_dump()
     assert chat_calls(fake_openai) == 1
-    _, s3 = backend
+    kind, s3 = backend
     if s3 is not None:
         assert len(s3.keys()) == 1
+    metrics = gateway.runtime.metrics.render().decode()
+    for event in ("hits", "misses", "stores"):
+        line = f'deltallm_cache_{event}_total{{backend="{kind}",call_type="chat_completions"}} 1.0'
+        assert line in metrics
 
 
 async def test_key_order_does_not_matter(gateway: RunningGateway, fake_openai: FakeOpenAI) -> None:
@@ -175,3 +179,30 @@ async def test_embeddings_and_completions_are_cached(
     paths = [r.path for r in fake_openai.requests]
     assert paths.count("/v1/embeddings") == 2
     assert paths.count("/v1/completions") == 1
+
+
+async def test_instances_sharing_redis_compute_an_answer_once(fake_openai: FakeOpenAI) -> None:
+    config = cache_config(fake_openai, "redis")
+    config["general_settings"]["redis_namespace"] = config["litellm_settings"]["cache_params"][
+        "namespace"
+    ]
+    async with running_gateway(config) as one, running_gateway(config) as two:
+        other = two.runtime.gateway.cache
+        assert other is not None
+        fake_openai.hold = asyncio.Event()
+        ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Across?"}]}
+        first = asyncio.create_task(chat(one, **ask))
+        for _ in range(1000):  # the first instance holds the lock and reached the upstream
+            if chat_calls(fake_openai) == 1:
+                break
+            await asyncio.sleep(0.01)
+        second = asyncio.create_task(chat(two, **ask))
+        for _ in range(1000):  # the second waits for the first instance's entry
+            if other.flights.waiting == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert other.flights.waiting == 1
+        fake_openai.hold.set()
+        answers = await asyncio.gather(first, second)
+    assert [a.headers["x-deltallm-cache"] for a in answers] == ["miss", "hit"]
+    assert chat_calls(fake_openai) == 1
