@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from app.cache.assemble import StreamAssembler
+from app.cache.messages_stream import MessagesAssembler
 from app.providers.base import ProviderStream, Usage
 from app.router.routed import RoutedStream
 
@@ -19,12 +20,14 @@ class RecordingStream(RoutedStream):
     """Relays ``inner`` unchanged; ``store`` is called exactly once: with the assembled
     answer when the stream completed, else with None."""
 
-    def __init__(self, inner: RoutedStream, *, chat: bool, store: Store) -> None:
+    def __init__(self, inner: RoutedStream, *, kind: str, store: Store) -> None:
         ProviderStream.__init__(self)
         self.inner = inner
         self.deployment = inner.deployment
         self.model_group = inner.model_group
-        self._assembler = StreamAssembler(chat)
+        self._assembler: StreamAssembler | MessagesAssembler = (
+            MessagesAssembler() if kind == "messages" else StreamAssembler(kind == "chat")
+        )
         self._store: Store | None = store
 
     async def _finish(self, complete: bool) -> None:

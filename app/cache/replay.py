@@ -16,14 +16,14 @@ from app.providers.sse import sse_event
 from app.router.deployment import Deployment
 from app.router.routed import RoutedStream
 
-__all__ = ["ReplayedStream", "replay_events"]
+__all__ = ["ReplayedStream", "replay_events", "text_pieces"]
 
 _WORD_START = re.compile(r"(?<=\s)(?=\S)")
 _ARGUMENT_PIECE = 32
 _encode = msgspec.json.encode
 
 
-def _pieces(text: str) -> list[str]:
+def text_pieces(text: str) -> list[str]:
     """Word-sized pieces that join back into ``text`` exactly."""
     return [piece for piece in _WORD_START.split(text) if piece]
 
@@ -31,7 +31,7 @@ def _pieces(text: str) -> list[str]:
 def _chat_deltas(choice: dict[str, Any]) -> Iterator[dict[str, Any]]:
     message = choice.get("message") or {}
     yield {"role": "assistant", "content": ""}
-    for piece in _pieces(message.get("content") or ""):
+    for piece in text_pieces(message.get("content") or ""):
         yield {"content": piece}
     if message.get("refusal"):
         yield {"refusal": message["refusal"]}
@@ -65,7 +65,7 @@ def replay_events(body: dict[str, Any], *, chat: bool, include_usage: bool) -> I
                 yield sse_event(_encode({**head, "choices": [part]}))
             end = {"index": index, "delta": {}, "logprobs": None}
         else:
-            for piece in _pieces(choice.get("text") or ""):
+            for piece in text_pieces(choice.get("text") or ""):
                 part = {"index": index, "text": piece, "logprobs": None, "finish_reason": None}
                 yield sse_event(_encode({**head, "choices": [part]}))
             end = {"index": index, "text": "", "logprobs": None}
@@ -80,7 +80,7 @@ class ReplayedStream(RoutedStream):
     """A routed stream that came from the cache: no deployment is called or held."""
 
     def __init__(
-        self, entry: Entry, deployment: Deployment, model_group: str, *, chat: bool, usage: bool
+        self, entry: Entry, deployment: Deployment, model_group: str, *, kind: str, usage: bool
     ) -> None:
         ProviderStream.__init__(self)
         self.inner = self
@@ -88,13 +88,21 @@ class ReplayedStream(RoutedStream):
         self.model_group = model_group
         self.usage = entry.usage
         self._body = entry.body
-        self._chat = chat
+        self._kind = kind
         self._include_usage = usage
 
     async def _replay(self) -> AsyncIterator[bytes]:
         self._mark_first_chunk()
         body = msgspec.json.decode(self._body)
-        for event in replay_events(body, chat=self._chat, include_usage=self._include_usage):
+        if self._kind == "messages":
+            from app.cache.messages_stream import replay_message_events
+
+            events = replay_message_events(body)
+        else:
+            events = replay_events(
+                body, chat=self._kind == "chat", include_usage=self._include_usage
+            )
+        for event in events:
             yield event
 
     def __aiter__(self) -> AsyncIterator[bytes]:

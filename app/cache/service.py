@@ -43,7 +43,9 @@ CALL_TYPES = {
     Operation.CHAT: "chat_completions",
     Operation.COMPLETION: "completions",
     Operation.EMBEDDING: "embeddings",
+    Operation.MESSAGES: "messages",
 }
+_STREAM_KINDS = {Operation.CHAT: "chat", Operation.COMPLETION: "completion"}
 _WAIT_SECONDS = 60.0
 """How long identical requests wait for the one in flight before going upstream themselves."""
 
@@ -119,8 +121,8 @@ class ResponseCache:
             options = body.get("stream_options")
             usage = isinstance(options, dict) and bool(options.get("include_usage"))
             deployment = _deployment(router, facts.model_group, plan)
-            chat = ctx.op is Operation.CHAT
-            return ReplayedStream(plan, deployment, facts.model_group, chat=chat, usage=usage)
+            kind = _STREAM_KINDS.get(ctx.op, "messages")
+            return ReplayedStream(plan, deployment, facts.model_group, kind=kind, usage=usage)
         if plan is None:
             return await routing
         try:
@@ -136,7 +138,7 @@ class ResponseCache:
         async def store(answer: bytes | None, usage: Usage | None) -> None:
             await self._finish(plan, answer, "application/json", usage, produced_by)
 
-        return RecordingStream(routed, chat=ctx.op is Operation.CHAT, store=store)
+        return RecordingStream(routed, kind=_STREAM_KINDS.get(ctx.op, "messages"), store=store)
 
     async def _begin(
         self,

@@ -90,7 +90,7 @@ class CacheScope(StrEnum):
     GLOBAL = "global"
 
 
-CACHE_CALL_TYPES = ("chat_completions", "completions", "embeddings")
+CACHE_CALL_TYPES = ("chat_completions", "completions", "embeddings", "messages")
 _LITELLM_CALL_TYPES = {
     "completion": "chat_completions",
     "acompletion": "chat_completions",
@@ -101,6 +101,8 @@ _LITELLM_CALL_TYPES = {
     "embedding": "embeddings",
     "aembedding": "embeddings",
     "embeddings": "embeddings",
+    "anthropic_messages": "messages",
+    "messages": "messages",
 }
 CACHE_CONNECTION_FIELDS = frozenset(
     {"redis_url", "s3_aws_access_key_id", "s3_aws_secret_access_key"}
