@@ -164,11 +164,12 @@ class ResponseCache:
         return plan
 
     def _plan(self, ctx: RequestContext, facts: CallFacts, body: dict[str, Any]) -> _Plan | None:
-        controls = parse_controls(body.pop("cache", None), ctx.headers, facts.identity)
+        given = body.pop("cache", None)
         settings = self.settings
         call_type = CALL_TYPES.get(ctx.op)
         if call_type is None or call_type not in settings.call_types:
             return None
+        controls = parse_controls(given, ctx.headers, facts.identity)
         if settings.mode is CacheMode.DEFAULT_OFF and not controls.opt_in:
             return None
         if not controls.read and not controls.write:
@@ -252,8 +253,8 @@ class ResponseCache:
     ) -> None:
         """Store a complete answer (within the size bound); release the waiting requests."""
         entry = None
-        if content is not None and plan.controls.write:
-            ttl = plan.controls.ttl or self.settings.ttl
+        ttl = self.settings.ttl if plan.controls.ttl is None else plan.controls.ttl
+        if content is not None and plan.controls.write and ttl > 0:
             entry = new_entry(content, media_type, usage, deployment_id, self.clock(), ttl)
             data = encode_entry(entry)
             if len(data) > self.settings.max_entry_bytes:

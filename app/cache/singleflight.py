@@ -33,6 +33,9 @@ class SingleFlight:
         try:
             return await asyncio.wait_for(asyncio.shield(flight), timeout)
         except TimeoutError:
+            # A leader that never landed (its caller left before the answer began) must
+            # not hold the key forever: the next request leads afresh.
+            self.land(key, None)
             return None
         finally:
             self.waiting -= 1

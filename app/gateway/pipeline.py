@@ -284,7 +284,7 @@ class Gateway:
             body.pop("cache", None)
         routed = await self._routed(ctx, facts, routing)
         guard = None
-        if facts.reservation is not None and facts.reservation.reserved > 0:
+        if facts.reservation is not None and facts.reservation.reserved > 0 and not facts.cache_hit:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)
 
         async def settle(

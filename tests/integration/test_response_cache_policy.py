@@ -120,10 +120,15 @@ async def test_a_hit_is_free_settles_its_reservation_and_is_logged(
     await ask(gateway, created.secret, max_tokens=10)
     hit = await ask(gateway, created.secret, max_tokens=10)
     assert hit.headers["x-deltallm-cache"] == "hit"
+    async with gateway.client(created.secret) as client:
+        stream = await client.chat.completions.create(
+            model="gpt-c", messages=HI, max_tokens=10, stream=True
+        )
+        assert "".join([c.choices[0].delta.content or "" async for c in stream]) == "Hello there!"
     rows = await spend_rows(gateway)
-    assert [r.cache_hit for r in rows] == [False, True]
-    assert rows[0].cost == Decimal("0.012") and rows[1].cost == 0
-    assert rows[1].status == "ok" and rows[1].completion_tokens == 3
+    assert [r.cache_hit for r in rows] == [False, True, True]
+    assert rows[0].cost == Decimal("0.012") and rows[1].cost == rows[2].cost == 0
+    assert rows[1].status == rows[2].status == "ok" and rows[1].completion_tokens == 3
     identity = await gateway.runtime.gateway.authenticator.authenticate(created.secret)
     assert identity.identity is not None
     budget_scope = identity.identity.levels[0].scope
