@@ -11,7 +11,6 @@ served uncached.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.cache.backends.base import CacheBackend, CacheBackendError
 from app.cache.controls import CacheControls, parse_controls
 from app.cache.entry import Entry, decode_entry, encode_entry, new_entry
+from app.cache.health import BackendHealth
 from app.cache.keys import cache_key, scope_of
 from app.cache.recording import RecordingStream
 from app.cache.replay import ReplayedStream
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from app.router.router import Router
 
 __all__ = ["ResponseCache"]
-
-log = logging.getLogger("deltallm.cache")
 
 CALL_TYPES = {
     Operation.CHAT: "chat_completions",
@@ -75,7 +73,7 @@ class ResponseCache:
         self.clock = clock
         """Wall clock of entry ages and expiry (tests move it)."""
         self.flights = SingleFlight()
-        self._failing = False
+        self.health = BackendHealth(self._count)
 
     # --- the request path -------------------------------------------------------------
 
@@ -201,6 +199,8 @@ class ResponseCache:
 
     async def _elsewhere(self, plan: _Plan) -> Entry | None:
         """Take the backend's lock, or wait for the instance that holds it."""
+        if self.health.resting:
+            return None
         try:
             if await self.backend.lock(plan.key, _WAIT_SECONDS):
                 plan.locked = True
@@ -228,6 +228,8 @@ class ResponseCache:
         return None
 
     async def _read(self, plan: _Plan) -> Entry | None:
+        if self.health.resting:
+            return None
         try:
             data = await self.backend.get(plan.key)
         except CacheBackendError as exc:
@@ -274,6 +276,9 @@ class ResponseCache:
     # --- failures and metrics ---------------------------------------------------------
 
     async def _quietly(self, work: Coroutine[Any, Any, None], call_type: str) -> bool:
+        if self.health.resting:
+            work.close()
+            return False
         try:
             await work
         except CacheBackendError as exc:
@@ -283,17 +288,10 @@ class ResponseCache:
         return True
 
     def _failed(self, exc: CacheBackendError, call_type: str) -> None:
-        self._count("error", call_type)
-        if not self._failing:
-            self._failing = True
-            log.warning(
-                "response cache (%s) unavailable, serving uncached: %s", self.backend.name, exc
-            )
+        self.health.failed(self.backend.name, exc, call_type)
 
     def _recovered(self) -> None:
-        if self._failing:
-            self._failing = False
-            log.info("response cache (%s) available again", self.backend.name)
+        self.health.recovered(self.backend.name)
 
     def _count(self, event: str, call_type: str) -> None:
         if self.metrics is not None:

@@ -54,7 +54,11 @@ def _backend(settings: CacheSettings, deps: CacheDeps) -> CacheBackend:
 
         if settings.redis_url is not None:
             pool = aioredis.BlockingConnectionPool.from_url(
-                settings.redis_url.get_secret_value(), max_connections=256, timeout=5
+                settings.redis_url.get_secret_value(),
+                max_connections=256,
+                timeout=5,
+                socket_connect_timeout=1,
+                socket_timeout=2,
             )
             return RedisBackend(
                 aioredis.Redis(connection_pool=pool), _redis_prefix(root, deps), owns_client=True
