@@ -14,6 +14,7 @@ import pytest
 from tests.support.cache import BACKENDS, FakeS3, ManualClock, cache_config, fake_s3
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.graphql import gql
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -206,3 +207,18 @@ async def test_instances_sharing_redis_compute_an_answer_once(fake_openai: FakeO
         answers = await asyncio.gather(first, second)
     assert [a.headers["x-deltallm-cache"] for a in answers] == ["miss", "hit"]
     assert chat_calls(fake_openai) == 1
+
+
+async def test_flush_empties_the_backend(
+    gateway: RunningGateway, fake_openai: FakeOpenAI, backend: tuple[str, FakeS3 | None]
+) -> None:
+    ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Flush me"}]}
+    await chat(gateway, **ask)
+    await chat(gateway, extra_body={"cache": {"namespace": "other"}}, **ask)
+    assert chat_calls(fake_openai) == 2  # namespaces keep entries apart
+    flushed = await gql(gateway, "mutation { flushCache { deleted errors { code } } }")
+    assert flushed["data"]["flushCache"] == {"deleted": 2, "errors": []}
+    assert (await chat(gateway, **ask)).headers["x-deltallm-cache"] == "miss"
+    _, s3 = backend
+    if s3 is not None:
+        assert len(s3.keys()) == 1  # only the entry stored after the flush
