@@ -131,13 +131,20 @@ async def test_entries_expire_after_their_ttl(
     clock.advance(2)
     assert (await chat(gateway, **ask)).headers["x-deltallm-cache"] == "miss"
     assert chat_calls(fake_openai) == 2
+    clock.advance(20)  # the entry is 20 s old: too old for a caller accepting 10 s
+    young = await chat(gateway, extra_headers={"Cache-Control": "max-age=10"}, **ask)
+    assert young.headers["x-deltallm-cache"] == "miss"
+    clock.advance(5)
+    fresh = await chat(gateway, extra_body={"cache": {"s-maxage": 10}}, **ask)
+    assert fresh.headers["x-deltallm-cache"] == "hit"
+    assert chat_calls(fake_openai) == 3
     # A per-request ttl (the master key may set every control) outlives the default.
     ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Keep me"}]}
     ask["extra_body"] = {"cache": {"ttl": 600}}
     assert (await chat(gateway, **ask)).headers["x-deltallm-cache"] == "miss"
     clock.advance(300)
     assert (await chat(gateway, **ask)).headers["x-deltallm-cache"] == "hit"
-    assert chat_calls(fake_openai) == 3
+    assert chat_calls(fake_openai) == 4
 
 
 async def test_identical_requests_in_flight_reach_the_upstream_once(
