@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from app.cache.assemble import StreamAssembler
 from app.cache.messages_stream import MessagesAssembler
+from app.cache.responses_stream import ResponsesAssembler
 from app.providers.base import ProviderStream, Usage
 from app.router.routed import RoutedStream
 
@@ -25,9 +26,13 @@ class RecordingStream(RoutedStream):
         self.inner = inner
         self.deployment = inner.deployment
         self.model_group = inner.model_group
-        self._assembler: StreamAssembler | MessagesAssembler = (
-            MessagesAssembler() if kind == "messages" else StreamAssembler(kind == "chat")
-        )
+        self._assembler: StreamAssembler | MessagesAssembler | ResponsesAssembler
+        if kind == "messages":
+            self._assembler = MessagesAssembler()
+        elif kind == "responses":
+            self._assembler = ResponsesAssembler()
+        else:
+            self._assembler = StreamAssembler(kind == "chat")
         self._store: Store | None = store
 
     async def _finish(self, complete: bool) -> None:

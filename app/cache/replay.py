@@ -98,6 +98,10 @@ class ReplayedStream(RoutedStream):
             from app.cache.messages_stream import replay_message_events
 
             events = replay_message_events(body)
+        elif self._kind == "responses":
+            from app.cache.responses_stream import replay_response_events
+
+            events = replay_response_events(body)
         else:
             events = replay_events(
                 body, chat=self._kind == "chat", include_usage=self._include_usage

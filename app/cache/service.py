@@ -42,8 +42,14 @@ CALL_TYPES = {
     Operation.COMPLETION: "completions",
     Operation.EMBEDDING: "embeddings",
     Operation.MESSAGES: "messages",
+    Operation.RESPONSES: "responses",
 }
-_STREAM_KINDS = {Operation.CHAT: "chat", Operation.COMPLETION: "completion"}
+_STREAM_KINDS = {
+    Operation.CHAT: "chat",
+    Operation.COMPLETION: "completion",
+    Operation.MESSAGES: "messages",
+    Operation.RESPONSES: "responses",
+}
 _WAIT_SECONDS = 60.0
 """How long identical requests wait for the one in flight before going upstream themselves."""
 
@@ -119,7 +125,7 @@ class ResponseCache:
             options = body.get("stream_options")
             usage = isinstance(options, dict) and bool(options.get("include_usage"))
             deployment = _deployment(router, facts.model_group, plan)
-            kind = _STREAM_KINDS.get(ctx.op, "messages")
+            kind = _STREAM_KINDS[ctx.op]
             return ReplayedStream(plan, deployment, facts.model_group, kind=kind, usage=usage)
         if plan is None:
             return await routing
@@ -136,7 +142,7 @@ class ResponseCache:
         async def store(answer: bytes | None, usage: Usage | None) -> None:
             await self._finish(plan, answer, "application/json", usage, produced_by)
 
-        return RecordingStream(routed, kind=_STREAM_KINDS.get(ctx.op, "messages"), store=store)
+        return RecordingStream(routed, kind=_STREAM_KINDS[ctx.op], store=store)
 
     async def _begin(
         self,
@@ -167,6 +173,8 @@ class ResponseCache:
         call_type = CALL_TYPES.get(ctx.op)
         if call_type is None or call_type not in settings.call_types:
             return None
+        if body.get("deltallm_store"):
+            return None  # a stored response keeps its own id: it is never answered twice
         controls = parse_controls(given, ctx.headers, facts.identity)
         if settings.mode is CacheMode.DEFAULT_OFF and not controls.opt_in:
             return None

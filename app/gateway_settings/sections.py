@@ -90,7 +90,7 @@ class CacheScope(StrEnum):
     GLOBAL = "global"
 
 
-CACHE_CALL_TYPES = ("chat_completions", "completions", "embeddings", "messages")
+CACHE_CALL_TYPES = ("chat_completions", "completions", "embeddings", "messages", "responses")
 _LITELLM_CALL_TYPES = {
     "completion": "chat_completions",
     "acompletion": "chat_completions",
@@ -103,6 +103,8 @@ _LITELLM_CALL_TYPES = {
     "embeddings": "embeddings",
     "anthropic_messages": "messages",
     "messages": "messages",
+    "responses": "responses",
+    "aresponses": "responses",
 }
 CACHE_CONNECTION_FIELDS = frozenset(
     {"redis_url", "s3_aws_access_key_id", "s3_aws_secret_access_key"}
