@@ -39,6 +39,7 @@ const CALL_TYPES = [
   ["completions", "Completions"],
   ["embeddings", "Embeddings"],
   ["messages", "Anthropic messages"],
+  ["responses", "Responses API"],
 ] as const;
 const STRATEGIES: Array<[RoutingStrategy, string]> = [
   [RoutingStrategy.SimpleShuffle, "Simple shuffle (weighted)"],
