@@ -171,6 +171,24 @@ async def test_an_unreachable_redis_never_fails_a_request(fake_openai: FakeOpenA
         )
 
 
+async def test_an_unreachable_s3_never_fails_a_request(fake_openai: FakeOpenAI) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s3 = {
+        "s3_bucket_name": "answers",
+        "s3_endpoint_url": f"http://127.0.0.1:{port}",
+        "s3_aws_access_key_id": "testing",
+        "s3_aws_secret_access_key": "testing",
+    }
+    async with running_gateway(cache_config(fake_openai, "s3", **s3)) as gateway:
+        for _ in range(2):
+            assert (await ask(gateway)).parse().choices[0].message.content == "Hello there!"
+        flushed = await gql(gateway, FLUSH)
+        assert flushed["data"]["flushCache"]["errors"][0]["code"] == "cache_unavailable"
+    assert calls(fake_openai) == 2
+
+
 async def test_platform_admins_flush_the_cache(
     gateway: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:

@@ -162,3 +162,24 @@ async def test_a_completion_stream_replays(
     assert raw.headers["x-deltallm-cache"] == "hit"
     assert "".join(c.choices[0].text for c in chunks if c.choices) == "Hello there!"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 8
+
+
+async def test_identical_streams_in_flight_reach_the_upstream_once(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    cache = gateway.runtime.gateway.cache
+    assert cache is not None
+    fake_openai.reply = "Only one upstream stream"
+    fake_openai.hold = asyncio.Event()
+    ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Together?"}]}
+    tasks = [asyncio.create_task(streamed(gateway, **ask)) for _ in range(4)]
+    for _ in range(1000):
+        if calls(fake_openai) == 1 and cache.flights.waiting == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert cache.flights.waiting == 3
+    fake_openai.hold.set()
+    results = await asyncio.gather(*tasks)
+    assert sorted(header for header, _ in results) == ["hit", "hit", "hit", "miss"]
+    assert {text_of(chunks) for _, chunks in results} == {"Only one upstream stream"}
+    assert calls(fake_openai) == 1

@@ -96,8 +96,7 @@ def cache_config(
     }
     if backend == "redis":
         cache_params.setdefault("url", REDIS_URL)
-    if backend == "s3":
-        assert s3 is not None
+    if s3 is not None:
         cache_params.update(s3.params())
     return {
         "model_list": [

@@ -11,7 +11,9 @@ from app.cache.assemble import StreamAssembler
 from app.cache.backends.memory import MemoryBackend
 from app.cache.controls import parse_controls
 from app.cache.keys import cache_key, scope_of
+from app.cache.messages_stream import MessagesAssembler, replay_message_events
 from app.cache.replay import replay_events
+from app.cache.responses_stream import ResponsesAssembler, replay_response_events
 from app.errors import BadRequestError, PermissionDeniedError
 from app.gateway_settings.sections import CacheScope
 from app.keys.identity import KeyIdentity
@@ -116,3 +118,49 @@ def test_an_error_event_or_a_missing_finish_is_incomplete() -> None:
     assembler.feed(b'data: {"error": {"message": "boom"}}\n\n')
     assembler.feed(b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n')
     assert assembler.answer(None) is None
+
+
+def test_a_replayed_message_assembles_back_into_itself() -> None:
+    message = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude",
+        "content": [
+            {"type": "thinking", "thinking": "Hmm.", "signature": "sig"},
+            {"type": "text", "text": "Two words"},
+            {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": "b" * 40}},
+        ],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 5, "output_tokens": 7},
+    }
+    assembler = MessagesAssembler()
+    for event in replay_message_events(message):
+        assembler.feed(event)
+    answer = assembler.answer(None)
+    assert assembler.done and answer is not None and json.loads(answer) == message
+
+
+def test_a_replayed_response_carries_its_function_call() -> None:
+    call = {
+        "id": "fc_1",
+        "type": "function_call",
+        "call_id": "call_1",
+        "name": "f",
+        "arguments": json.dumps({"city": "Paris" * 10}),
+        "status": "completed",
+    }
+    response = {"id": "resp_1", "object": "response", "status": "completed", "output": [call]}
+    events = [json.loads(e.split(b"data: ", 1)[1]) for e in replay_response_events(response)]
+    deltas = [e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"]
+    assert "".join(deltas) == call["arguments"] and len(deltas) > 1
+    assert events[-1] == {
+        "type": "response.completed",
+        "response": response,
+        "sequence_number": len(events) - 1,
+    }
+    assembler = ResponsesAssembler()
+    for event in replay_response_events(response):
+        assembler.feed(event)
+    assert json.loads(assembler.answer(None) or b"null") == response
