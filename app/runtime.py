@@ -41,9 +41,6 @@ from app.gateway.pipeline import Gateway
 from app.gateway.settlement import Settler
 from app.gateway_settings.sections import EffectiveSettings
 from app.gateway_settings.service import SettingsService
-
-if TYPE_CHECKING:
-    from app.cache.setup import CacheDeps
 from app.keys.cache import KeyCache
 from app.keys.hygiene import KeyHygiene
 from app.keys.invalidation import (
@@ -75,6 +72,9 @@ from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
 from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
+
+if TYPE_CHECKING:
+    from app.cache.setup import CacheDeps
 
 __all__ = ["Runtime"]
 
