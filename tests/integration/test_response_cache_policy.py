@@ -129,6 +129,9 @@ async def test_a_hit_is_free_settles_its_reservation_and_is_logged(
     assert [r.cache_hit for r in rows] == [False, True, True]
     assert rows[0].cost == Decimal("0.012") and rows[1].cost == rows[2].cost == 0
     assert rows[1].status == rows[2].status == "ok" and rows[1].completion_tokens == 3
+    logs = await gql(gateway, "{ requestLogs(first: 5) { edges { node { cacheHit cost } } } }")
+    nodes = [e["node"] for e in logs["data"]["requestLogs"]["edges"]]
+    assert sorted(n["cacheHit"] for n in nodes) == [False, True, True]
     identity = await gateway.runtime.gateway.authenticator.authenticate(created.secret)
     assert identity.identity is not None
     budget_scope = identity.identity.levels[0].scope
