@@ -19,18 +19,17 @@ async def flush_cache(
     """Delete every entry under the cache's namespace; how many (-1 when unknown).
 
     The in-memory backend is this instance's own: other instances keep theirs until
-    their entries expire.
+    their entries expire. With the cache off there is nothing to delete (0).
     """
-    if cache is None:
-        raise BadRequestError("The response cache is not enabled.", code="cache_disabled")
-    try:
-        deleted = await cache.flush()
-    except CacheBackendError as exc:
-        raise BadRequestError(
-            f"The {cache.backend.name} cache could not be emptied: {exc}.",
-            code="cache_unavailable",
-        ) from None
-    namespace = cache.settings.namespace
+    deleted, backend, namespace = 0, None, None
+    if cache is not None:
+        backend, namespace = cache.backend.name, cache.settings.namespace
+        try:
+            deleted = await cache.flush()
+        except CacheBackendError as exc:
+            raise BadRequestError(
+                f"The {backend} cache could not be emptied: {exc}.", code="cache_unavailable"
+            ) from None
     async with sessions() as session, session.begin():
         record(
             session,
@@ -38,6 +37,6 @@ async def flush_cache(
             "settings.cache.flush",
             "settings",
             "cache",
-            after={"backend": cache.backend.name, "namespace": namespace, "deleted": deleted},
+            after={"backend": backend, "namespace": namespace, "deleted": deleted},
         )
     return deleted
