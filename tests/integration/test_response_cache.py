@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.cache import BACKENDS, FakeS3, ManualClock, cache_config, fake_s3
+from tests.support.cache import BACKENDS, FakeS3, ManualClock, cache_config, cache_redis, fake_s3
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.graphql import gql
@@ -19,21 +20,26 @@ from tests.support.graphql import gql
 pytestmark = pytest.mark.timeout(60)
 
 
+Backend = tuple[str, FakeS3 | None, dict[str, str]]
+"""The backend's name, the S3 stand-in (for s3), and its extra cache_params."""
+
+
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, FakeS3 | None]]:
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "s3":
         with fake_s3() as s3:
-            yield "s3", s3
+            yield "s3", s3, {}
+    elif request.param == "redis":
+        with cache_redis(tmp_path) as url:
+            yield "redis", None, {"url": url}
     else:
-        yield request.param, None
+        yield "local", None, {}
 
 
 @pytest.fixture
-async def gateway(
-    fake_openai: FakeOpenAI, backend: tuple[str, FakeS3 | None]
-) -> AsyncIterator[RunningGateway]:
-    kind, s3 = backend
-    async with running_gateway(cache_config(fake_openai, kind, s3)) as gw:
+async def gateway(fake_openai: FakeOpenAI, backend: Backend) -> AsyncIterator[RunningGateway]:
+    kind, s3, extra = backend
+    async with running_gateway(cache_config(fake_openai, kind, s3, **extra)) as gw:
         assert gw.runtime.gateway.cache is not None
         assert gw.runtime.gateway.cache.backend.name == kind
         yield gw
@@ -49,7 +55,9 @@ async def chat(gw: RunningGateway, **kwargs: Any) -> Any:
 
 
 async def test_an_identical_request_is_answered_from_the_cache(
-    gateway: RunningGateway, fake_openai: FakeOpenAI, backend: tuple[str, FakeS3 | None]
+    gateway: RunningGateway,
+    fake_openai: FakeOpenAI,
+    backend: Backend,
 ) -> None:
     ask = {
         "model": "gpt-c",
@@ -64,7 +72,7 @@ async def test_an_identical_request_is_answered_from_the_cache(
     assert second.parse().choices[0].message.content == "Hello there!"
     assert second.parse().model_dump() == first.parse().model_dump()
     assert chat_calls(fake_openai) == 1
-    kind, s3 = backend
+    kind, s3, _ = backend
     if s3 is not None:
         assert len(s3.keys()) == 1
     metrics = gateway.runtime.metrics.render().decode()
@@ -189,8 +197,15 @@ async def test_embeddings_and_completions_are_cached(
     assert paths.count("/v1/completions") == 1
 
 
-async def test_instances_sharing_redis_compute_an_answer_once(fake_openai: FakeOpenAI) -> None:
-    config = cache_config(fake_openai, "redis")
+async def test_instances_sharing_redis_compute_an_answer_once(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    with cache_redis(tmp_path) as url:
+        await _shared_redis(fake_openai, url)
+
+
+async def _shared_redis(fake_openai: FakeOpenAI, url: str) -> None:
+    config = cache_config(fake_openai, "redis", url=url)
     config["general_settings"]["redis_namespace"] = config["litellm_settings"]["cache_params"][
         "namespace"
     ]
@@ -217,7 +232,9 @@ async def test_instances_sharing_redis_compute_an_answer_once(fake_openai: FakeO
 
 
 async def test_flush_empties_the_backend(
-    gateway: RunningGateway, fake_openai: FakeOpenAI, backend: tuple[str, FakeS3 | None]
+    gateway: RunningGateway,
+    fake_openai: FakeOpenAI,
+    backend: Backend,
 ) -> None:
     ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Flush me"}]}
     await chat(gateway, **ask)
@@ -226,6 +243,6 @@ async def test_flush_empties_the_backend(
     flushed = await gql(gateway, "mutation { flushCache { deleted errors { code } } }")
     assert flushed["data"]["flushCache"] == {"deleted": 2, "errors": []}
     assert (await chat(gateway, **ask)).headers["x-deltallm-cache"] == "miss"
-    _, s3 = backend
+    _, s3, _ = backend
     if s3 is not None:
         assert len(s3.keys()) == 1  # only the entry stored after the flush

@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.redis_server import RedisServer
 
-__all__ = ["BACKENDS", "FakeS3", "ManualClock", "cache_config", "fake_s3"]
+__all__ = ["BACKENDS", "FakeS3", "ManualClock", "cache_config", "cache_redis", "fake_s3"]
 
 BACKENDS = ("local", "redis", "s3")
-REDIS_URL = os.environ.get("DELTALLM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PRICE = {"input_cost_per_token": "0.001", "output_cost_per_token": "0.001"}
 
 
@@ -49,6 +50,21 @@ def _client(endpoint: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@contextmanager
+def cache_redis(workdir: Path) -> Iterator[str]:
+    """The test Redis (``DELTALLM_TEST_REDIS_URL``), else a private redis-server."""
+    url = os.environ.get("DELTALLM_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    server = RedisServer(workdir)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @contextmanager
@@ -95,7 +111,7 @@ def cache_config(
         **params,
     }
     if backend == "redis":
-        cache_params.setdefault("url", REDIS_URL)
+        assert "url" in cache_params, "give the Redis: url=... (see cache_redis)"
     if s3 is not None:
         cache_params.update(s3.params())
     return {
