@@ -159,7 +159,12 @@ class ResponseCache:
             raise
         if plan is None:
             return None
-        entry = await self._lookup(plan)
+        try:
+            entry = await self._lookup(plan)
+        except BaseException:  # the caller left while waiting: release what it held
+            routing.close()
+            await self._land(plan, None)
+            raise
         if entry is not None:
             routing.close()
             return entry
