@@ -5,8 +5,8 @@
 ``no-cache`` skips the read, ``no-store`` the write, ``s-maxage`` (or ``max-age``) accepts
 only entries younger than that, ``ttl`` keeps the new entry that long, ``namespace`` keeps
 entries apart. A key may use only the controls listed in its ``allowed_cache_controls``
-(the master key all); ``use-cache`` (the opt-in when the cache is ``default_off``) needs no
-permission.
+(the master key all): others are refused in the body and ignored in the header;
+``use-cache`` (the opt-in when the cache is ``default_off``) needs no permission.
 """
 
 from __future__ import annotations
@@ -95,14 +95,15 @@ def _from_header(value: str | None) -> dict[str, Any]:
 def parse_controls(
     body_value: Any, headers: Mapping[str, str] | None, identity: KeyIdentity | None
 ) -> CacheControls:
-    """The controls a request sets, refused (403) where its key does not allow them."""
-    given = _from_header(headers.get("cache-control") if headers is not None else None)
-    given.update(_from_body(body_value))
-    if not given:
-        return CacheControls()
-    if identity is not None:
+    """The controls a request sets. A body control its key does not allow is refused (403);
+    a ``Cache-Control`` directive it does not allow is ignored, since browsers and proxies
+    add that header on their own."""
+    header = _from_header(headers.get("cache-control") if headers is not None else None)
+    body = _from_body(body_value)
+    if identity is not None and (header or body):
         allowed = identity.allowed_cache_controls
-        refused = sorted(name for name in given if name in CONTROL_NAMES and name not in allowed)
+        header = {name: value for name, value in header.items() if name in allowed}
+        refused = sorted(name for name in body if name in CONTROL_NAMES and name not in allowed)
         if refused:
             raise PermissionDeniedError(
                 f"This key may not set the cache control {refused[0]!r}; "
@@ -110,6 +111,9 @@ def parse_controls(
                 param="cache",
                 code="cache_control_not_allowed",
             )
+    given = {**header, **body}
+    if not given:
+        return CacheControls()
     return CacheControls(
         read=not given.get("no-cache", False),
         write=not given.get("no-store", False),

@@ -70,6 +70,8 @@ def test_controls_are_parsed_and_checked_against_the_key() -> None:
     assert not controls.read and controls.write and controls.max_age == 30
     with pytest.raises(PermissionDeniedError):
         parse_controls({"no-store": True}, None, allowed)
+    ignored = parse_controls(None, {"cache-control": "no-store, no-cache"}, allowed)
+    assert ignored.write and not ignored.read
     with pytest.raises(BadRequestError):
         parse_controls({"ttl": -1}, None, None)
     with pytest.raises(BadRequestError):
