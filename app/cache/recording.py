@@ -21,7 +21,7 @@ class RecordingStream(RoutedStream):
     """Relays ``inner`` unchanged; ``store`` is called exactly once: with the assembled
     answer when the stream completed, else with None."""
 
-    def __init__(self, inner: RoutedStream, *, kind: str, store: Store) -> None:
+    def __init__(self, inner: RoutedStream, *, kind: str, store: Store, limit: int) -> None:
         ProviderStream.__init__(self)
         self.inner = inner
         self.deployment = inner.deployment
@@ -34,6 +34,8 @@ class RecordingStream(RoutedStream):
         else:
             self._assembler = StreamAssembler(kind == "chat")
         self._store: Store | None = store
+        self._left = limit
+        """Relayed bytes still recorded: past them the stream is relayed but not kept."""
 
     async def _finish(self, complete: bool) -> None:
         store, self._store = self._store, None
@@ -48,7 +50,11 @@ class RecordingStream(RoutedStream):
             async for chunk in self.inner:
                 self.first_chunk_at = self.first_chunk_at or self.inner.first_chunk_at
                 self.usage = self.inner.usage
-                self._assembler.feed(chunk)
+                self._left -= len(chunk)
+                if self._left >= 0:
+                    self._assembler.feed(chunk)
+                else:
+                    self._assembler.broken = True
                 if self._assembler.done:
                     await self._finish(True)
                 yield chunk

@@ -50,6 +50,9 @@ _STREAM_KINDS = {
     Operation.MESSAGES: "messages",
     Operation.RESPONSES: "responses",
 }
+_SSE_OVERHEAD = 32
+"""How much larger than the answer it assembles into a stream may be (a chunk of JSON per
+token); past that a stream is not recorded, so recording costs bounded memory."""
 _WAIT_SECONDS = 60.0
 """How long identical requests wait for the one in flight before going upstream themselves."""
 
@@ -142,7 +145,8 @@ class ResponseCache:
         async def store(answer: bytes | None, usage: Usage | None) -> None:
             await self._finish(plan, answer, "application/json", usage, produced_by)
 
-        return RecordingStream(routed, kind=_STREAM_KINDS[ctx.op], store=store)
+        limit = self.settings.max_entry_bytes * _SSE_OVERHEAD
+        return RecordingStream(routed, kind=_STREAM_KINDS[ctx.op], store=store, limit=limit)
 
     async def _begin(
         self,

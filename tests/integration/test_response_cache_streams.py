@@ -183,3 +183,19 @@ async def test_identical_streams_in_flight_reach_the_upstream_once(
     assert sorted(header for header, _ in results) == ["hit", "hit", "hit", "miss"]
     assert {text_of(chunks) for _, chunks in results} == {"Only one upstream stream"}
     assert calls(fake_openai) == 1
+
+
+async def test_an_answer_larger_than_an_entry_is_relayed_but_not_stored(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.reply = " ".join(["word"] * 400)
+    async with running_gateway(cache_config(fake_openai, max_entry_bytes=1024)) as gateway:
+        ask = {"model": "gpt-c", "messages": [{"role": "user", "content": "Long?"}]}
+        header, chunks = await streamed(gateway, **ask)
+        assert header == "miss" and text_of(chunks) == fake_openai.reply
+        header, _ = await streamed(gateway, **ask)
+        assert header == "miss"
+        async with gateway.client() as client:
+            raw = await client.chat.completions.with_raw_response.create(**ask)
+        assert raw.headers["x-deltallm-cache"] == "miss"
+    assert calls(fake_openai) == 3
