@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -63,7 +64,7 @@ from app.responses.store import ResponseStore
 from app.router.health import HealthChecker
 from app.router.router import Router
 from app.security.upstream_urls import UpstreamUrlPolicy
-from app.settings import Settings
+from app.settings import Settings, aws_environment
 from app.spend.alerts import BudgetAlerts
 from app.spend.analytics import SpendAnalytics
 from app.spend.queue import MemorySpendQueue, SpendQueue
@@ -72,6 +73,9 @@ from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
 from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
+
+if TYPE_CHECKING:
+    from app.cache.setup import CacheDeps
 
 __all__ = ["Runtime"]
 
@@ -129,6 +133,8 @@ class Runtime:
     alerts: BudgetAlerts | None = None
     retention: RetentionTask | None = None
     responses_store: ResponseStore | None = None
+    cache_deps: CacheDeps | None = None
+    """What the response cache is built from, once one is configured."""
     _started: bool = field(default=False, init=False)
 
     @classmethod
@@ -313,6 +319,8 @@ class Runtime:
             await self.responses_store.stop()
         await self.invalidator.stop()
         await self.reloader.stop()
+        if self.gateway.cache is not None:
+            await self.gateway.cache.aclose()
         await self.router.aclose()
         await self.http.aclose()
         if self.redis is not None:
@@ -347,6 +355,19 @@ class Runtime:
         checks = settings.health_checks
         self.health.configure(checks.interval if checks.enabled else None, checks.timeout)
         self.gateway.guardrails = rebuilt(self.gateway.guardrails, settings.guardrails, self.http)
+        if settings.cache.enabled or self.gateway.cache is not None:
+            self._apply_cache(settings)
+
+    def _apply_cache(self, settings: EffectiveSettings) -> None:
+        """Build, change or drop the response cache (imported only once one is configured)."""
+        from app.cache.setup import CacheDeps, reconfigure
+
+        if self.cache_deps is None:
+            namespace = self.settings.config.general_settings.redis_namespace
+            self.cache_deps = CacheDeps(
+                self.redis, namespace, self.http, aws_environment(), self.metrics
+            )
+        self.gateway.cache = reconfigure(self.gateway.cache, settings.cache, self.cache_deps)
 
     def _swap_router(self, router: Router) -> Router:
         """Serve new requests with ``router``; returns the one it replaces."""

@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import GatewayConfig
 from app.errors import ConfigError
-from app.gateway_settings.sections import GuardrailPolicy
+from app.gateway_settings.sections import CacheSettings, GuardrailPolicy
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 from app.providers.catalog import apply_env_defaults
 
@@ -183,8 +183,16 @@ def load_config(
                     f"model {model.model_name} names guardrail {name}, which config.yaml does "
                     "not define: its calls are refused until a policy of that name exists"
                 )
-    if config.deltallm_settings.cache:
-        warnings.append("the response cache is configured but not applied to requests yet")
+    try:
+        CacheSettings.from_config(config)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(
+                f"litellm_settings.cache_params{'.' + where if where else ''}: {message}"
+            )
+        raise ConfigError(problems) from None
     return config, warnings
 
 

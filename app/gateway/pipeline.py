@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.errors import BadRequestError, DeltaLLMError, PermissionDeniedError, RateLimitError
 from app.gateway.admission import Admitter
@@ -33,6 +33,9 @@ from app.router.router import Router
 from app.spend.models import SpendStatus
 from app.spend.pricing import max_cost
 from app.tokens import estimate_prompt_tokens
+
+if TYPE_CHECKING:
+    from app.cache.service import ResponseCache
 
 __all__ = ["Estimate", "Gateway", "RequestContext"]
 
@@ -56,6 +59,8 @@ class RequestContext:
     """Whether settlement accounts for this request (errors before admission it does not)."""
     guardrails: tuple[str, ...] = ()
     guard_run: GuardRun | None = None
+    cache: str | None = None
+    """``hit`` or ``miss`` when the response cache looked the request up."""
 
     @classmethod
     def begin(cls, op: Operation, headers: Mapping[str, str]) -> RequestContext:
@@ -97,6 +102,7 @@ class Gateway:
         self._max_output = max_reserved_output_tokens
         self.tracing: Tracing | None = None
         self.guardrails: Guardrails | None = None
+        self.cache: ResponseCache | None = None
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """One wall clock for admission, settlement, streamed-budget extensions and the
@@ -249,6 +255,10 @@ class Gateway:
         facts, prompt, _, _ = await self._admit(ctx, model, body)
         run = await begin(self, ctx, facts, model, body)
         routing = self.router.call(model, ctx.op, body, files=files, estimated_tokens=prompt)
+        if self.cache is not None:  # the response cache's lookup (app/cache)
+            routing = self.cache.call(ctx, facts, body, routing, self.router)
+        else:
+            body.pop("cache", None)  # LiteLLM's per-request cache controls never go upstream
         routed = await self._routed(ctx, facts, run.during(body, routing) if run else routing)
         if run is not None:
             await finish(run, self.settler, facts, routed)
@@ -278,9 +288,13 @@ class Gateway:
         routing = self.router.stream(
             model, ctx.op, body, include_usage=include_usage, estimated_tokens=prompt
         )
+        if self.cache is not None:  # the response cache's lookup (app/cache)
+            routing = self.cache.stream(ctx, facts, body, routing, self.router)
+        else:
+            body.pop("cache", None)
         routed = await self._routed(ctx, facts, run.during(body, routing) if run else routing)
         guard = None
-        if facts.reservation is not None and facts.reservation.reserved > 0:
+        if facts.reservation is not None and facts.reservation.reserved > 0 and not facts.cache_hit:
             guard = BudgetGuard(self.admitter.counters, output, output_price, self.admitter.clock)
 
         async def settle(

@@ -51,7 +51,8 @@ class CallFacts:
     """Time spent in the router until it answered (for a stream: until it opened)."""
     stream: bool = False
     cache_hit: bool = False
-    """Answered from the response cache (no upstream call)."""
+    """Answered from the response cache: free unless ``charge_hit``."""
+    charge_hit: bool = False
     guardrails: list[str] = field(default_factory=list)
     """Names of the guardrails that ran on the call, for the request log."""
     guardrail_note: str | None = None
@@ -114,7 +115,7 @@ class Settler:
     ) -> None:
         price = self.price(deployment, facts.model_group) if deployment else None
         usage = usage or Usage()
-        cost = cost_of(usage, price)
+        cost = cost_of(usage, price) if not facts.cache_hit or facts.charge_hit else Decimal(0)
         if facts.reservation is not None:
             await self._counters.settle(
                 facts.reservation, cost=cost, tokens=usage.total_tokens, now=self.clock()

@@ -28,6 +28,7 @@ from app.deployments.models import GatewaySetting
 from app.deployments.service import DeploymentNotifier
 from app.errors import BadRequestError, NotFoundError
 from app.gateway_settings.sections import (
+    CACHE_CONNECTION_FIELDS,
     ROUTER_FIELDS,
     CacheSettings,
     EffectiveSettings,
@@ -43,7 +44,7 @@ log = logging.getLogger("deltallm.settings")
 SECTIONS: dict[str, tuple[str, ...]] = {
     "router": ROUTER_FIELDS,
     "health_checks": tuple(HealthCheckSettings.model_fields),
-    "cache": tuple(CacheSettings.model_fields),
+    "cache": tuple(f for f in CacheSettings.model_fields if f not in CACHE_CONNECTION_FIELDS),
 }
 _GUARDRAIL = "guardrail."
 _PREFIXES = (*(f"{section}." for section in SECTIONS), _GUARDRAIL)
@@ -173,6 +174,9 @@ class SettingsService:
         unknown = sorted(set(changes) - set(fields))
         if unknown:
             raise BadRequestError(f"unknown {section} settings: {unknown}", param=section)
+        endpoint = changes.get("s3_endpoint_url") if section == "cache" else None
+        if isinstance(endpoint, str):
+            await self._urls.check(endpoint, "s3_endpoint_url")
         rows = await load_setting_rows(self._sessions)
         proposed = {k: v for k, v in rows.items() if k.startswith(f"{section}.")}
         for name, value in changes.items():

@@ -59,6 +59,7 @@ _KINDS = {
     504: "upstream_timeout",
 }
 _MAX_NAMES = 4096
+_CACHE_EVENTS = {"hit": "hits", "miss": "misses", "store": "stores", "error": "errors"}
 
 
 def failure_kind(status_code: int) -> str:
@@ -205,6 +206,16 @@ class Metrics:
             _GUARDRAIL_BUCKETS,
             "guardrail",
         )
+        self.cache = {
+            event: counter(
+                r,
+                f"deltallm_cache_{event}",
+                f"Response cache {event} by backend and call type.",
+                "backend",
+                "call_type",
+            )
+            for event in ("hits", "misses", "stores", "errors")
+        }
         self._scopes = frozenset(settings.labels)
         self._router: Router | None = None
         self._names: dict[str, str] = {}
@@ -291,6 +302,10 @@ class Metrics:
 
     def key_budget_left(self, identity: KeyIdentity, remaining: Decimal) -> None:
         self._scoped.budget_left(identity, remaining)
+
+    def cache_event(self, event: str, backend: str, call_type: str) -> None:
+        """A response-cache ``hit``, ``miss``, ``store`` or ``error``."""
+        self.cache[_CACHE_EVENTS[event]](backend, call_type).inc()
 
     def attempt(self, model_group: str, deployment: str, outcome: str, cooled: bool) -> None:
         """One call to a deployment by the router; ``cooled``: it started a cooldown."""

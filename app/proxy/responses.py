@@ -32,6 +32,8 @@ def gateway_headers(ctx: RequestContext) -> dict[str, str]:
         headers.update(rate_limit_headers(ctx.admission))
     if ctx.guardrails:
         headers[APPLIED_HEADER] = ",".join(ctx.guardrails)
+    if ctx.cache is not None:
+        headers["x-deltallm-cache"] = ctx.cache
     return headers
 
 

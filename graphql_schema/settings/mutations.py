@@ -13,6 +13,8 @@ from strawberry.types import Info
 from app.config import RoutingStrategy
 from app.errors import BadRequestError
 from app.gateway_settings.sections import (
+    CacheMode,
+    CacheScope,
     CacheType,
     Fallback,
     GuardrailKind,
@@ -33,6 +35,7 @@ from graphql_schema.settings.types import (
     CacheSettings,
     CacheSettingsPayload,
     DeleteGuardrailPolicyPayload,
+    FlushCachePayload,
     GuardrailPolicy,
     GuardrailPolicyPayload,
     HealthCheckSettings,
@@ -89,6 +92,13 @@ class CacheSettingsInput:
     namespace: str | None = strawberry.UNSET
     max_entry_bytes: int | None = strawberry.UNSET
     call_types: list[str] | None = strawberry.UNSET
+    mode: CacheMode | None = strawberry.UNSET
+    scope: CacheScope | None = strawberry.UNSET
+    charge_hits: bool | None = strawberry.UNSET
+    max_size_bytes: int | None = strawberry.UNSET
+    s3_bucket_name: str | None = strawberry.UNSET
+    s3_region_name: str | None = strawberry.UNSET
+    s3_endpoint_url: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -144,6 +154,23 @@ _POLICY_FIELDS = (
     "unreachable_fallback",
     "stream_hold",
 )
+
+
+_CACHE_FIELDS = [
+    "enabled",
+    "type",
+    "ttl",
+    "namespace",
+    "max_entry_bytes",
+    "call_types",
+    "mode",
+    "scope",
+    "charge_hits",
+    "max_size_bytes",
+    "s3_bucket_name",
+    "s3_region_name",
+    "s3_endpoint_url",
+]
 
 
 def _given(input: object, names: list[str]) -> dict[str, Any]:
@@ -226,9 +253,7 @@ class SettingsMutations:
     ) -> CacheSettingsPayload:
         principal = info.context.require_principal()
         service = info.context.runtime.gateway_settings
-        changes = _given(
-            input, ["enabled", "type", "ttl", "namespace", "max_entry_bytes", "call_types"]
-        )
+        changes = _given(input, _CACHE_FIELDS)
         try:
             settings = await service.update_section(principal.actor(), "cache", changes)
         except BadRequestError as exc:
@@ -236,6 +261,19 @@ class SettingsMutations:
         return CacheSettingsPayload(
             settings=CacheSettings.of(settings.cache, settings.cache_overridden), errors=[]
         )
+
+    @strawberry.mutation(extensions=_ADMIN)
+    async def flush_cache(self, info: Ctx) -> FlushCachePayload:
+        """Empty the response cache (its namespace; the memory backend: this instance's)."""
+        from app.cache.admin import flush_cache  # the cache package loads only when used
+
+        principal = info.context.require_principal()
+        runtime = info.context.runtime
+        try:
+            deleted = await flush_cache(runtime.gateway.cache, runtime.sessions, principal.actor())
+        except BadRequestError as exc:
+            return FlushCachePayload(deleted=None, errors=user_errors(exc))
+        return FlushCachePayload(deleted=deleted, errors=[])
 
     @strawberry.mutation(extensions=_ADMIN)
     async def set_guardrail_policy(

@@ -9,9 +9,8 @@ import strawberry
 from app.config import RouterSettings as RouterRow
 from app.config import RoutingStrategy
 from app.gateway_settings.sections import (
-    CacheSettings as CacheRow,
-)
-from app.gateway_settings.sections import (
+    CacheMode,
+    CacheScope,
     CacheType,
     EffectiveSettings,
     Fallback,
@@ -19,6 +18,9 @@ from app.gateway_settings.sections import (
     GuardrailMode,
     OnFlagged,
     PiiAction,
+)
+from app.gateway_settings.sections import (
+    CacheSettings as CacheRow,
 )
 from app.gateway_settings.sections import (
     GuardrailPolicy as PolicyRow,
@@ -40,6 +42,8 @@ __all__ = [
 
 strawberry.enum(RoutingStrategy, name="RoutingStrategy")
 strawberry.enum(CacheType, name="CacheType")
+strawberry.enum(CacheMode, name="CacheMode")
+strawberry.enum(CacheScope, name="CacheScope")
 strawberry.enum(GuardrailKind, name="GuardrailKind")
 strawberry.enum(GuardrailMode, name="GuardrailMode")
 strawberry.enum(PiiAction, name="PiiAction")
@@ -137,6 +141,25 @@ class CacheSettings:
     namespace: str | None
     max_entry_bytes: int
     call_types: list[str]
+    mode: CacheMode = strawberry.field(
+        description="DEFAULT_OFF: only requests that send cache: {use-cache: true} are cached."
+    )
+    scope: CacheScope = strawberry.field(
+        description="Who shares entries: one organization (the default), team or key, or all."
+    )
+    charge_hits: bool = strawberry.field(
+        description="Whether answers from the cache count against budgets (free by default)."
+    )
+    max_size_bytes: int = strawberry.field(description="The in-memory backend's bound.")
+    s3_bucket_name: str | None
+    s3_region_name: str | None
+    s3_endpoint_url: str | None
+    s3_has_credentials: bool = strawberry.field(
+        description="Whether config.yaml gives S3 credentials (never shown here)."
+    )
+    redis_dedicated: bool = strawberry.field(
+        description="Whether the cache has a Redis of its own (else the gateway's)."
+    )
     overridden: bool
 
     @classmethod
@@ -148,6 +171,15 @@ class CacheSettings:
             namespace=row.namespace,
             max_entry_bytes=row.max_entry_bytes,
             call_types=list(row.call_types),
+            mode=row.mode,
+            scope=row.scope,
+            charge_hits=row.charge_hits,
+            max_size_bytes=row.max_size_bytes,
+            s3_bucket_name=row.s3_bucket_name,
+            s3_region_name=row.s3_region_name,
+            s3_endpoint_url=row.s3_endpoint_url,
+            s3_has_credentials=row.s3_aws_access_key_id is not None,
+            redis_dedicated=row.redis_url is not None,
             overridden=overridden,
         )
 
@@ -273,6 +305,14 @@ class HealthCheckSettingsPayload:
 @strawberry.type
 class CacheSettingsPayload:
     settings: CacheSettings | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class FlushCachePayload:
+    deleted: int | None = strawberry.field(
+        description="Entries deleted (-1: the backend does not say)."
+    )
     errors: list[UserError]
 
 

@@ -67,6 +67,7 @@ class RequestLog:
     prompt_tokens: int
     completion_tokens: int
     cached_tokens: int
+    cache_hit: bool = strawberry.field(description="Answered from the response cache.")
     cost: Decimal
     latency_ms: int
     ttft_ms: int | None
@@ -94,6 +95,7 @@ class RequestLog:
             prompt_tokens=row.prompt_tokens,
             completion_tokens=row.completion_tokens,
             cached_tokens=row.cached_tokens,
+            cache_hit=row.cache_hit,
             cost=row.cost,
             latency_ms=row.latency_ms,
             ttft_ms=row.ttft_ms,

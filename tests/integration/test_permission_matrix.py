@@ -150,6 +150,7 @@ MATRIX = {
     "updateRouterSettings":      "Y    N    N    N    N    N    N    N    N    N",
     "updateHealthCheckSettings": "Y    N    N    N    N    N    N    N    N    N",
     "updateCacheSettings":       "Y    N    N    N    N    N    N    N    N    N",
+    "flushCache":                "Y    N    N    N    N    N    N    N    N    N",
     "setGuardrailPolicy":        "Y    N    N    N    N    N    N    N    N    N",
     "deleteGuardrailPolicy":     "Y    N    N    N    N    N    N    N    N    N",
     "me":                        "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",

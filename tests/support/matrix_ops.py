@@ -648,6 +648,7 @@ _GATEWAY = (
     ),
     _settings("updateHealthCheckSettings", "input: {interval: 300}"),
     _settings("updateCacheSettings", "input: {ttl: 600}"),
+    Op("flushCache", "mutation { flushCache { errors { code } } }"),
     Op(
         "setGuardrailPolicy",
         """mutation($n: String!) {

@@ -36,18 +36,40 @@ export const BudgetKind = {
 } as const;
 
 export type BudgetKind = typeof BudgetKind[keyof typeof BudgetKind];
+export const CacheMode = {
+  DefaultOff: 'DEFAULT_OFF',
+  DefaultOn: 'DEFAULT_ON'
+} as const;
+
+export type CacheMode = typeof CacheMode[keyof typeof CacheMode];
+export const CacheScope = {
+  Global: 'GLOBAL',
+  Key: 'KEY',
+  Org: 'ORG',
+  Team: 'TEAM'
+} as const;
+
+export type CacheScope = typeof CacheScope[keyof typeof CacheScope];
 export type CacheSettingsInput = {
   callTypes?: Array<string> | null | undefined;
+  chargeHits?: boolean | null | undefined;
   enabled?: boolean | null | undefined;
   maxEntryBytes?: number | null | undefined;
+  maxSizeBytes?: number | null | undefined;
+  mode?: CacheMode | null | undefined;
   namespace?: string | null | undefined;
+  s3BucketName?: string | null | undefined;
+  s3EndpointUrl?: string | null | undefined;
+  s3RegionName?: string | null | undefined;
+  scope?: CacheScope | null | undefined;
   ttl?: number | null | undefined;
   type?: CacheType | null | undefined;
 };
 
 export const CacheType = {
   Local: 'LOCAL',
-  Redis: 'REDIS'
+  Redis: 'REDIS',
+  S3: 'S3'
 } as const;
 
 export type CacheType = typeof CacheType[keyof typeof CacheType];

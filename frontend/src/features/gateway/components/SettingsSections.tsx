@@ -38,6 +38,8 @@ const CALL_TYPES = [
   ["chat_completions", "Chat completions"],
   ["completions", "Completions"],
   ["embeddings", "Embeddings"],
+  ["messages", "Anthropic messages"],
+  ["responses", "Responses API"],
 ] as const;
 const STRATEGIES: Array<[RoutingStrategy, string]> = [
   [RoutingStrategy.SimpleShuffle, "Simple shuffle (weighted)"],
@@ -234,6 +236,7 @@ export function CacheSection({ current, editable, onSubmit }: { current: CacheFi
         <SelectField label="Where entries live" value={type} onChange={(e) => setType(e.target.value as CacheType)}>
           <option value={CacheType.Local}>This instance's memory</option>
           <option value={CacheType.Redis}>Redis (shared)</option>
+          <option value={CacheType.S3}>S3-compatible bucket (shared)</option>
         </SelectField>
         <TextField label="Namespace" value={namespace} error={section.errors["namespace"]} onChange={(e) => setNamespace(e.target.value)} />
       </div>

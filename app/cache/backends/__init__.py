@@ -1,0 +1,1 @@
+"""Where cached answers live: process memory, Redis, or S3-compatible object storage."""
