@@ -135,7 +135,7 @@ class Runtime:
         general = settings.config.general_settings
         engine = create_engine(
             settings.database_url.get_secret_value(),
-            pool_size=general.database_connection_pool_limit,
+            pool_size=settings.pool_limit,
             pool_timeout=general.database_connection_timeout,
             query_timeout=general.database_query_timeout,
         )
