@@ -157,7 +157,9 @@ def start_mock(cpus: set[int] | None) -> tuple[subprocess.Popen[bytes], int]:
     return proc, int(line.split()[1])
 
 
-def _write_config(tmp: Path, mock_port: int, model: str) -> Path:
+def _write_config(
+    tmp: Path, mock_port: int, model: str, general: dict[str, object] | None = None
+) -> Path:
     params = {
         "model": "openai/mock",
         "api_base": f"http://127.0.0.1:{mock_port}/v1",
@@ -166,7 +168,9 @@ def _write_config(tmp: Path, mock_port: int, model: str) -> Path:
         "output_cost_per_token": "0.00001",
     }
     path = tmp / "config.yaml"
-    config = {"model_list": [{"model_name": model, "deltallm_params": params}]}
+    config: dict[str, object] = {"model_list": [{"model_name": model, "deltallm_params": params}]}
+    if general:
+        config["general_settings"] = general
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
@@ -179,23 +183,33 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def start_gateway(
-    tmp: Path, mock_port: int, model: str, master_key: str, cpus: set[int] | None
+    tmp: Path,
+    mock_port: int,
+    model: str,
+    master_key: str,
+    cpus: set[int] | None,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    general: dict[str, object] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """``deltallm serve`` as a user would run it, until live: (process, root URL, seconds)."""
     deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
     port = free_port()
     root = f"http://127.0.0.1:{port}"
-    config = _write_config(tmp, mock_port, model)
+    config = _write_config(tmp, mock_port, model, general)
     env = {
         **os.environ,
         "DELTALLM_DATA_DIR": str(tmp / "data"),
         "DELTALLM_MASTER_KEY": master_key,
         "DELTALLM_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     log = tmp / "gateway.log"
+    serve = ["serve", "--config", str(config), "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [deltallm, "serve", "--config", str(config), "--port", str(port), "--workers", "1"],
+            [deltallm, *serve],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -212,11 +226,16 @@ def start_gateway(
     return proc, root, took
 
 
-def create_virtual_key(tmp: Path, master_key: str) -> str:
+def create_virtual_key(tmp: Path, master_key: str, extra_env: dict[str, str] | None = None) -> str:
     """A virtual key with limits and a budget high enough never to refuse: the realistic
     request path (lookup, admission, settlement, spend log) without changing the outcome."""
     deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
-    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp / "data"), "DELTALLM_MASTER_KEY": master_key}
+    env = {
+        **os.environ,
+        "DELTALLM_DATA_DIR": str(tmp / "data"),
+        "DELTALLM_MASTER_KEY": master_key,
+        **(extra_env or {}),
+    }
     args = [
         "keys",
         "create",

@@ -6,6 +6,11 @@ closed-loop load at each concurrency (direct, then through the gateway), times t
 streamed chunk, reads the gateway's CPU time and peak RSS from /proc, prints a table with
 the targets and writes ``bench-results/latest.json``. ``--gateway-url`` measures a gateway
 that is already running instead (no CPU or RSS figures then).
+
+``--arms`` runs several arms in one run and prints one table (``arms.py``: the bare aiohttp
+pass-through as the ceiling, master key, virtual key embedded, virtual key on PostgreSQL +
+Redis with ``--database-url``/``--redis-url``), with ``--workers N``; ``--soak SECONDS``
+keeps one arm under constant load and plots RSS and p99 over time (``soak.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any
 import uvloop
 
 from tests.benchmarks import processes as procs
+from tests.benchmarks import suite
+from tests.benchmarks.arms import ARMS
 from tests.benchmarks.load import (
     PointResult,
     StreamResult,
@@ -42,12 +49,67 @@ ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-bench"
 
 
+def _add_arm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--arms",
+        default=None,
+        help="Comma-separated arms in one run and one table: bare, master, embedded, "
+        "production, or all (production needs --database-url and --redis-url).",
+    )
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server (production).")
+    parser.add_argument("--redis-url", default=None, help="Redis server (production, workers).")
+    parser.add_argument("--workers", type=int, default=1, help="Gateway worker processes (1).")
+    parser.add_argument("--soak", type=float, default=None, help="Soak SECONDS on one arm.")
+    parser.add_argument("--soak-interval", type=float, default=10.0, help="Seconds per sample.")
+    parser.add_argument("--soak-warmup", type=float, default=None, help="Warm-up seconds (60).")
+    parser.add_argument("--soak-concurrency", type=int, default=16, help="Soak load (16).")
+
+
+def _check_arm_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Arms, workers and soak settings make sense together (``parser.error`` if not)."""
+    production = bool(args.database_url and args.redis_url)
+    if bool(args.database_url) != bool(args.redis_url):
+        parser.error("the production arm needs both --database-url and --redis-url")
+    if args.arms is None and args.soak is not None:
+        args.arms = "production" if production else "embedded"
+    elif args.arms is None and (production or args.workers != 1):
+        args.arms = "all"  # the two-target comparison knows one embedded worker only
+    if args.arms is not None:
+        names = [a.strip() for a in args.arms.split(",") if a.strip()]
+        if names == ["all"]:
+            names = [a for a in ARMS if a != "production" or production]
+        unknown = sorted(set(names) - set(ARMS))
+        if not names or unknown:
+            parser.error(f"--arms takes {', '.join(ARMS)} or all (not {', '.join(unknown)})")
+        if "production" in names and not production:
+            parser.error("the production arm needs --database-url and --redis-url")
+        args.arms = list(dict.fromkeys(names))
+    if args.workers < 1:
+        parser.error("--workers must be >= 1")
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers > 1 needs --redis-url: workers share their counters in Redis")
+    if args.soak is not None:
+        if args.soak <= 0 or args.soak_interval <= 0 or args.soak_concurrency < 1:
+            parser.error("--soak and --soak-interval must be > 0, --soak-concurrency >= 1")
+        if len(args.arms) != 1:
+            parser.error("--soak runs one arm: name it with --arms")
+        if args.soak_warmup is None:
+            args.soak_warmup = min(60.0, args.soak / 5)
+        if not 0 <= args.soak_warmup < args.soak:
+            parser.error("--soak-warmup must be >= 0 and shorter than --soak")
+    if args.arms is not None and args.gateway_url:
+        parser.error("--arms and --soak start their own servers: drop --gateway-url")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="just bench", description=__doc__.splitlines()[0])
+    _add_arm_options(parser)
     parser.add_argument("--duration", type=float, default=None, help="Seconds per point (8).")
     parser.add_argument("--warmup", type=float, default=1.0, help="Warm-up seconds per point.")
     parser.add_argument("--quick", action="store_true", help="2 s points, 100 streamed requests.")
-    parser.add_argument("--concurrency", default="1,16,64", help="Comma-separated levels.")
+    parser.add_argument(
+        "--concurrency", default=None, help="Comma-separated levels (1,16,64; arms: 1,16)."
+    )
     parser.add_argument(
         "--stream-requests", type=int, default=None, help="Streamed requests (300)."
     )
@@ -70,6 +132,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = 2.0 if args.quick else 8.0
     if args.stream_requests is None:
         args.stream_requests = 100 if args.quick else 300
+    _check_arm_options(args, parser)
+    if args.concurrency is None:
+        args.concurrency = "1,16" if args.arms else "1,16,64"
     try:
         args.levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
     except ValueError:
@@ -245,14 +310,24 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="deltallm-bench-") as tmp:
-            results = _run(args, Path(tmp), notes)
+            if args.soak is not None:
+                results = suite.soak_arm(args, Path(tmp), notes)
+            elif args.arms:
+                results = suite.run_arms(args, Path(tmp), notes)
+            else:
+                results = _run(args, Path(tmp), notes)
     except KeyboardInterrupt:
         print("\ninterrupted: every child process was stopped", file=sys.stderr)
         return 130
     except (procs.GatewayNotReadyError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(render(results))
+    if args.soak is not None:
+        print(suite.render_soak(results))
+    elif args.arms:
+        print(suite.render_arms(results))
+    else:
+        print(render(results))
     write_json(results, args.output)
     print(f"\nwrote {args.output} ({time.monotonic() - started:.0f}s in all)")
     return 1 if results["errors"] else 0
