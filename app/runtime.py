@@ -69,6 +69,7 @@ from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
 from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
+from app.spend.settle_pipeline import PipelinedSettlement
 from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
 
@@ -191,7 +192,12 @@ class Runtime:
             router,
             authenticator,
             admitter,
-            Settler(counters, queue, metrics=metrics),
+            Settler(
+                counters,
+                queue,
+                metrics=metrics,
+                combined=PipelinedSettlement.build(counters, queue),
+            ),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
         gateway.tracing = tracing
