@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,13 +149,35 @@ def start_arm(name: str, ctx: ArmContext) -> Iterator[Running]:
         procs.stop(running.proc)
 
 
+def arm_sampler(pid: int | None) -> procs.Sampler:
+    """CPU ms of this load generator, the machine and (``pid``) the arm with its workers."""
+    base = procs.sampler({"client": os.getpid()})
+    if pid is None:
+        return base
+
+    def sample() -> dict[str, float]:
+        serving = 0.0
+        for one in [pid, *_children(pid)]:
+            with suppress(OSError):
+                serving += procs.cpu_ms(one)
+        return base() | {"gateway": serving}
+
+    return sample
+
+
 async def measure_target(
-    name: str, root: str, api_key: str, args: argparse.Namespace, step: list[int], total: int
+    name: str,
+    root: str,
+    api_key: str,
+    args: argparse.Namespace,
+    progress: tuple[list[int], int],
+    pid: int | None = None,
 ) -> dict[str, Any]:
     """Closed-loop points at each level and the streamed time to first chunk: summaries."""
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     url = f"{root}/v1/chat/completions"
-    sampler = procs.sampler({"client": os.getpid()})
+    step, total = progress
+    sampler = arm_sampler(pid)
     points: dict[str, Any] = {}
     for level in args.levels:
         result = await run_point(

@@ -24,7 +24,7 @@ RSS_MB = 150.0
 
 _HEADER = (
     "| arm | req/s at 16 | share of bare | added p50 / p99 at 1 (ms) | added p99 at 16 (ms) "
-    "| added TTFC p50 (ms) | peak RSS per worker |"
+    "| added TTFC p50 (ms) | peak RSS per worker | CPU ms/req at 16 |"
 )
 
 
@@ -60,6 +60,7 @@ def arm_row(
             _get(arm.get("stream"), "ttfc_p50_ms"), _get(direct.get("stream"), "ttfc_p50_ms")
         ),
         "rss_mb": arm.get("rss_mb"),
+        "cpu_ms_16": (sixteen or {}).get("cpu_ms_per_request", {}).get("gateway"),
     }
 
 
@@ -69,7 +70,7 @@ def _fmt(value: float | str | None, spec: str) -> str:
 
 def render_table(rows: list[dict[str, float | str | None]]) -> str:
     """The Markdown table of every arm (the README's table)."""
-    lines = [_HEADER, "|---|---|---|---|---|---|---|"]
+    lines = [_HEADER, "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         title = ARM_TITLES.get(str(row["arm"]), str(row["arm"]))
         share = "-" if row["share_pct"] is None else f"{_fmt(row['share_pct'], '.0f')} %"
@@ -78,7 +79,7 @@ def render_table(rows: list[dict[str, float | str | None]]) -> str:
             f"| {title} | {_fmt(row['rps_16'], ',.0f')} | {share} "
             f"| {_fmt(row['added_p50_1'], '+.2f')} / {_fmt(row['added_p99_1'], '+.2f')} "
             f"| {_fmt(row['added_p99_16'], '+.2f')} | {_fmt(row['added_ttfc_p50'], '+.2f')} "
-            f"| {rss} |"
+            f"| {rss} | {_fmt(row['cpu_ms_16'], '.3f')} |"
         )
     return "\n".join(lines)
 

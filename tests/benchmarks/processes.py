@@ -25,6 +25,7 @@ import yaml
 
 __all__ = [
     "GatewayNotReadyError",
+    "Sampler",
     "background_pct",
     "cpu_ms",
     "free_port",
@@ -105,7 +106,10 @@ def background_pct(pids: list[int], seconds: float = 1.0) -> float:
     return max(0.0, (machine - ours) / (seconds * 10.0))
 
 
-def sampler(watched: dict[str, int], machine: bool = True) -> Callable[[], dict[str, float]]:
+Sampler = Callable[[], dict[str, float]]
+
+
+def sampler(watched: dict[str, int], machine: bool = True) -> Sampler:
     """CPU ms of each watched process, plus ``machine``: what every process has used."""
 
     def sample() -> dict[str, float]:

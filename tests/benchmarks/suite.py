@@ -90,12 +90,14 @@ def run_arms(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str,
     print(f"pinning: {pinning}; {len(args.arms)} arms + the direct baseline", flush=True)
     with _mock(client) as mock_port, arm_context(args, tmp, mock_port, cpus) as ctx:
         root = f"http://127.0.0.1:{mock_port}"
-        direct = uvloop.run(measure_target("direct", root, "sk-mock", args, step, total))
+        direct = uvloop.run(measure_target("direct", root, "sk-mock", args, (step, total)))
         measured = []
         for name in args.arms:
             with start_arm(name, ctx) as running:
                 result = uvloop.run(
-                    measure_target(name, running.root, running.api_key, args, step, total)
+                    measure_target(
+                        name, running.root, running.api_key, args, (step, total), running.proc.pid
+                    )
                 )
                 result["rss_mb"] = _round(worker_rss_mb(running.proc.pid))
                 measured.append(result)

@@ -22,7 +22,10 @@ def _arm(
 ) -> dict[str, Any]:
     return {
         "name": name,
-        "points": {"1": {"p50_ms": p50, "p99_ms": p99}, "16": {"rps": rps16, "p99_ms": p99_16}},
+        "points": {
+            "1": {"p50_ms": p50, "p99_ms": p99},
+            "16": {"rps": rps16, "p99_ms": p99_16, "cpu_ms_per_request": {"gateway": 0.12}},
+        },
         "stream": {"ttfc_p50_ms": ttfc},
         "rss_mb": 40.0 if name == "bare" else 151.0,
     }
@@ -49,9 +52,9 @@ def test_the_table_lists_every_arm_and_shows_missing_figures_as_a_dash() -> None
     assert table[0].startswith("| arm | req/s at 16 | share of bare")
     assert table[2] == (
         "| bare aiohttp pass-through, no features | 8,000 | 100 % | +0.30 / +0.80 | +2.00 "
-        "| +0.40 | 40 MB |"
+        "| +0.40 | 40 MB | 0.120 |"
     )
-    assert table[3] == "| DeltaLLM, virtual key, embedded default | - | - | - / - | - | - | - |"
+    assert table[3] == "| DeltaLLM, virtual key, embedded default | - | - | - / - | - | - | - | - |"
 
 
 def test_production_targets_are_relative_to_the_bare_arm() -> None:
