@@ -23,7 +23,6 @@ from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
 from app.cluster.lease import DatabaseLeases, LeaseStore, RedisLeases
 from app.db.engine import create_engine, ping, session_factory
-from app.db.migrate import upgrade
 from app.deployments.reload import (
     DatabaseReloadNotifier,
     DeploymentReloader,
@@ -283,6 +282,8 @@ class Runtime:
         for warning in self.settings.warnings:
             log.warning("%s", warning)
         if self.settings.run_migrations_on_start:
+            from app.db.migrate import upgrade  # Alembic only where it runs
+
             await upgrade(self.settings.database_url.get_secret_value())
         general = self.settings.config.general_settings
         if general.first_admin_email and general.first_admin_password:
