@@ -41,6 +41,10 @@ log = logging.getLogger("deltallm.spend")
 ROWS_PER_STATEMENT = 400
 """Rows per multi-row INSERT: under 10,000 bind parameters, well within both drivers' limits."""
 
+LOG_ROWS_PER_EXECUTE = 100
+"""Log rows bound per execute: binding 500 rows at once held the event loop (and every
+request on it) for 5-10 ms once per batch; 100 rows take about a millisecond."""
+
 _T = TypeVar("_T")
 _ENTITIES: tuple[tuple[BudgetEntity, type[SQLModel], str], ...] = (
     (BudgetEntity.KEY, VirtualKey, "key_id"),
@@ -104,7 +108,8 @@ async def _insert_logs(
     """Insert the log rows; the records whose rows were new (not seen before).
 
     One cached statement executed over the batch (SQLAlchemy's "insertmanyvalues"),
-    so a batch costs no SQL compilation per row.
+    so a batch costs no SQL compilation per row; executed ``LOG_ROWS_PER_EXECUTE`` rows at
+    a time, so that binding the rows never holds the event loop for long.
     """
     request_id = table_of(SpendLog).c.request_id
     statement = (
@@ -112,8 +117,10 @@ async def _insert_logs(
         .on_conflict_do_nothing(index_elements=["request_id"])
         .returning(request_id)
     )
-    rows = [_log_row(record, now) for record in batch]
-    inserted = set((await session.exec(statement, params=rows)).scalars().all())
+    inserted: set[str] = set()
+    for start in range(0, len(batch), LOG_ROWS_PER_EXECUTE):
+        rows = [_log_row(record, now) for record in batch[start : start + LOG_ROWS_PER_EXECUTE]]
+        inserted.update((await session.exec(statement, params=rows)).scalars().all())
     return [record for record in batch if record.request_id in inserted]
 
 
