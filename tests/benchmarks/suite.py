@@ -17,6 +17,7 @@ from tests.benchmarks import processes as procs
 from tests.benchmarks.arms import arm_context, measure_target, start_arm, worker_rss_mb
 from tests.benchmarks.arms_report import arm_row, check_targets, render_table, render_targets
 from tests.benchmarks.load import chat_body
+from tests.benchmarks.report import BACKGROUND_NOISY_PCT
 from tests.benchmarks.soak import GROWTH_TARGET_PCT, rss_growth, run_soak
 from tests.benchmarks.svg import soak_svg
 
@@ -129,8 +130,24 @@ def render_arms(results: dict[str, Any]) -> str:
         for m in [results["direct"], *results["arms"]]:
             for p in [*m["points"].values(), m["stream"]]:
                 lines += [f"!!!   {m['name']}: {s}" for s in p["error_samples"]]
-    lines += [f"note: {note}" for note in results["notes"]]
+    lines += [f"note: {note}" for note in [*results["notes"], *_busy(results)]]
     return "\n".join(lines)
+
+
+def _busy(results: dict[str, Any]) -> list[str]:
+    """A note when other processes used the machine during the points."""
+    seen = [
+        p["background_pct"] or 0.0
+        for m in [results["direct"], *results["arms"]]
+        for p in m["points"].values()
+    ]
+    worst = max(seen, default=0.0)
+    if worst < BACKGROUND_NOISY_PCT:
+        return []
+    return [
+        f"other processes used up to {worst:.0f}% of a CPU during the points: req/s and "
+        "latencies are noisy (CPU ms/req and RSS much less so); rerun on an idle machine"
+    ]
 
 
 def soak_arm(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str, Any]:
