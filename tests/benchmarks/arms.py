@@ -25,10 +25,71 @@ from tests.benchmarks.backends import Backends, scratch_backends
 from tests.benchmarks.load import chat_body, run_point, time_to_first_chunk
 from tests.benchmarks.report import point_summary, progress_line, stream_summary
 
-__all__ = ["ARMS", "ArmContext", "Running", "measure_target", "start_arm", "worker_rss_mb"]
+__all__ = [
+    "ARMS",
+    "ArmContext",
+    "Running",
+    "add_arm_options",
+    "check_arm_options",
+    "measure_target",
+    "start_arm",
+    "worker_rss_mb",
+]
 
 ARMS = ("bare", "master", "embedded", "production")
 BENCH_KEY = "sk-bench"
+
+
+def add_arm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--arms",
+        default=None,
+        help="Comma-separated arms in one run and one table: bare, master, embedded, "
+        "production, or all (production needs --database-url and --redis-url).",
+    )
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server (production).")
+    parser.add_argument("--redis-url", default=None, help="Redis server (production, workers).")
+    parser.add_argument("--workers", type=int, default=1, help="Gateway worker processes (1).")
+    parser.add_argument("--soak", type=float, default=None, help="Soak SECONDS on one arm.")
+    parser.add_argument("--soak-interval", type=float, default=10.0, help="Seconds per sample.")
+    parser.add_argument("--soak-warmup", type=float, default=None, help="Warm-up seconds (60).")
+    parser.add_argument("--soak-concurrency", type=int, default=16, help="Soak load (16).")
+
+
+def check_arm_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Arms, workers and soak settings make sense together (``parser.error`` if not)."""
+    production = bool(args.database_url and args.redis_url)
+    if bool(args.database_url) != bool(args.redis_url):
+        parser.error("the production arm needs both --database-url and --redis-url")
+    if args.arms is None and args.soak is not None:
+        args.arms = "production" if production else "embedded"
+    elif args.arms is None and (production or args.workers != 1):
+        args.arms = "all"  # the two-target comparison knows one embedded worker only
+    if args.arms is not None:
+        names = [a.strip() for a in args.arms.split(",") if a.strip()]
+        if names == ["all"]:
+            names = [a for a in ARMS if a != "production" or production]
+        unknown = sorted(set(names) - set(ARMS))
+        if not names or unknown:
+            parser.error(f"--arms takes {', '.join(ARMS)} or all (not {', '.join(unknown)})")
+        if "production" in names and not production:
+            parser.error("the production arm needs --database-url and --redis-url")
+        args.arms = list(dict.fromkeys(names))
+    if args.workers < 1:
+        parser.error("--workers must be >= 1")
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers > 1 needs --redis-url: workers share their counters in Redis")
+    if args.soak is not None:
+        if args.soak <= 0 or args.soak_interval <= 0 or args.soak_concurrency < 1:
+            parser.error("--soak and --soak-interval must be > 0, --soak-concurrency >= 1")
+        if len(args.arms) != 1:
+            parser.error("--soak runs one arm: name it with --arms")
+        if args.soak_warmup is None:
+            args.soak_warmup = min(60.0, args.soak / 5)
+        if not 0 <= args.soak_warmup < args.soak:
+            parser.error("--soak-warmup must be >= 0 and shorter than --soak")
+    if args.arms is not None and args.gateway_url:
+        parser.error("--arms and --soak start their own servers: drop --gateway-url")
 
 
 @dataclass
