@@ -23,7 +23,8 @@ class Backends:
     """The URL of the bench's own database (the gateway migrates it at start)."""
     redis_url: str
     namespace: str
-    """``general_settings.redis_namespace``: every Redis key the gateway writes starts with it."""
+    """``general_settings.redis_namespace`` (arms with several workers append their name):
+    every Redis key the gateway writes starts with it, and the clean-up deletes them all."""
 
 
 def _dsn(server_url: str, database: str) -> str:
@@ -45,7 +46,7 @@ def _delete_namespace(redis_url: str, namespace: str) -> int:
     try:
         deleted = 0
         batch: list[bytes] = []
-        for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+        for key in client.scan_iter(match=f"{namespace}*", count=1000):
             batch.append(key)
             if len(batch) >= 500:
                 deleted += int(client.delete(*batch))
