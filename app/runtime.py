@@ -24,7 +24,6 @@ from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
 from app.cluster.lease import DatabaseLeases, LeaseStore, RedisLeases
 from app.db.engine import create_engine, ping, session_factory
-from app.db.migrate import upgrade
 from app.deployments.reload import (
     DatabaseReloadNotifier,
     DeploymentReloader,
@@ -71,6 +70,7 @@ from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
 from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
+from app.spend.settle_pipeline import PipelinedSettlement
 from app.spend.tail import RequestTail
 from app.spend.writer import SpendWriter
 
@@ -142,7 +142,7 @@ class Runtime:
         general = settings.config.general_settings
         engine = create_engine(
             settings.database_url.get_secret_value(),
-            pool_size=general.database_connection_pool_limit,
+            pool_size=settings.pool_limit,
             pool_timeout=general.database_connection_timeout,
             query_timeout=general.database_query_timeout,
         )
@@ -198,7 +198,12 @@ class Runtime:
             router,
             authenticator,
             admitter,
-            Settler(counters, queue, metrics=metrics),
+            Settler(
+                counters,
+                queue,
+                metrics=metrics,
+                combined=PipelinedSettlement.build(counters, queue),
+            ),
             max_reserved_output_tokens=general.max_reserved_output_tokens,
         )
         gateway.tracing = tracing
@@ -284,6 +289,8 @@ class Runtime:
         for warning in self.settings.warnings:
             log.warning("%s", warning)
         if self.settings.run_migrations_on_start:
+            from app.db.migrate import upgrade  # Alembic only where it runs
+
             await upgrade(self.settings.database_url.get_secret_value())
         general = self.settings.config.general_settings
         if general.first_admin_email and general.first_admin_password:

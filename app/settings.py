@@ -48,6 +48,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     ]
 }
 
+INSTANCE_CONNECTIONS = 10
+"""PostgreSQL connections one instance holds at most by default, shared by its workers: ten
+instances then fit a default PostgreSQL (``max_connections`` 100) with headroom."""
+MIN_WORKER_CONNECTIONS = 2
+"""A worker's floor: one for the spend writer, one for key lookups and the admin API."""
+
 _ENV_PREFIX = "os.environ/"
 _METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _ALIAS_PAIRS = (("litellm_params", "deltallm_params"), ("litellm_settings", "deltallm_settings"))
@@ -82,6 +88,15 @@ class Settings:
     @property
     def has_redis(self) -> bool:
         return self.redis_url is not None
+
+    @property
+    def pool_limit(self) -> int:
+        """PostgreSQL connections this worker may hold: the configured
+        ``database_connection_pool_limit``, else the instance's share split across workers."""
+        configured = self.config.general_settings.database_connection_pool_limit
+        if configured is not None:
+            return configured
+        return max(MIN_WORKER_CONNECTIONS, INSTANCE_CONNECTIONS // max(1, self.workers))
 
 
 def _resolve_env_refs(value: Any, env: Mapping[str, str], path: str, problems: list[str]) -> Any:
@@ -281,6 +296,8 @@ def load_settings(
         values["host"] = env["DELTALLM_HOST"]
     if env.get("DELTALLM_PORT"):
         values["port"] = int(env["DELTALLM_PORT"])
+    if env.get("DELTALLM_WORKERS", "").isdigit():
+        values["workers"] = max(1, int(env["DELTALLM_WORKERS"]))
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
 
@@ -315,6 +332,7 @@ def export_for_workers(settings: Settings, metrics_dir: Path | None = None) -> N
         os.environ["DELTALLM_CONFIG_PATH"] = str(settings.config_path)
     os.environ["DELTALLM_DATA_DIR"] = str(settings.data_dir)
     os.environ["DELTALLM_RUN_MIGRATIONS"] = "0"
+    os.environ["DELTALLM_WORKERS"] = str(settings.workers)
     os.environ["DELTALLM_LOG_LEVEL"] = settings.log_level
 
 

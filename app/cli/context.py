@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import create_engine, session_factory
-from app.db.migrate import upgrade
 from app.errors import ConfigError
 from app.keys.invalidation import DatabaseInvalidator, Invalidator, RedisInvalidator
 from app.keys.service import KeyService
@@ -53,6 +52,8 @@ async def cli_context(config: str | None) -> AsyncIterator[CliContext]:
     settings = load_cli_settings(config)
     url = settings.database_url.get_secret_value()
     if settings.run_migrations_on_start:
+        from app.db.migrate import upgrade  # Alembic only where it runs
+
         await upgrade(url)
     engine = create_engine(url)
     sessions = session_factory(engine)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import multiprocessing
 import signal
 import sys
 import tempfile
@@ -16,7 +18,6 @@ from app.cli.context import fail, load_cli_settings
 from app.cli.http_protocol import bounded_protocol
 from app.cli.keys import keys, spend
 from app.cli.users import users
-from app.db.migrate import upgrade
 from app.drain import HARD_STOP_GRACE
 from app.errors import ConfigError
 from app.main import create_app
@@ -78,16 +79,35 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
     if settings.json_logs:
         common["log_config"] = uvicorn_log_config(settings.log_level)
     signal.signal(signal.SIGTERM, _drained)
+    if settings.run_migrations_on_start:
+        _migrate_in_child(settings.database_url.get_secret_value())
+        settings = dataclasses.replace(settings, run_migrations_on_start=False)
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return
-    if settings.run_migrations_on_start:
-        asyncio.run(upgrade(settings.database_url.get_secret_value()))
     # Workers write their metrics to files here so that one scrape sees them all; a fresh
     # directory each start, or counts of an earlier run would be added in.
     with tempfile.TemporaryDirectory(prefix="deltallm-metrics-") as metrics_dir:
         export_for_workers(settings, Path(metrics_dir))
         uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+
+
+def _migrate_in_child(database_url: str) -> None:
+    """Run the migrations in a forked child, so that the serving processes never import
+    Alembic and its migration scripts (about 11 MB of resident memory each would keep)."""
+    child = multiprocessing.get_context("fork").Process(
+        target=_migrate, args=(database_url,), name="deltallm-migrate"
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        fail(f"the database migrations failed (exit code {child.exitcode}); see above")
+
+
+def _migrate(database_url: str, revision: str = "head") -> None:
+    from app.db.migrate import upgrade  # only where migrations run
+
+    asyncio.run(upgrade(database_url, revision))
 
 
 def _drained(sig: int, frame: object) -> None:
@@ -120,7 +140,7 @@ def migrate(config: str | None, revision: str) -> None:
     """Apply database migrations up to REVISION."""
     settings = load_cli_settings(config)
     click.echo(f"Migrating the database to {revision} ...", err=True)
-    asyncio.run(upgrade(settings.database_url.get_secret_value(), revision))
+    _migrate(settings.database_url.get_secret_value(), revision)
     click.echo("Database is up to date.", err=True)
 
 

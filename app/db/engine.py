@@ -86,8 +86,9 @@ def create_engine(
 
     SQLite files use a small pool: WAL lets readers run beside one writer and the busy
     timeout queues writers. ``:memory:`` shares one connection (``StaticPool``).
-    PostgreSQL keeps ``pool_size`` connections open and opens as many again for bursts;
-    a caller waits up to ``pool_timeout`` seconds for one, and a connection attempt or a
+    PostgreSQL holds at most ``pool_size`` connections (no overflow, so that the sizing
+    rule pool x workers x instances <= ``max_connections`` holds); a caller waits up to
+    ``pool_timeout`` seconds for one, and a connection attempt or a
     statement fails after ``query_timeout`` seconds (None: asyncpg's defaults, no limit on
     statements).
     """
@@ -104,7 +105,7 @@ def create_engine(
         url,
         connect_args=timeouts,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=pool_timeout,
         pool_pre_ping=True,
         pool_recycle=1800,

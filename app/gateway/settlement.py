@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from app.keys.identity import KeyIdentity
 from app.limits.counters import CounterStore, Reservation
@@ -26,9 +26,23 @@ from app.spend.pricing import ModelPrice, cost_of, price_for
 from app.spend.queue import SpendQueue
 from app.spend.records import SpendRecord
 
-__all__ = ["CallFacts", "Settler"]
+__all__ = ["CallFacts", "CombinedSettle", "Settler"]
 
 log = logging.getLogger("deltallm.spend")
+
+
+class CombinedSettle(Protocol):
+    """Settles a reservation and queues its spend record together (one round trip)."""
+
+    async def __call__(
+        self,
+        reservation: Reservation | None,
+        *,
+        cost: Decimal,
+        tokens: int,
+        now: float,
+        record: SpendRecord,
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -72,9 +86,12 @@ class Settler:
         queue: SpendQueue,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        combined: CombinedSettle | None = None,
     ) -> None:
         self._counters = counters
         self._queue = queue
+        self._combined = combined
+        """Settles the counters and queues the record in one round trip, when possible."""
         self.metrics = metrics
         self.clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,43 +133,21 @@ class Settler:
         price = self.price(deployment, facts.model_group) if deployment else None
         usage = usage or Usage()
         cost = cost_of(usage, price) if not facts.cache_hit or facts.charge_hit else Decimal(0)
-        if facts.reservation is not None:
-            await self._counters.settle(
-                facts.reservation, cost=cost, tokens=usage.total_tokens, now=self.clock()
-            )
         ended = time.perf_counter()
-        identity = facts.identity
+        now = self.clock()
+        outcome = (status.value, status_code, error_message)
+        record = _record(facts, deployment, usage, cost, (ended, now, first_chunk_at), outcome)
         if self.metrics is not None:
             self._observe(facts, deployment, usage, cost, status_code, ended, first_chunk_at)
-        await self._queue.put(
-            SpendRecord(
-                request_id=facts.request_id,
-                key_id=identity.key_id if identity else None,
-                user_id=identity.user_id if identity else None,
-                team_id=identity.team_id if identity else None,
-                org_id=identity.org_id if identity else None,
-                end_user=facts.end_user,
-                model_group=facts.model_group,
-                deployment_id=deployment.id if deployment else None,
-                provider=deployment.params.provider if deployment else None,
-                call_type=facts.op.value,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                cached_tokens=usage.cached_tokens,
-                cost=cost,
-                latency_ms=int((ended - facts.started) * 1000),
-                ttft_ms=(int((first_chunk_at - facts.started) * 1000) if first_chunk_at else None),
-                status=status.value,
-                status_code=status_code,
-                cache_hit=facts.cache_hit,
-                tags=facts.tags,
-                guardrails=facts.guardrails,
-                started_at=facts.started_at,
-                ended_at=datetime.fromtimestamp(self.clock(), UTC),
-                key_model=facts.key_model,
-                error_message=_recorded(error_message or facts.guardrail_note, facts),
+        tokens = usage.total_tokens
+        if self._combined is not None:
+            await self._combined(
+                facts.reservation, cost=cost, tokens=tokens, now=now, record=record
             )
-        )
+            return
+        if facts.reservation is not None:
+            await self._counters.settle(facts.reservation, cost=cost, tokens=tokens, now=now)
+        await self._queue.put(record)
 
     def _observe(
         self,
@@ -186,3 +181,45 @@ class Settler:
             durations=durations,
             ttft=first_chunk_at - facts.started if first_chunk_at else None,
         )
+
+
+def _record(
+    facts: CallFacts,
+    deployment: Deployment | None,
+    usage: Usage,
+    cost: Decimal,
+    times: tuple[float, float, float | None],
+    outcome: tuple[str, int, str | None],
+) -> SpendRecord:
+    """The spend record of a settled call; ``times`` is (ended, now, first chunk at) and
+    ``outcome`` (status, status code, error message)."""
+    ended, now, first_chunk_at = times
+    status, status_code, error_message = outcome
+    identity = facts.identity
+    return SpendRecord(
+        request_id=facts.request_id,
+        key_id=identity.key_id if identity else None,
+        user_id=identity.user_id if identity else None,
+        team_id=identity.team_id if identity else None,
+        org_id=identity.org_id if identity else None,
+        end_user=facts.end_user,
+        model_group=facts.model_group,
+        deployment_id=deployment.id if deployment else None,
+        provider=deployment.params.provider if deployment else None,
+        call_type=facts.op.value,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_tokens=usage.cached_tokens,
+        cost=cost,
+        latency_ms=int((ended - facts.started) * 1000),
+        ttft_ms=(int((first_chunk_at - facts.started) * 1000) if first_chunk_at else None),
+        status=status,
+        status_code=status_code,
+        cache_hit=facts.cache_hit,
+        tags=facts.tags,
+        guardrails=facts.guardrails,
+        started_at=facts.started_at,
+        ended_at=datetime.fromtimestamp(now, UTC),
+        key_model=facts.key_model,
+        error_message=_recorded(error_message or facts.guardrail_note, facts),
+    )

@@ -81,6 +81,10 @@ class RedisCounterStore:
         self._seed = client.register_script(_script("seed"))
         self._peek = client.register_script(_script("peek"))
 
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._client
+
     async def admit(self, a: Admission) -> AdmissionResult:
         """Check and charge every level in one script (one round trip)."""
         minute = minute_of(a.now)
@@ -145,6 +149,20 @@ class RedisCounterStore:
 
     async def settle(self, r: Reservation, *, cost: Decimal, tokens: int, now: float) -> None:
         """Release leases and holds, add the cost, correct TPM: once per request id."""
+        keys, args = self._settle_call(r, cost=cost, tokens=tokens, now=now)
+        await self._settle(keys=keys, args=args)
+
+    def settle_command(
+        self, r: Reservation, *, cost: Decimal, tokens: int, now: float
+    ) -> tuple[Any, ...]:
+        """The ``EVALSHA`` arguments of :meth:`settle`, for a caller that pipelines it with
+        other commands (the caller handles ``NOSCRIPT`` by calling :meth:`settle`)."""
+        keys, args = self._settle_call(r, cost=cost, tokens=tokens, now=now)
+        return (self._settle.sha, len(keys), *keys, *args)
+
+    def _settle_call(
+        self, r: Reservation, *, cost: Decimal, tokens: int, now: float
+    ) -> tuple[list[str], list[Any]]:
         if cost < 0 or tokens < 0:
             raise ValueError("Cost and tokens must not be negative.")
         args: list[Any] = [r.request_id, to_units(cost), tokens - r.tokens, len(r.levels)]
@@ -155,7 +173,7 @@ class RedisCounterStore:
                 int(level.max_parallel is not None),
                 _budget_ttl(level.budget_period, now) if has_budget else -1,
             ]
-        await self._settle(keys=self._keys(r.request_id, r.levels, r.minute), args=args)
+        return self._keys(r.request_id, r.levels, r.minute), args
 
     async def extend(self, r: Reservation, extra: Decimal, now: float) -> bool:
         """Grow a live reservation if every budget still has room; refresh its leases."""

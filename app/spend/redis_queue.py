@@ -94,27 +94,41 @@ class RedisSpendQueue:
         """Records waiting in memory for the database because Redis was unreachable."""
         return len(self._held)
 
+    @property
+    def client(self) -> Redis:
+        return self._redis
+
+    def add_command(self, record: SpendRecord) -> tuple[Any, ...]:
+        """The ``XADD`` of :meth:`put`, for a caller that pipelines it with other commands
+        (and calls :meth:`hold` if it fails)."""
+        return ("XADD", self._stream, "*", _FIELD, encode_record(record))
+
     async def put(self, record: SpendRecord) -> None:
         """Append the record to the stream (one XADD); hold it in memory if Redis is down."""
         try:
             await self._redis.xadd(self._stream, {_FIELD: encode_record(record)})
         except (RedisError, OSError) as exc:
-            if not self._held:
-                log.warning(
-                    "spend stream unavailable (%s: %s); records are written to the database "
-                    "directly until Redis answers again",
-                    type(exc).__name__,
-                    exc,
-                )
-            elif len(self._held) >= HELD_MAX:
-                dropped = self._held.popleft()
-                log.error(
-                    "%d spend records held while Redis is down: dropped the oldest (%s)",
-                    HELD_MAX,
-                    dropped.request_id,
-                )
-            self._held.append(record)
-            self._wake.set()
+            self.hold(record, exc)
+
+    def hold(self, record: SpendRecord, exc: BaseException) -> None:
+        """Keep a record the stream did not take in memory; the consumer writes it to the
+        database directly."""
+        if not self._held:
+            log.warning(
+                "spend stream unavailable (%s: %s); records are written to the database "
+                "directly until Redis answers again",
+                type(exc).__name__,
+                exc,
+            )
+        elif len(self._held) >= HELD_MAX:
+            dropped = self._held.popleft()
+            log.error(
+                "%d spend records held while Redis is down: dropped the oldest (%s)",
+                HELD_MAX,
+                dropped.request_id,
+            )
+        self._held.append(record)
+        self._wake.set()
 
     async def _write_held(self) -> None:
         """Write the records held while Redis was down, a batch at a time, straight to the

@@ -25,6 +25,7 @@ import yaml
 
 __all__ = [
     "GatewayNotReadyError",
+    "Sampler",
     "background_pct",
     "cpu_ms",
     "free_port",
@@ -105,7 +106,10 @@ def background_pct(pids: list[int], seconds: float = 1.0) -> float:
     return max(0.0, (machine - ours) / (seconds * 10.0))
 
 
-def sampler(watched: dict[str, int], machine: bool = True) -> Callable[[], dict[str, float]]:
+Sampler = Callable[[], dict[str, float]]
+
+
+def sampler(watched: dict[str, int], machine: bool = True) -> Sampler:
     """CPU ms of each watched process, plus ``machine``: what every process has used."""
 
     def sample() -> dict[str, float]:
@@ -157,7 +161,9 @@ def start_mock(cpus: set[int] | None) -> tuple[subprocess.Popen[bytes], int]:
     return proc, int(line.split()[1])
 
 
-def _write_config(tmp: Path, mock_port: int, model: str) -> Path:
+def _write_config(
+    tmp: Path, mock_port: int, model: str, general: dict[str, object] | None = None
+) -> Path:
     params = {
         "model": "openai/mock",
         "api_base": f"http://127.0.0.1:{mock_port}/v1",
@@ -166,7 +172,9 @@ def _write_config(tmp: Path, mock_port: int, model: str) -> Path:
         "output_cost_per_token": "0.00001",
     }
     path = tmp / "config.yaml"
-    config = {"model_list": [{"model_name": model, "deltallm_params": params}]}
+    config: dict[str, object] = {"model_list": [{"model_name": model, "deltallm_params": params}]}
+    if general:
+        config["general_settings"] = general
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
@@ -179,23 +187,33 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def start_gateway(
-    tmp: Path, mock_port: int, model: str, master_key: str, cpus: set[int] | None
+    tmp: Path,
+    mock_port: int,
+    model: str,
+    master_key: str,
+    cpus: set[int] | None,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    general: dict[str, object] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """``deltallm serve`` as a user would run it, until live: (process, root URL, seconds)."""
     deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
     port = free_port()
     root = f"http://127.0.0.1:{port}"
-    config = _write_config(tmp, mock_port, model)
+    config = _write_config(tmp, mock_port, model, general)
     env = {
         **os.environ,
         "DELTALLM_DATA_DIR": str(tmp / "data"),
         "DELTALLM_MASTER_KEY": master_key,
         "DELTALLM_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     log = tmp / "gateway.log"
+    serve = ["serve", "--config", str(config), "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [deltallm, "serve", "--config", str(config), "--port", str(port), "--workers", "1"],
+            [deltallm, *serve],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -212,11 +230,16 @@ def start_gateway(
     return proc, root, took
 
 
-def create_virtual_key(tmp: Path, master_key: str) -> str:
+def create_virtual_key(tmp: Path, master_key: str, extra_env: dict[str, str] | None = None) -> str:
     """A virtual key with limits and a budget high enough never to refuse: the realistic
     request path (lookup, admission, settlement, spend log) without changing the outcome."""
     deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
-    env = {**os.environ, "DELTALLM_DATA_DIR": str(tmp / "data"), "DELTALLM_MASTER_KEY": master_key}
+    env = {
+        **os.environ,
+        "DELTALLM_DATA_DIR": str(tmp / "data"),
+        "DELTALLM_MASTER_KEY": master_key,
+        **(extra_env or {}),
+    }
     args = [
         "keys",
         "create",

@@ -6,6 +6,11 @@ closed-loop load at each concurrency (direct, then through the gateway), times t
 streamed chunk, reads the gateway's CPU time and peak RSS from /proc, prints a table with
 the targets and writes ``bench-results/latest.json``. ``--gateway-url`` measures a gateway
 that is already running instead (no CPU or RSS figures then).
+
+``--arms`` runs several arms in one run and prints one table (``arms.py``: the bare aiohttp
+pass-through as the ceiling, master key, virtual key embedded, virtual key on PostgreSQL +
+Redis with ``--database-url``/``--redis-url``), with ``--workers N``; ``--soak SECONDS``
+keeps one arm under constant load and plots RSS and p99 over time (``soak.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any
 import uvloop
 
 from tests.benchmarks import processes as procs
+from tests.benchmarks import suite
+from tests.benchmarks.arms import add_arm_options, check_arm_options
 from tests.benchmarks.load import (
     PointResult,
     StreamResult,
@@ -44,10 +51,13 @@ API_KEY = "sk-bench"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="just bench", description=__doc__.splitlines()[0])
+    add_arm_options(parser)
     parser.add_argument("--duration", type=float, default=None, help="Seconds per point (8).")
     parser.add_argument("--warmup", type=float, default=1.0, help="Warm-up seconds per point.")
     parser.add_argument("--quick", action="store_true", help="2 s points, 100 streamed requests.")
-    parser.add_argument("--concurrency", default="1,16,64", help="Comma-separated levels.")
+    parser.add_argument(
+        "--concurrency", default=None, help="Comma-separated levels (1,16,64; arms: 1,16)."
+    )
     parser.add_argument(
         "--stream-requests", type=int, default=None, help="Streamed requests (300)."
     )
@@ -70,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = 2.0 if args.quick else 8.0
     if args.stream_requests is None:
         args.stream_requests = 100 if args.quick else 300
+    check_arm_options(args, parser)
+    if args.concurrency is None:
+        args.concurrency = "1,16" if args.arms else "1,16,64"
     try:
         args.levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
     except ValueError:
@@ -245,14 +258,24 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="deltallm-bench-") as tmp:
-            results = _run(args, Path(tmp), notes)
+            if args.soak is not None:
+                results = suite.soak_arm(args, Path(tmp), notes)
+            elif args.arms:
+                results = suite.run_arms(args, Path(tmp), notes)
+            else:
+                results = _run(args, Path(tmp), notes)
     except KeyboardInterrupt:
         print("\ninterrupted: every child process was stopped", file=sys.stderr)
         return 130
     except (procs.GatewayNotReadyError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(render(results))
+    if args.soak is not None:
+        print(suite.render_soak(results))
+    elif args.arms:
+        print(suite.render_arms(results))
+    else:
+        print(render(results))
     write_json(results, args.output)
     print(f"\nwrote {args.output} ({time.monotonic() - started:.0f}s in all)")
     return 1 if results["errors"] else 0

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from app.gateway.metering import _split_done
-from app.spend.records import SpendRecord
+from app.gateway.settlement import CallFacts
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gateway import running_gateway
 
@@ -31,15 +31,16 @@ async def test_done_reaches_the_caller_only_after_the_record_is_queued(
 ) -> None:
     fake_openai.reply = "one two three"
     async with running_gateway(_config(fake_openai)) as gateway:
-        queue = gateway.runtime.spend_queue
-        put, release, queued = queue.put, asyncio.Event(), []
+        # Settlement queues the record (with Redis: in the same round trip as the counters).
+        settler = gateway.runtime.gateway.settler
+        settle, release, queued = settler.settle, asyncio.Event(), []
 
-        async def held_put(record: SpendRecord) -> None:
+        async def held_settle(facts: CallFacts, **outcome: Any) -> None:
             await release.wait()
-            await put(record)
-            queued.append(record.request_id)
+            await settle(facts, **outcome)
+            queued.append(facts.request_id)
 
-        queue.put = held_put  # type: ignore[method-assign]
+        settler.settle = held_settle  # type: ignore[method-assign]
         async with gateway.client() as client:
             raw = await client.chat.completions.with_raw_response.create(
                 model="m", messages=[{"role": "user", "content": "Hi"}], stream=True

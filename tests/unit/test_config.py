@@ -202,10 +202,29 @@ def test_database_pool_settings_reach_the_postgresql_engine(tmp_path: Path) -> N
     runtime = Runtime.build(settings)  # builds the engine; nothing connects yet
     pool = runtime.engine.pool
     assert isinstance(pool, QueuePool)
-    assert (pool.size(), pool.timeout(), pool._max_overflow) == (3, 5.0, 3)
+    assert (pool.size(), pool.timeout(), pool._max_overflow) == (3, 5.0, 0)
 
     with pytest.raises(ConfigError, match="database_connection_pool_limit"):
         load_config(write(tmp_path, "general_settings:\n  database_connection_pool_limit: 0\n"))
+
+
+@pytest.mark.parametrize(
+    ("workers", "configured", "expected"), [(1, None, 10), (2, None, 5), (8, None, 2), (4, 7, 7)]
+)
+def test_the_default_pool_splits_the_instance_share_across_workers(
+    tmp_path: Path, workers: int, configured: int | None, expected: int
+) -> None:
+    limit = f"  database_connection_pool_limit: {configured}\n" if configured else ""
+    path = write(
+        tmp_path, f"general_settings:\n  database_url: postgresql://app@db/deltallm\n{limit}"
+    )
+    env = {"DELTALLM_DATA_DIR": str(tmp_path / "data"), "DELTALLM_WORKERS": str(workers)}
+    settings = load_settings(path, env=env)
+    assert settings.workers == workers
+    assert settings.pool_limit == expected
+    pool = Runtime.build(settings).engine.pool
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool._max_overflow) == (expected, 0)
 
 
 def test_sign_in_and_oidc_safety_settings(tmp_path: Path) -> None:
