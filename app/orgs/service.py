@@ -9,7 +9,7 @@ end users' budgets: :mod:`app.orgs.limits`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
@@ -283,41 +283,35 @@ class OrgService:
         whose team it limits)."""
         names = list(dict.fromkeys(guardrails))
         check_guardrail_names(names)
-        async with self._sessions() as session, session.begin():
-            team = await session.get(Team, team_id)
-            if team is None:
-                raise NotFoundError(f"no team {team_id}", param="teamId")
-            principal.require_write(team.org_id)
-            before = snapshot(team)
-            team.guardrails = names
-            record(
-                session,
-                principal.actor(),
-                "team.set_guardrails",
-                "team",
-                team.id,
-                org_id=team.org_id,
-                before=before,
-                after=snapshot(team),
-            )
-            hashes = await _key_hashes(session, team.id)
-        if hashes:
-            await self._invalidator.publish(hashes)
-        return team
+        return await self._change_team(
+            principal,
+            team_id,
+            "team.set_guardrails",
+            lambda team: setattr(team, "guardrails", names),
+        )
 
     async def set_team_blocked(self, principal: Principal, team_id: str, blocked: bool) -> Team:
         """Block (or unblock) every key of a team at once; org owners and admins."""
+        action = "team.block" if blocked else "team.unblock"
+        return await self._change_team(
+            principal, team_id, action, lambda team: setattr(team, "blocked", blocked)
+        )
+
+    async def _change_team(
+        self, principal: Principal, team_id: str, action: str, apply: Callable[[Team], None]
+    ) -> Team:
+        """One audited change by an org owner or admin that every key of the team sees."""
         async with self._sessions() as session, session.begin():
             team = await session.get(Team, team_id)
             if team is None:
                 raise NotFoundError(f"no team {team_id}", param="teamId")
             principal.require_write(team.org_id)
             before = snapshot(team)
-            team.blocked = blocked
+            apply(team)
             record(
                 session,
                 principal.actor(),
-                "team.block" if blocked else "team.unblock",
+                action,
                 "team",
                 team.id,
                 org_id=team.org_id,
