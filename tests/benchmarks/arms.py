@@ -36,7 +36,27 @@ __all__ = [
     "worker_rss_mb",
 ]
 
-ARMS = ("bare", "master", "embedded", "production")
+ARMS = ("bare", "master", "embedded", "guarded", "cached", "production")
+
+_PII = {"EMAIL_ADDRESS": "MASK", "PHONE_NUMBER": "MASK", "CREDIT_CARD": "BLOCK", "US_SSN": "BLOCK"}
+ARM_CONFIG: dict[str, dict[str, object]] = {
+    "guarded": {
+        "guardrails": [
+            {
+                "guardrail_name": "pii",
+                "litellm_params": {
+                    "guardrail": "presidio",
+                    "mode": "pre_call",
+                    "default_on": True,
+                    "pii_entities_config": _PII,
+                },
+            }
+        ]
+    },
+    "cached": {"litellm_settings": {"cache": True, "cache_params": {"type": "local"}}},
+}
+"""What the feature arms add to the embedded arm's config: a Presidio guardrail on every
+call, or the response cache (the bench repeats one request, so all but the first are hits)."""
 BENCH_KEY = "sk-bench"
 
 
@@ -44,8 +64,9 @@ def add_arm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--arms",
         default=None,
-        help="Comma-separated arms in one run and one table: bare, master, embedded, "
-        "production, or all (production needs --database-url and --redis-url).",
+        help="Comma-separated arms in one run and one table: bare, master, embedded, guarded "
+        "(a Presidio guardrail), cached (the response cache), production, or all (production "
+        "needs --database-url and --redis-url).",
     )
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (production).")
     parser.add_argument("--redis-url", default=None, help="Redis server (production, workers).")
@@ -192,6 +213,7 @@ def start_arm(name: str, ctx: ArmContext) -> Iterator[Running]:
             workers=ctx.workers,
             extra_env=env,
             general=general,
+            extra=ARM_CONFIG.get(name),
         )
         key = BENCH_KEY
         if name != "master":

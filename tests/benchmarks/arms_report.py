@@ -15,6 +15,8 @@ ARM_TITLES = {
     "bare": "bare aiohttp pass-through, no features",
     "master": "DeltaLLM, master key",
     "embedded": "DeltaLLM, virtual key, embedded default",
+    "guarded": "DeltaLLM, virtual key, embedded, Presidio guardrail on every call",
+    "cached": "DeltaLLM, virtual key, embedded, response cache (every call a hit)",
     "production": "DeltaLLM, virtual key, PostgreSQL + Redis",
 }
 SHARE_TARGET_PCT = 40.0
@@ -132,7 +134,8 @@ def check_targets(rows: list[dict[str, float | str | None]]) -> list[dict[str, A
         checks.append(
             _check(f"{arm}: added TTFC p50 (ms)", row["added_ttfc_p50"], ADDED_TTFC_MS, False)
         )
-        checks.append(_check(f"{arm}: peak RSS per worker (MB)", row["rss_mb"], RSS_MB, False))
+        if arm != "guarded":  # the RSS target excludes Presidio (its import alone is ~100 MB)
+            checks.append(_check(f"{arm}: peak RSS per worker (MB)", row["rss_mb"], RSS_MB, False))
     return checks
 
 

@@ -162,7 +162,11 @@ def start_mock(cpus: set[int] | None) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def _write_config(
-    tmp: Path, mock_port: int, model: str, general: dict[str, object] | None = None
+    tmp: Path,
+    mock_port: int,
+    model: str,
+    general: dict[str, object] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> Path:
     params = {
         "model": "openai/mock",
@@ -175,6 +179,7 @@ def _write_config(
     config: dict[str, object] = {"model_list": [{"model_name": model, "deltallm_params": params}]}
     if general:
         config["general_settings"] = general
+    config.update(extra or {})
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
@@ -196,12 +201,13 @@ def start_gateway(
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
     general: dict[str, object] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """``deltallm serve`` as a user would run it, until live: (process, root URL, seconds)."""
     deltallm = shutil.which("deltallm") or str(Path(sys.executable).with_name("deltallm"))
     port = free_port()
     root = f"http://127.0.0.1:{port}"
-    config = _write_config(tmp, mock_port, model, general)
+    config = _write_config(tmp, mock_port, model, general, extra)
     env = {
         **os.environ,
         "DELTALLM_DATA_DIR": str(tmp / "data"),

@@ -75,9 +75,15 @@ def test_production_targets_are_relative_to_the_bare_arm() -> None:
 
 def test_arm_options_are_checked() -> None:
     args = parse_args(["--arms", "all", *PG, "--workers", "2"])
-    assert args.arms == ["bare", "master", "embedded", "production"]
+    assert args.arms == ["bare", "master", "embedded", "guarded", "cached", "production"]
     assert args.levels == [1, 16]
-    assert parse_args(["--arms", "all"]).arms == ["bare", "master", "embedded"]
+    assert parse_args(["--arms", "all"]).arms == [
+        "bare",
+        "master",
+        "embedded",
+        "guarded",
+        "cached",
+    ]
     assert parse_args(["--soak", "600"]).arms == ["embedded"]
     soak = parse_args(["--soak", "100", *PG])
     assert (soak.arms, soak.soak_warmup) == (["production"], 20.0)
@@ -122,3 +128,17 @@ def test_the_soak_plot_is_an_svg_with_both_series_and_the_warm_up_mark() -> None
     assert len(lines[1].attrib["points"].split()) == 2  # the NaN interval is left out
     assert root.findall(f"{ns}line")  # the end of the warm-up
     assert "soak &lt;embedded&gt;" in svg
+
+
+def test_the_guardrail_arm_is_not_held_to_the_memory_target() -> None:
+    rows = [
+        arm_row(_arm("bare", 8000.0, 0.5, 1.3, 3.0, 0.7), DIRECT, 8000.0),
+        arm_row(_arm("guarded", 2000.0, 1.0, 3.0, 6.0, 0.9), DIRECT, 8000.0),
+        arm_row(_arm("cached", 3000.0, 0.6, 2.0, 5.0, 0.5), DIRECT, 8000.0),
+    ]
+    names = [c["name"] for c in check_targets(rows)]
+    assert "guarded: peak RSS per worker (MB)" not in names
+    assert "cached: peak RSS per worker (MB)" in names
+    assert "guarded: added TTFC p50 (ms)" in names
+    table = render_table(rows)
+    assert "Presidio guardrail on every call" in table and "response cache" in table
