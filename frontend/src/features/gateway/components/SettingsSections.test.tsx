@@ -2,9 +2,10 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import { CacheType, RoutingStrategy, type CacheFieldsFragment, type RouterFieldsFragment } from "../../../gql/graphql";
+import { CacheMode, CacheScope, CacheType, RoutingStrategy, type CacheFieldsFragment, type RouterFieldsFragment } from "../../../gql/graphql";
 import { fieldErrors } from "../settingsForm";
-import { CacheSection, RouterSection } from "./SettingsSections";
+import { CacheSection } from "./CacheSection";
+import { RouterSection } from "./SettingsSections";
 
 const ROUTER: RouterFieldsFragment = {
   routingStrategy: RoutingStrategy.SimpleShuffle,
@@ -24,6 +25,14 @@ const CACHE: CacheFieldsFragment = {
   namespace: null,
   maxEntryBytes: 1_048_576,
   callTypes: ["chat_completions", "completions", "embeddings"],
+  mode: CacheMode.DefaultOn,
+  scope: CacheScope.Org,
+  chargeHits: false,
+  maxSizeBytes: 67_108_864,
+  s3BucketName: null,
+  s3RegionName: null,
+  s3EndpointUrl: null,
+  s3HasCredentials: false,
   overridden: false,
 };
 

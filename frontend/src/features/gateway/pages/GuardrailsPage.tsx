@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
 import { Alert, Badge, EmptyState, ErrorState, LoadingState } from "../../../components/ui/States";
-import { GuardrailKind, SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
+import { SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { canEditGateway } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
@@ -13,7 +13,9 @@ import {
   EMPTY_GUARDRAIL_FORM,
   formFromGuardrail,
   guardrailInput,
+  GUARDRAIL_KIND_LABELS,
   GUARDRAIL_MODE_LABELS,
+  guardrailSummary,
   guardrailPayloadErrors,
   type GuardrailFormErrors,
   type GuardrailFormValues,
@@ -22,15 +24,6 @@ import { DeleteGuardrailPolicyMutation, GuardrailsQuery, SetGuardrailPolicyMutat
 
 type Policy = GuardrailFieldsFragment;
 type Editing = { mode: "create" } | { mode: "edit"; policy: Policy };
-
-function details(policy: Policy): string {
-  if (policy.guardrail === GuardrailKind.Presidio) {
-    return policy.piiEntities.length > 0 ? policy.piiEntities.map((r) => `${r.entity} ${r.action.toLowerCase()}`).join(", ") : "no entity";
-  }
-  const parts = [policy.apiBase ?? "default API base", policy.hasApiKey ? "key stored" : "no key"];
-  if (policy.threshold !== null) parts.push(`threshold ${policy.threshold}`);
-  return parts.join(" · ");
-}
 
 export default function GuardrailsPage() {
   const editable = canEditGateway(useViewer());
@@ -103,11 +96,11 @@ export default function GuardrailsPage() {
                 <tr key={p.name} className="align-top">
                   <td className="truncate px-3 py-2 font-medium" title={p.name}>{p.name}</td>
                   <td className="px-3 py-2">
-                    {p.guardrail === GuardrailKind.Presidio ? "Presidio" : "Lakera"}
+                    {GUARDRAIL_KIND_LABELS[p.guardrail]}
                     <span className="block text-xs text-slate-600 dark:text-slate-400">{GUARDRAIL_MODE_LABELS[p.mode]}</span>
                   </td>
                   <td className="px-3 py-2">{p.defaultOn ? <Badge tone="green">On</Badge> : <Badge>Opt-in</Badge>}</td>
-                  <td className="px-3 py-2 text-xs break-words">{details(p)}</td>
+                  <td className="px-3 py-2 text-xs break-words">{guardrailSummary(p)}</td>
                   <td className="px-3 py-2">{p.source === SettingSource.Config ? "config.yaml" : "console"}</td>
                   {editable && (
                     <td className="px-3 py-2">
