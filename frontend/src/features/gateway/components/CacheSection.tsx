@@ -57,7 +57,7 @@ function FlushCache({ onFlush }: { onFlush: () => Promise<FlushOutcome> }) {
           {outcome && <Alert tone={"error" in outcome ? "error" : "success"}>{flushMessage(outcome)}</Alert>}
           <div className="flex justify-end gap-2">
             <Button variant="secondary" onClick={() => setOpen(false)}>
-              {outcome ? "Close" : "Cancel"}
+              {outcome ? "Done" : "Cancel"}
             </Button>
             {!outcome && (
               <Button variant="danger" onClick={() => void flush()} disabled={busy}>
