@@ -193,7 +193,8 @@ export function validateGuardrail(values: GuardrailFormValues): GuardrailFormErr
     const threshold = values.threshold.trim();
     if (threshold && !(Number(threshold) >= 0 && Number(threshold) <= 1)) errors.threshold = "A number from 0 to 1.";
   }
-  if (values.guardrail !== GuardrailKind.Keywords && !(Number(values.timeout) > 0)) errors.timeout = "A number of seconds above 0.";
+  const timeout = Number(values.timeout);
+  if (values.guardrail !== GuardrailKind.Keywords && !(timeout > 0 && timeout <= 120)) errors.timeout = "Seconds, above 0 and at most 120.";
   return errors;
 }
 
