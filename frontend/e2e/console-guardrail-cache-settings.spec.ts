@@ -39,6 +39,11 @@ test("a keyword guardrail is added, and an edit keeps the fields the form does n
   await page.getByRole("button", { name: "Add policy" }).click();
   const form = page.getByRole("dialog", { name: "Add a guardrail policy" });
   await form.getByLabel("Name").fill(POLICY);
+  await expect(form.getByLabel("Analyzer API base")).toBeVisible();
+  await shot(page, "guardrail-presidio-form", { fullPage: false });
+  await form.getByLabel("Type").selectOption("LAKERA");
+  await expect(form.getByLabel("When flagged")).toBeVisible();
+  await shot(page, "guardrail-lakera-form", { fullPage: false });
   await form.getByLabel("Type").selectOption("KEYWORDS");
   await expect(form.getByLabel("PII entities")).toHaveCount(0);
   await form.getByRole("button", { name: "Add policy" }).click();

@@ -75,11 +75,11 @@ export default function GuardrailsPage() {
         <EmptyState title="No guardrail policy">Policies mask or block PII and catch prompt injection.</EmptyState>
       )}
       {policies.length > 0 && (
-        <div tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
-          <table className="w-full min-w-[44rem] table-fixed text-sm" aria-label="Guardrail policies">
+        <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
+          <table className="w-full min-w-[56rem] table-fixed text-sm" aria-label="Guardrail policies">
             <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
               <tr>
-                <th scope="col" className="w-56 px-3 py-2 font-medium">Name</th>
+                <th scope="col" className="w-48 px-3 py-2 font-medium">Name</th>
                 <th scope="col" className="w-40 px-3 py-2 font-medium">Type and mode</th>
                 <th scope="col" className="w-24 px-3 py-2 font-medium">Default</th>
                 <th scope="col" className="px-3 py-2 font-medium">Settings</th>
