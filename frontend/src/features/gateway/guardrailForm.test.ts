@@ -9,7 +9,8 @@ import {
   SettingSource,
   type GuardrailFieldsFragment,
 } from "../../gql/graphql";
-import { EMPTY_GUARDRAIL_FORM, formFromGuardrail, guardrailInput, guardrailSummary, validateGuardrail } from "./guardrailForm";
+import { EMPTY_GUARDRAIL_FORM, formFromGuardrail, guardrailInput, validateGuardrail } from "./guardrailForm";
+import { guardrailSummary } from "./guardrailSummary";
 
 const STORED: GuardrailFieldsFragment = {
   name: "pii",

@@ -15,11 +15,11 @@ import {
   guardrailInput,
   GUARDRAIL_KIND_LABELS,
   GUARDRAIL_MODE_LABELS,
-  guardrailSummary,
   guardrailPayloadErrors,
   type GuardrailFormErrors,
   type GuardrailFormValues,
 } from "../guardrailForm";
+import { guardrailSummary } from "../guardrailSummary";
 import { DeleteGuardrailPolicyMutation, GuardrailsQuery, SetGuardrailPolicyMutation } from "../operations";
 
 type Policy = GuardrailFieldsFragment;
