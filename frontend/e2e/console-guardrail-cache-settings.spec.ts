@@ -106,9 +106,15 @@ test("a keyword guardrail is added, and an edit keeps the fields the form does n
   await shot(page, "guardrails-keywords-768");
   await row.getByRole("button", { name: `Edit ${POLICY}` }).click();
   await shot(page, "guardrail-keywords-edit-768", { fullPage: false });
+  // Other specs expect an empty list once their own policy is gone.
+  await adminGraphql(request, `mutation ($name: String!) { deleteGuardrailPolicy(name: $name) { deletedName } }`, { name: POLICY });
 });
 
 test("cache mode and scope are saved and a platform admin flushes the cache", async ({ page, request }) => {
+  const { gatewaySettings: { cache: before } } = await adminGraphql<{ gatewaySettings: { cache: { enabled: boolean; mode: string; scope: string } } }>(
+    request,
+    "{ gatewaySettings { cache { enabled mode scope } } }",
+  );
   await signInWithMasterKey(page, "/ui/settings");
   const cache = page.getByRole("region", { name: "Response cache" });
   await cache.getByLabel("Cache responses").check();
@@ -136,4 +142,10 @@ test("cache mode and scope are saved and a platform admin flushes the cache", as
   await expect(page.getByRole("region", { name: "Response cache" }).getByLabel("Shared")).toHaveValue("TEAM");
   await page.setViewportSize({ width: 768, height: 900 });
   await shot(page, "settings-cache-768");
+  // The other specs share this gateway: leave the cache as it was.
+  await adminGraphql(
+    request,
+    `mutation ($input: CacheSettingsInput!) { updateCacheSettings(input: $input) { errors { message } } }`,
+    { input: { enabled: before.enabled, mode: before.mode, scope: before.scope } },
+  );
 });
