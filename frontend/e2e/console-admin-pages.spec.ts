@@ -317,6 +317,7 @@ test("a co-admin reads models, guardrails and settings without changing them", a
   await expect(router.getByLabel("Retries")).toHaveValue(String(settings.gatewaySettings.router.numRetries));
   await expect(router.getByLabel("Retries")).toBeDisabled();
   await expect(page.getByRole("button", { name: /^Save / })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Flush cache" })).toHaveCount(0);
   await expectAccessible(page);
   await shot(page, "settings-coadmin");
   await adminGraphql(

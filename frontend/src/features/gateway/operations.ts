@@ -14,6 +14,34 @@ export const GuardrailFields = graphql(`
     hasApiKey
     threshold
     source
+    scoreThresholds {
+      entity
+      score
+    }
+    allowList
+    adHocRecognizers {
+      name
+      supportedEntity
+      patterns {
+        name
+        regex
+        score
+      }
+      denyList
+    }
+    outputParsePii
+    analyzerApiBase
+    anonymizerApiBase
+    language
+    spacyModel
+    phoneRegions
+    keywords
+    patterns
+    keywordAction
+    onFlagged
+    timeout
+    unreachableFallback
+    streamHold
   }
 `);
 
@@ -94,6 +122,14 @@ export const CacheFields = graphql(`
     namespace
     maxEntryBytes
     callTypes
+    mode
+    scope
+    chargeHits
+    maxSizeBytes
+    s3BucketName
+    s3RegionName
+    s3EndpointUrl
+    s3HasCredentials
     overridden
   }
 `);
@@ -150,6 +186,19 @@ export const UpdateCacheSettingsMutation = graphql(`
       settings {
         ...CacheFields
       }
+      errors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const FlushCacheMutation = graphql(`
+  mutation FlushCache {
+    flushCache {
+      deleted
       errors {
         field
         message

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { GuardrailKind, GuardrailMode, PiiAction } from "../../../gql/graphql";
-import { EMPTY_GUARDRAIL_FORM, guardrailInput, guardrailPayloadErrors } from "../guardrailForm";
+import { EMPTY_GUARDRAIL_FORM, guardrailInput, guardrailPayloadErrors, type GuardrailFormValues } from "../guardrailForm";
 import { GuardrailForm } from "./GuardrailForm";
 
 describe("GuardrailForm", () => {
@@ -56,5 +56,32 @@ describe("guardrailInput", () => {
     const lakera = { ...EMPTY_GUARDRAIL_FORM, name: "l", guardrail: GuardrailKind.Lakera, mode: GuardrailMode.PostCall, threshold: "0.5" };
     expect(guardrailInput(lakera)).not.toHaveProperty("apiKey");
     expect(guardrailInput({ ...lakera, apiKey: "k" })).toMatchObject({ apiKey: "k", threshold: 0.5, mode: GuardrailMode.PostCall });
+  });
+});
+
+describe("GuardrailForm by kind and mode", () => {
+  it("shows keyword inputs for a keyword policy and the stream hold after the call only", async () => {
+    const onSubmit = vi.fn(async (_values: GuardrailFormValues) => null);
+    render(<GuardrailForm mode="create" initial={EMPTY_GUARDRAIL_FORM} onSubmit={onSubmit} onCancel={() => {}} />);
+    await userEvent.type(screen.getByLabelText("Name"), "words");
+    await userEvent.selectOptions(screen.getByLabelText("Type"), GuardrailKind.Keywords);
+    expect(screen.queryByLabelText("PII entities")).not.toBeInTheDocument();
+    expect(screen.queryByLabelText("API key")).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(/Hold streamed answers/)).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText("Keywords"), "alpha{enter}beta");
+    await userEvent.selectOptions(screen.getByLabelText("On a match"), PiiAction.Mask);
+    await userEvent.selectOptions(screen.getByLabelText("Mode"), GuardrailMode.PostCall);
+    await userEvent.click(screen.getByLabelText(/Hold streamed answers/));
+    await userEvent.click(screen.getByRole("button", { name: "Add policy" }));
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+    const input = guardrailInput(onSubmit.mock.calls[0]![0]);
+    expect(input).toMatchObject({ guardrail: GuardrailKind.Keywords, keywords: ["alpha", "beta"], keywordAction: PiiAction.Mask, streamHold: true });
+  });
+
+  it("shows Lakera's flagged and unreachable choices", async () => {
+    render(<GuardrailForm mode="create" initial={{ ...EMPTY_GUARDRAIL_FORM, guardrail: GuardrailKind.Lakera }} onSubmit={async () => null} onCancel={() => {}} />);
+    expect(screen.getByLabelText("When flagged")).toBeInTheDocument();
+    expect(screen.getByLabelText("When the service is unreachable")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Keywords")).not.toBeInTheDocument();
   });
 });

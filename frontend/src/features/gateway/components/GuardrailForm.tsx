@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from "react";
 
 import { Button } from "../../../components/ui/Button";
-import { FieldShell, inputClass, SelectField, TextField } from "../../../components/ui/Field";
+import { SelectField, TextField } from "../../../components/ui/Field";
 import { Alert } from "../../../components/ui/States";
 import { GuardrailKind, GuardrailMode } from "../../../gql/graphql";
+import { KeywordFields, LakeraFields, PresidioFields } from "./GuardrailKindFields";
 import {
   validateGuardrail,
   type GuardrailFormErrors,
@@ -65,6 +66,7 @@ export function GuardrailForm({ mode, initial, hasApiKey = false, onSubmit, onCa
         >
           <option value={GuardrailKind.Presidio}>Presidio (PII)</option>
           <option value={GuardrailKind.Lakera}>Lakera (prompt injection)</option>
+          <option value={GuardrailKind.Keywords}>Keywords and patterns</option>
         </SelectField>
         <SelectField label="Mode" value={values.mode} error={errors.mode} onChange={(e) => set("mode", e.target.value as GuardrailMode)}>
           {MODES.map(([value, label]) => (
@@ -78,38 +80,14 @@ export function GuardrailForm({ mode, initial, hasApiKey = false, onSubmit, onCa
         <input type="checkbox" checked={values.defaultOn} onChange={(e) => set("defaultOn", e.target.checked)} />
         On for every request unless the caller opts out
       </label>
-      {values.guardrail === GuardrailKind.Presidio ? (
-        <FieldShell
-          label="PII entities"
-          error={errors.piiEntities}
-          hint="One rule a line, like EMAIL_ADDRESS MASK or US_SSN BLOCK."
-        >
-          {({ id, describedBy, invalid }) => (
-            <textarea
-              id={id}
-              rows={4}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              className={`${inputClass} font-mono`}
-              value={values.piiEntities}
-              onChange={(e) => set("piiEntities", e.target.value)}
-            />
-          )}
-        </FieldShell>
-      ) : (
-        <>
-          <TextField label="API base" placeholder="https://api.lakera.ai" value={values.apiBase} error={errors.apiBase} onChange={(e) => set("apiBase", e.target.value)} />
-          <TextField
-            label="API key"
-            type="password"
-            autoComplete="new-password"
-            value={values.apiKey}
-            error={errors.apiKey}
-            hint={hasApiKey ? "A key is stored and never shown. Leave empty to keep it." : "Stored encrypted, never shown again."}
-            onChange={(e) => set("apiKey", e.target.value)}
-          />
-          <TextField label="Threshold" inputMode="decimal" hint="From 0 to 1." value={values.threshold} error={errors.threshold} onChange={(e) => set("threshold", e.target.value)} />
-        </>
+      {values.guardrail === GuardrailKind.Presidio && <PresidioFields values={values} errors={errors} set={set} />}
+      {values.guardrail === GuardrailKind.Keywords && <KeywordFields values={values} errors={errors} set={set} />}
+      {values.guardrail === GuardrailKind.Lakera && <LakeraFields hasApiKey={hasApiKey} values={values} errors={errors} set={set} />}
+      {values.mode === GuardrailMode.PostCall && (
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={values.streamHold} onChange={(e) => set("streamHold", e.target.checked)} />
+          Hold streamed answers until the whole answer is checked
+        </label>
       )}
       <div className="flex justify-end gap-2">
         <Button variant="secondary" onClick={onCancel}>

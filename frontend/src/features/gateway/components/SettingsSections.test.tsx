@@ -1,10 +1,11 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import { CacheType, RoutingStrategy, type CacheFieldsFragment, type RouterFieldsFragment } from "../../../gql/graphql";
+import { CacheMode, CacheScope, CacheType, RoutingStrategy, type CacheFieldsFragment, type RouterFieldsFragment } from "../../../gql/graphql";
 import { fieldErrors } from "../settingsForm";
-import { CacheSection, RouterSection } from "./SettingsSections";
+import { CacheSection, type FlushOutcome } from "./CacheSection";
+import { RouterSection } from "./SettingsSections";
 
 const ROUTER: RouterFieldsFragment = {
   routingStrategy: RoutingStrategy.SimpleShuffle,
@@ -24,6 +25,14 @@ const CACHE: CacheFieldsFragment = {
   namespace: null,
   maxEntryBytes: 1_048_576,
   callTypes: ["chat_completions", "completions", "embeddings"],
+  mode: CacheMode.DefaultOn,
+  scope: CacheScope.Org,
+  chargeHits: false,
+  maxSizeBytes: 67_108_864,
+  s3BucketName: null,
+  s3RegionName: null,
+  s3EndpointUrl: null,
+  s3HasCredentials: false,
   overridden: false,
 };
 
@@ -84,5 +93,34 @@ describe("CacheSection", () => {
     await userEvent.click(screen.getByLabelText("Cache responses"));
     await userEvent.click(screen.getByRole("button", { name: "Save response cache" }));
     expect(onSubmit).toHaveBeenCalledWith({ enabled: true, namespace: "prod", callTypes: ["chat_completions", "completions"] });
+  });
+
+  it("sends the mode and scope chosen, and shows S3 fields for the S3 backend only", async () => {
+    const onSubmit = vi.fn(async () => null);
+    render(<CacheSection current={CACHE} editable onSubmit={onSubmit} />);
+    expect(screen.queryByLabelText("S3 bucket")).not.toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText("Which calls"), CacheMode.DefaultOff);
+    await userEvent.selectOptions(screen.getByLabelText("Shared"), CacheScope.Key);
+    await userEvent.selectOptions(screen.getByLabelText("Where entries live"), CacheType.S3);
+    await userEvent.type(screen.getByLabelText("S3 bucket"), "answers");
+    await userEvent.click(screen.getByRole("button", { name: "Save response cache" }));
+    expect(onSubmit).toHaveBeenCalledWith({ mode: CacheMode.DefaultOff, scope: CacheScope.Key, type: CacheType.S3, s3BucketName: "answers" });
+  });
+
+  it("offers the flush only when given one, confirms it and shows the count or the refusal", async () => {
+    const { unmount } = render(<CacheSection current={CACHE} editable onSubmit={async () => null} />);
+    expect(screen.queryByRole("button", { name: "Flush cache" })).not.toBeInTheDocument();
+    unmount();
+    const onFlush = vi.fn<() => Promise<FlushOutcome>>().mockResolvedValueOnce({ deleted: 3 }).mockResolvedValueOnce({ error: "The cache is off." });
+    render(<CacheSection current={CACHE} editable onSubmit={async () => null} onFlush={onFlush} />);
+    await userEvent.click(screen.getByRole("button", { name: "Flush cache" }));
+    expect(onFlush).not.toHaveBeenCalled();
+    const dialog = screen.getByRole("dialog");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Flush cache" }));
+    expect(await within(dialog).findByText("The cache was emptied: 3 entries deleted.")).toBeInTheDocument();
+    await userEvent.click(within(dialog).getByRole("button", { name: "Done" }));
+    await userEvent.click(screen.getByRole("button", { name: "Flush cache" }));
+    await userEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Flush cache" }));
+    expect(await screen.findByText("The cache is off.")).toBeInTheDocument();
   });
 });

@@ -4,10 +4,7 @@ import { Button } from "../../../components/ui/Button";
 import { SelectField, TextField } from "../../../components/ui/Field";
 import { Alert, Badge, Card } from "../../../components/ui/States";
 import {
-  CacheType,
   RoutingStrategy,
-  type CacheFieldsFragment,
-  type CacheSettingsInput,
   type HealthCheckFieldsFragment,
   type HealthCheckSettingsInput,
   type RouterFieldsFragment,
@@ -30,17 +27,6 @@ const HEALTH_NUMBERS: NumberSpec[] = [
   { name: "interval", label: "Interval (s)", min: 5, max: 86_400 },
   { name: "timeout", label: "Probe timeout (s)", min: 0, minExclusive: true, max: 600 },
 ];
-const CACHE_NUMBERS: NumberSpec[] = [
-  { name: "ttl", label: "Time to live (s)", integer: true, min: 1, max: 2_592_000 },
-  { name: "maxEntryBytes", label: "Largest entry (bytes)", integer: true, min: 1024, max: 67_108_864 },
-];
-const CALL_TYPES = [
-  ["chat_completions", "Chat completions"],
-  ["completions", "Completions"],
-  ["embeddings", "Embeddings"],
-  ["messages", "Anthropic messages"],
-  ["responses", "Responses API"],
-] as const;
 const STRATEGIES: Array<[RoutingStrategy, string]> = [
   [RoutingStrategy.SimpleShuffle, "Simple shuffle (weighted)"],
   [RoutingStrategy.RoundRobin, "Round robin"],
@@ -49,14 +35,13 @@ const STRATEGIES: Array<[RoutingStrategy, string]> = [
   [RoutingStrategy.CostBased, "Lowest cost"],
   [RoutingStrategy.UsageBased, "Lowest usage"],
 ];
-const NAMESPACE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function numbers(specs: NumberSpec[], current: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(specs.map((s) => [s.name, numberText(current[s.name] as number | null)]));
 }
 
 /** One settings form: the number fields of `specs`, other controls, save, and its messages. */
-function SectionForm({
+export function SectionForm({
   title,
   note,
   editable,
@@ -121,7 +106,7 @@ function SectionForm({
   );
 }
 
-function useSection(specs: NumberSpec[], current: Record<string, unknown>) {
+export function useSection(specs: NumberSpec[], current: Record<string, unknown>) {
   const [values, setValues] = useState(() => numbers(specs, current));
   const [errors, setErrors] = useState<FormErrors>({});
   const [saved, setSaved] = useState(false);
@@ -143,7 +128,7 @@ function useSection(specs: NumberSpec[], current: Record<string, unknown>) {
   return { values, setValues, errors, saved, busy, run };
 }
 
-function Overridden({ on }: { on: boolean }) {
+export function Overridden({ on }: { on: boolean }) {
   return on ? <Badge tone="amber">Changed here</Badge> : <Badge>From config.yaml</Badge>;
 }
 
@@ -198,63 +183,6 @@ export function HealthSection({ current, editable, onSubmit }: { current: Health
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
         Probe every deployment in the background
       </label>
-    </SectionForm>
-  );
-}
-
-export function CacheSection({ current, editable, onSubmit }: { current: CacheFieldsFragment; editable: boolean; onSubmit: Submit<CacheSettingsInput> }) {
-  const section = useSection(CACHE_NUMBERS, current);
-  const [enabled, setEnabled] = useState(current.enabled);
-  const [type, setType] = useState(current.type);
-  const [namespace, setNamespace] = useState(current.namespace ?? "");
-  const [callTypes, setCallTypes] = useState<string[]>(current.callTypes);
-  const extra: FormErrors = {};
-  if (namespace.trim() && !NAMESPACE.test(namespace.trim())) extra["namespace"] = "Up to 64 letters, digits and _ . : -";
-  return (
-    <SectionForm
-      title="Response cache"
-      note={<Overridden on={current.overridden} />}
-      editable={editable}
-      specs={CACHE_NUMBERS}
-      {...section}
-      onSubmit={() =>
-        void section.run(extra, () => {
-          const input: CacheSettingsInput = changedNumbers(CACHE_NUMBERS, section.values, current);
-          if (enabled !== current.enabled) input.enabled = enabled;
-          if (type !== current.type) input.type = type;
-          if (namespace.trim() !== (current.namespace ?? "")) input.namespace = namespace.trim() || null;
-          if ([...callTypes].sort().join() !== [...current.callTypes].sort().join()) input.callTypes = callTypes;
-          return onSubmit(input);
-        })
-      }
-    >
-      <label className="flex items-center gap-2 text-sm">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
-        Cache responses
-      </label>
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <SelectField label="Where entries live" value={type} onChange={(e) => setType(e.target.value as CacheType)}>
-          <option value={CacheType.Local}>This instance's memory</option>
-          <option value={CacheType.Redis}>Redis (shared)</option>
-          <option value={CacheType.S3}>S3-compatible bucket (shared)</option>
-        </SelectField>
-        <TextField label="Namespace" value={namespace} error={section.errors["namespace"]} onChange={(e) => setNamespace(e.target.value)} />
-      </div>
-      <fieldset>
-        <legend className="text-sm font-medium">Calls cached</legend>
-        <div className="mt-1 flex flex-wrap gap-4">
-          {CALL_TYPES.map(([value, label]) => (
-            <label key={value} className="flex items-center gap-2 text-sm">
-              <input
-                type="checkbox"
-                checked={callTypes.includes(value)}
-                onChange={(e) => setCallTypes((c) => (e.target.checked ? [...c, value] : c.filter((v) => v !== value)))}
-              />
-              {label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
     </SectionForm>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
 import { Alert, Badge, EmptyState, ErrorState, LoadingState } from "../../../components/ui/States";
-import { GuardrailKind, SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
+import { SettingSource, type GuardrailFieldsFragment } from "../../../gql/graphql";
 import { errorMessage } from "../../../lib/apollo";
 import { canEditGateway } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
@@ -13,24 +13,17 @@ import {
   EMPTY_GUARDRAIL_FORM,
   formFromGuardrail,
   guardrailInput,
+  GUARDRAIL_KIND_LABELS,
   GUARDRAIL_MODE_LABELS,
   guardrailPayloadErrors,
   type GuardrailFormErrors,
   type GuardrailFormValues,
 } from "../guardrailForm";
+import { guardrailSummary } from "../guardrailSummary";
 import { DeleteGuardrailPolicyMutation, GuardrailsQuery, SetGuardrailPolicyMutation } from "../operations";
 
 type Policy = GuardrailFieldsFragment;
 type Editing = { mode: "create" } | { mode: "edit"; policy: Policy };
-
-function details(policy: Policy): string {
-  if (policy.guardrail === GuardrailKind.Presidio) {
-    return policy.piiEntities.length > 0 ? policy.piiEntities.map((r) => `${r.entity} ${r.action.toLowerCase()}`).join(", ") : "no entity";
-  }
-  const parts = [policy.apiBase ?? "default API base", policy.hasApiKey ? "key stored" : "no key"];
-  if (policy.threshold !== null) parts.push(`threshold ${policy.threshold}`);
-  return parts.join(" · ");
-}
 
 export default function GuardrailsPage() {
   const editable = canEditGateway(useViewer());
@@ -82,11 +75,11 @@ export default function GuardrailsPage() {
         <EmptyState title="No guardrail policy">Policies mask or block PII and catch prompt injection.</EmptyState>
       )}
       {policies.length > 0 && (
-        <div tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
-          <table className="w-full min-w-[44rem] table-fixed text-sm" aria-label="Guardrail policies">
+        <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
+          <table className="w-full min-w-[56rem] table-fixed text-sm" aria-label="Guardrail policies">
             <thead className="bg-slate-50 text-left text-xs text-slate-600 uppercase dark:bg-slate-800 dark:text-slate-300">
               <tr>
-                <th scope="col" className="w-56 px-3 py-2 font-medium">Name</th>
+                <th scope="col" className="w-48 px-3 py-2 font-medium">Name</th>
                 <th scope="col" className="w-40 px-3 py-2 font-medium">Type and mode</th>
                 <th scope="col" className="w-24 px-3 py-2 font-medium">Default</th>
                 <th scope="col" className="px-3 py-2 font-medium">Settings</th>
@@ -103,11 +96,11 @@ export default function GuardrailsPage() {
                 <tr key={p.name} className="align-top">
                   <td className="truncate px-3 py-2 font-medium" title={p.name}>{p.name}</td>
                   <td className="px-3 py-2">
-                    {p.guardrail === GuardrailKind.Presidio ? "Presidio" : "Lakera"}
+                    {GUARDRAIL_KIND_LABELS[p.guardrail]}
                     <span className="block text-xs text-slate-600 dark:text-slate-400">{GUARDRAIL_MODE_LABELS[p.mode]}</span>
                   </td>
                   <td className="px-3 py-2">{p.defaultOn ? <Badge tone="green">On</Badge> : <Badge>Opt-in</Badge>}</td>
-                  <td className="px-3 py-2 text-xs break-words">{details(p)}</td>
+                  <td className="px-3 py-2 text-xs break-words">{guardrailSummary(p)}</td>
                   <td className="px-3 py-2">{p.source === SettingSource.Config ? "config.yaml" : "console"}</td>
                   {editable && (
                     <td className="px-3 py-2">

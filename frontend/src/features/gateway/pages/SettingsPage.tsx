@@ -4,8 +4,11 @@ import { Alert, ErrorState, LoadingState } from "../../../components/ui/States";
 import { errorMessage } from "../../../lib/apollo";
 import { canEditGateway } from "../../../lib/permissions";
 import { useViewer } from "../../auth/viewer";
-import { CacheSection, HealthSection, RouterSection } from "../components/SettingsSections";
+import { CacheSection, type FlushOutcome } from "../components/CacheSection";
+import { HealthSection, RouterSection } from "../components/SettingsSections";
+import { CACHE_FIELDS } from "../cacheForm";
 import {
+  FlushCacheMutation,
   GatewaySettingsQuery,
   UpdateCacheSettingsMutation,
   UpdateHealthCheckSettingsMutation,
@@ -17,7 +20,6 @@ type Payload = { errors: ReadonlyArray<{ field: string | null; message: string }
 
 const ROUTER_FIELDS = ["routingStrategy", "numRetries", "timeout", "streamTimeout", "retryAfter", "allowedFails", "cooldownTime"];
 const HEALTH_FIELDS = ["enabled", "interval", "timeout"];
-const CACHE_FIELDS = ["enabled", "type", "ttl", "namespace", "maxEntryBytes", "callTypes"];
 
 async function outcome(send: () => Promise<Payload>, fields: string[]): Promise<FormErrors | null> {
   try {
@@ -36,7 +38,19 @@ export default function SettingsPage() {
   const [updateRouter] = useMutation(UpdateRouterSettingsMutation, refetchSettings);
   const [updateHealth] = useMutation(UpdateHealthCheckSettingsMutation, refetchSettings);
   const [updateCache] = useMutation(UpdateCacheSettingsMutation, refetchSettings);
+  const [flushCache] = useMutation(FlushCacheMutation);
   const settings = data?.gatewaySettings;
+
+  async function flush(): Promise<FlushOutcome> {
+    try {
+      const payload = (await flushCache()).data?.flushCache;
+      if (!payload) return { error: "The cache was not flushed." };
+      if (payload.errors.length > 0) return { error: payload.errors.map((e) => e.message).join(" ") };
+      return { deleted: payload.deleted ?? -1 };
+    } catch (e) {
+      return { error: errorMessage(e) };
+    }
+  }
 
   return (
     <div className="space-y-4">
@@ -60,6 +74,7 @@ export default function SettingsPage() {
             current={settings.cache}
             editable={editable}
             onSubmit={(input) => outcome(async () => (await updateCache({ variables: { input } })).data?.updateCacheSettings, CACHE_FIELDS)}
+            onFlush={editable ? flush : undefined}
           />
         </>
       )}
