@@ -23,7 +23,7 @@ log = logging.getLogger("deltallm.guardrails")
 
 
 class _Unreachable(Exception):
-    pass
+    """The guard service did not answer in time, or answered with an error."""
 
 
 class _HttpGuard(Guard):
