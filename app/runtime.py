@@ -22,13 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.service import IdentityService
 from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
-from app.cluster.lease import DatabaseLeases, LeaseStore, RedisLeases
+from app.cluster.lease import LeaseStore
 from app.db.engine import create_engine, ping, session_factory
 from app.deployments.reload import (
-    DatabaseReloadNotifier,
     DeploymentReloader,
-    RedisReloadNotifier,
-    ReloadNotifier,
 )
 from app.deployments.service import DeploymentService
 from app.deployments.testing import DeploymentTester
@@ -44,17 +41,10 @@ from app.guardrails.registry import rebuilt
 from app.keys.cache import KeyCache
 from app.keys.hygiene import KeyHygiene
 from app.keys.invalidation import (
-    DatabaseInvalidator,
-    Invalidator,
     LocalFirst,
-    RedisInvalidator,
 )
 from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
-from app.limits.counters import CounterStore
-from app.limits.memory import MemoryCounterStore
-from app.limits.outage import OutageTolerantCounters
-from app.limits.redis_store import RedisCounterStore
 from app.observability.metrics import Metrics
 from app.observability.state import LagObservingSink, StateGauges
 from app.observability.tracing import start_tracing
@@ -64,6 +54,7 @@ from app.router.health import HealthChecker
 from app.router.router import Router
 from app.security.upstream_urls import UpstreamUrlPolicy
 from app.settings import Settings, aws_environment
+from app.shared_state import SharedState, redis_client
 from app.spend.alerts import BudgetAlerts
 from app.spend.analytics import SpendAnalytics
 from app.spend.queue import MemorySpendQueue, SpendQueue
@@ -81,12 +72,6 @@ __all__ = ["Runtime"]
 
 log = logging.getLogger("deltallm")
 _DEFAULT_PORTS = {"postgresql": 5432, "postgresql+asyncpg": 5432, "redis": 6379, "rediss": 6379}
-
-
-def _redis_client(url: str) -> aioredis.Redis:
-    """A client whose pool waits for a free connection instead of failing under load."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=512, timeout=10)
-    return aioredis.Redis(connection_pool=pool)
 
 
 def _forgetting(cache: KeyCache, admitter: Admitter) -> Callable[[Sequence[str] | None], None]:
@@ -147,20 +132,10 @@ class Runtime:
             query_timeout=general.database_query_timeout,
         )
         sessions = session_factory(engine)
-        redis = _redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        redis = redis_client(settings.redis_url.get_secret_value()) if settings.redis_url else None
         namespace = general.redis_namespace
-        counters: CounterStore = (
-            OutageTolerantCounters(
-                RedisCounterStore(redis, prefix=f"{namespace}:"), general.redis_unavailable
-            )
-            if redis is not None
-            else MemoryCounterStore()
-        )
-        announcer: Invalidator = (
-            RedisInvalidator(redis, channel=f"{namespace}:keys:invalidate")
-            if redis is not None
-            else DatabaseInvalidator(sessions)
-        )
+        shared = SharedState.build(redis, sessions, general)
+        counters = shared.counters
         http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
         alerts = (
             BudgetAlerts(general.budget_alerts, sessions, http)
@@ -189,7 +164,7 @@ class Runtime:
         metrics.use_router(router)
         cache = KeyCache()
         admitter = Admitter(counters, sessions)
-        invalidator = LocalFirst(announcer, _forgetting(cache, admitter))
+        invalidator = LocalFirst(shared.announcer, _forgetting(cache, admitter))
         salt = settings.salt_key
         authenticator = KeyAuthenticator(
             settings.master_key, salt, sessions, cache, on_load=admitter.seed
@@ -212,11 +187,7 @@ class Runtime:
         )
         identity = IdentityService(sessions, salt.get_secret_value(), throttle=throttle)
         urls = _upstream_url_policy(settings)
-        leases: LeaseStore = (
-            RedisLeases(redis, prefix=f"{namespace}:")
-            if redis is not None
-            else DatabaseLeases(sessions)
-        )
+        leases = shared.leases
         retention = (
             RetentionTask(
                 sessions,
@@ -227,17 +198,12 @@ class Runtime:
             if general.spend_log_retention_days
             else None
         )
-        reload_notifier: ReloadNotifier = (
-            RedisReloadNotifier(redis, channel=f"{namespace}:deployments:reload")
-            if redis is not None
-            else DatabaseReloadNotifier(sessions)
-        )
         reloader = DeploymentReloader(
             settings.config,
             sessions,
             salt.get_secret_value(),
             lambda config: Router(config, counters=counters, tracing=tracing),
-            reload_notifier,
+            shared.reload_notifier,
         )
         return cls(
             settings=settings,
