@@ -1,8 +1,9 @@
 """The data-plane request path, between the REST transport and the router.
 
-authenticate → authorize model → admit (limits, budgets) → route (retries, fallbacks)
-→ answer → settle (in the background). Guardrails and caching take their places around
-``_route``; the transport never changes when they arrive.
+authenticate → authorize model → admit (limits, budgets) → pre-call guardrails
+(:mod:`app.guardrails.hook`) → cache lookup (:mod:`app.cache`) → route (retries,
+fallbacks), with during-call guardrails beside it → post-call guardrails → answer →
+settle (in the background).
 """
 
 from __future__ import annotations
