@@ -71,6 +71,12 @@ def add_arm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (production).")
     parser.add_argument("--redis-url", default=None, help="Redis server (production, workers).")
     parser.add_argument("--workers", type=int, default=1, help="Gateway worker processes (1).")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="Measure every arm this many times, in turn, and report medians (1).",
+    )
     parser.add_argument("--soak", type=float, default=None, help="Soak SECONDS on one arm.")
     parser.add_argument("--soak-interval", type=float, default=10.0, help="Seconds per sample.")
     parser.add_argument("--soak-warmup", type=float, default=None, help="Warm-up seconds (60).")
@@ -98,6 +104,8 @@ def check_arm_options(args: argparse.Namespace, parser: argparse.ArgumentParser)
         args.arms = list(dict.fromkeys(names))
     if args.workers < 1:
         parser.error("--workers must be >= 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be >= 1")
     if args.workers > 1 and not args.redis_url:
         parser.error("--workers > 1 needs --redis-url: workers share their counters in Redis")
     if args.soak is not None:
@@ -109,6 +117,8 @@ def check_arm_options(args: argparse.Namespace, parser: argparse.ArgumentParser)
             args.soak_warmup = min(60.0, args.soak / 5)
         if not 0 <= args.soak_warmup < args.soak:
             parser.error("--soak-warmup must be >= 0 and shorter than --soak")
+    if args.rounds > 1 and (args.soak is not None or args.arms is None):
+        parser.error("--rounds repeats the arms' table: use it with --arms, not --soak")
     if args.arms is not None and args.gateway_url:
         parser.error("--arms and --soak start their own servers: drop --gateway-url")
 

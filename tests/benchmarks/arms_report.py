@@ -7,9 +7,10 @@ the table and the target checks are tested without running anything.
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
-__all__ = ["ARM_TITLES", "arm_row", "check_targets", "render_table"]
+__all__ = ["ARM_TITLES", "arm_row", "check_targets", "median_rows", "render_spread", "render_table"]
 
 ARM_TITLES = {
     "bare": "bare aiohttp pass-through, no features",
@@ -65,6 +66,38 @@ def arm_row(
         "rss_mb": arm.get("rss_mb"),
         "cpu_ms_16": (sixteen or {}).get("cpu_ms_per_request", {}).get("gateway"),
     }
+
+
+def median_rows(
+    rounds: list[list[dict[str, float | str | None]]],
+) -> list[dict[str, float | str | None]]:
+    """One row per arm, each figure the median of that arm's rounds (rounds missing a figure
+    are left out of its median); ``rps_16_min`` / ``rps_16_max`` keep the spread."""
+    names = list(dict.fromkeys(str(row["arm"]) for rows in rounds for row in rows))
+    merged = []
+    for name in names:
+        seen = [row for rows in rounds for row in rows if row["arm"] == name]
+        row: dict[str, float | str | None] = {"arm": name}
+        for key in seen[0]:
+            if key == "arm":
+                continue
+            values = [v for r in seen if isinstance(v := r.get(key), int | float)]
+            row[key] = round(statistics.median(values), 3) if values else None
+        rps = [v for r in seen if isinstance(v := r.get("rps_16"), int | float)]
+        row["rps_16_min"] = min(rps) if rps else None
+        row["rps_16_max"] = max(rps) if rps else None
+        row["rounds"] = len(seen)
+        merged.append(row)
+    return merged
+
+
+def render_spread(rows: list[dict[str, float | str | None]]) -> str:
+    """Each arm's lowest and highest req/s at 16 over its rounds."""
+    parts = [
+        f"{row['arm']} {_fmt(row.get('rps_16_min'), ',.0f')}-{_fmt(row.get('rps_16_max'), ',.0f')}"
+        for row in rows
+    ]
+    return "req/s at 16, lowest-highest round: " + ", ".join(parts)
 
 
 def _fmt(value: float | str | None, spec: str) -> str:

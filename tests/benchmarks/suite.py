@@ -14,8 +14,15 @@ from typing import Any
 import uvloop
 
 from tests.benchmarks import processes as procs
-from tests.benchmarks.arms import arm_context, measure_target, start_arm, worker_rss_mb
-from tests.benchmarks.arms_report import arm_row, check_targets, render_table, render_targets
+from tests.benchmarks.arms import ArmContext, arm_context, measure_target, start_arm, worker_rss_mb
+from tests.benchmarks.arms_report import (
+    arm_row,
+    check_targets,
+    median_rows,
+    render_spread,
+    render_table,
+    render_targets,
+)
 from tests.benchmarks.load import chat_body
 from tests.benchmarks.report import BACKGROUND_NOISY_PCT
 from tests.benchmarks.soak import GROWTH_TARGET_PCT, rss_growth, run_soak
@@ -67,6 +74,7 @@ def _meta(args: argparse.Namespace, pinning: str, notes: list[str]) -> dict[str,
             "warmup_s": args.warmup,
             "concurrency": args.levels,
             "stream_requests": args.stream_requests,
+            "rounds": args.rounds,
         },
         "notes": notes,
     }
@@ -83,39 +91,55 @@ def _cpu_model() -> str | None:
 
 
 def run_arms(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str, Any]:
-    """Direct baseline, then each arm alone: the JSON-ready results with rows and targets."""
+    """Direct baseline, then each arm alone, ``args.rounds`` times over: the JSON-ready
+    results with each round's measurements, the median rows and the targets."""
     cpus, pinning = _pinning(args.workers, notes)
     client = {sorted(os.sched_getaffinity(0))[-1]} if cpus else None
-    total = (len(args.arms) + 1) * (len(args.levels) + 1)
+    total = args.rounds * (len(args.arms) + 1) * (len(args.levels) + 1)
     step = [0]
     print(f"pinning: {pinning}; {len(args.arms)} arms + the direct baseline", flush=True)
+    rounds: list[dict[str, Any]] = []
     with _mock(client) as mock_port, arm_context(args, tmp, mock_port, cpus) as ctx:
-        root = f"http://127.0.0.1:{mock_port}"
-        direct = uvloop.run(measure_target("direct", root, "sk-mock", args, (step, total)))
-        measured = []
-        for name in args.arms:
-            with start_arm(name, ctx) as running:
-                result = uvloop.run(
-                    measure_target(
-                        name, running.root, running.api_key, args, (step, total), running.proc.pid
-                    )
-                )
-                result["rss_mb"] = _round(worker_rss_mb(running.proc.pid))
-                measured.append(result)
-    bare = next((m for m in measured if m["name"] == "bare"), None)
-    bare_rps = bare["points"].get("16", {}).get("rps") if bare else None
-    rows = [arm_row(m, direct, bare_rps) for m in measured]
-    errors = sum(p["errors"] for m in [direct, *measured] for p in m["points"].values()) + sum(
-        m["stream"]["errors"] for m in [direct, *measured]
-    )
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {number} of {args.rounds}", flush=True)
+            rounds.append(_one_round(args, ctx, f"http://127.0.0.1:{mock_port}", (step, total)))
+    rows = median_rows([_round_rows(r) for r in rounds])
+    errors = sum(
+        p["errors"] for r in rounds for m in [r["direct"], *r["arms"]] for p in m["points"].values()
+    ) + sum(m["stream"]["errors"] for r in rounds for m in [r["direct"], *r["arms"]])
     return {
         **_meta(args, pinning, notes),
-        "direct": direct,
-        "arms": measured,
+        "direct": rounds[-1]["direct"],
+        "arms": rounds[-1]["arms"],
+        "rounds": rounds,
         "rows": rows,
         "targets": check_targets(rows),
         "errors": errors,
     }
+
+
+def _one_round(
+    args: argparse.Namespace, ctx: ArmContext, root: str, progress: tuple[list[int], int]
+) -> dict[str, Any]:
+    direct = uvloop.run(measure_target("direct", root, "sk-mock", args, progress))
+    measured = []
+    for name in args.arms:
+        with start_arm(name, ctx) as running:
+            result = uvloop.run(
+                measure_target(
+                    name, running.root, running.api_key, args, progress, running.proc.pid
+                )
+            )
+            result["rss_mb"] = _round(worker_rss_mb(running.proc.pid))
+            measured.append(result)
+    return {"direct": direct, "arms": measured}
+
+
+def _round_rows(one: dict[str, Any]) -> list[dict[str, float | str | None]]:
+    bare = next((m for m in one["arms"] if m["name"] == "bare"), None)
+    bare_rps = bare["points"].get("16", {}).get("rps") if bare else None
+    return [arm_row(m, one["direct"], bare_rps) for m in one["arms"]]
 
 
 def _round(value: float | None) -> float | None:
@@ -124,10 +148,17 @@ def _round(value: float | None) -> float | None:
 
 def render_arms(results: dict[str, Any]) -> str:
     lines = ["", f"All arms, --workers {results['workers']} ({results['pinning']}):", ""]
-    lines += [render_table(results["rows"]), "", "Targets:", render_targets(results["targets"])]
+    lines.append(render_table(results["rows"]))
+    if len(results.get("rounds", [])) > 1:
+        lines += [
+            "",
+            f"Each figure is the median of {len(results['rounds'])} rounds.",
+            render_spread(results["rows"]),
+        ]
+    lines += ["", "Targets:", render_targets(results["targets"])]
     if results["errors"]:
         lines.append(f"!!! {results['errors']} requests failed: these figures are NOT valid")
-        for m in [results["direct"], *results["arms"]]:
+        for m in [one for r in results["rounds"] for one in [r["direct"], *r["arms"]]]:
             for p in [*m["points"].values(), m["stream"]]:
                 lines += [f"!!!   {m['name']}: {s}" for s in p["error_samples"]]
     lines += [f"note: {note}" for note in [*results["notes"], *_busy(results)]]
@@ -138,7 +169,8 @@ def _busy(results: dict[str, Any]) -> list[str]:
     """A note when other processes used the machine during the points."""
     seen = [
         p["background_pct"] or 0.0
-        for m in [results["direct"], *results["arms"]]
+        for r in results["rounds"]
+        for m in [r["direct"], *r["arms"]]
         for p in m["points"].values()
     ]
     worst = max(seen, default=0.0)

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.benchmarks.arms_report import arm_row, check_targets, render_table
+from tests.benchmarks.arms_report import (
+    arm_row,
+    check_targets,
+    median_rows,
+    render_spread,
+    render_table,
+)
 from tests.benchmarks.run import parse_args
 from tests.benchmarks.soak import rss_growth
 from tests.benchmarks.svg import soak_svg
@@ -96,9 +102,38 @@ def test_arm_options_are_checked() -> None:
         ["--soak", "60", "--arms", "bare,master"],
         ["--soak", "60", "--soak-warmup", "60"],
         ["--arms", "bare", "--gateway-url", "http://127.0.0.1:4000"],
+        ["--arms", "bare", "--rounds", "0"],
+        ["--soak", "60", "--rounds", "3"],
+        ["--rounds", "3"],
     ):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_rounds_report_each_figure_as_the_median_of_the_rounds() -> None:
+    assert parse_args(["--arms", "bare,master", "--rounds", "3"]).rounds == 3
+    rounds = [
+        [
+            arm_row(_arm("bare", rps, 0.5, 1.3, 3.0, 0.7), DIRECT, rps),
+            arm_row(_arm("master", master, 0.9, p99, 9.0, 1.1), DIRECT, rps),
+        ]
+        for rps, master, p99 in (
+            (8000.0, 2000.0, 4.5),
+            (6000.0, 3000.0, 2.5),
+            (7000.0, 2600.0, 9.5),
+        )
+    ]
+    rounds[1][1]["rss_mb"] = None  # a round without a figure leaves it out of the median
+    rows = median_rows(rounds)
+    assert [row["arm"] for row in rows] == ["bare", "master"]
+    bare, master = rows
+    assert (bare["rps_16"], bare["rps_16_min"], bare["rps_16_max"]) == (7000.0, 6000.0, 8000.0)
+    # medians are taken per figure: master's share is the median of its per-round shares
+    assert (master["rps_16"], master["share_pct"]) == (2600.0, 37.1)
+    assert (master["added_p99_1"], master["rss_mb"], master["rounds"]) == (4.0, 151.0, 3)
+    assert render_spread(rows) == (
+        "req/s at 16, lowest-highest round: bare 6,000-8,000, master 2,000-3,000"
+    )
 
 
 def test_rss_growth_counts_from_the_end_of_the_warm_up() -> None:
