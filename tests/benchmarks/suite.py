@@ -105,13 +105,10 @@ def run_arms(args: argparse.Namespace, tmp: Path, notes: list[str]) -> dict[str,
                 print(f"round {number} of {args.rounds}", flush=True)
             rounds.append(_one_round(args, ctx, f"http://127.0.0.1:{mock_port}", (step, total)))
     rows = median_rows([_round_rows(r) for r in rounds])
-    errors = sum(
-        p["errors"] for r in rounds for m in [r["direct"], *r["arms"]] for p in m["points"].values()
-    ) + sum(m["stream"]["errors"] for r in rounds for m in [r["direct"], *r["arms"]])
+    measured = [m for r in rounds for m in [r["direct"], *r["arms"]]]
+    errors = sum(p["errors"] for m in measured for p in [*m["points"].values(), m["stream"]])
     return {
         **_meta(args, pinning, notes),
-        "direct": rounds[-1]["direct"],
-        "arms": rounds[-1]["arms"],
         "rounds": rounds,
         "rows": rows,
         "targets": check_targets(rows),
