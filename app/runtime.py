@@ -24,9 +24,7 @@ from app.auth.sso import SingleSignOn
 from app.auth.throttle import SignInThrottle
 from app.cluster.lease import LeaseStore
 from app.db.engine import create_engine, ping, session_factory
-from app.deployments.reload import (
-    DeploymentReloader,
-)
+from app.deployments.reload import DeploymentReloader
 from app.deployments.service import DeploymentService
 from app.deployments.testing import DeploymentTester
 from app.drain import Drain
@@ -40,9 +38,7 @@ from app.gateway_settings.service import SettingsService
 from app.guardrails.registry import rebuilt
 from app.keys.cache import KeyCache
 from app.keys.hygiene import KeyHygiene
-from app.keys.invalidation import (
-    LocalFirst,
-)
+from app.keys.invalidation import LocalFirst
 from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
 from app.observability.metrics import Metrics

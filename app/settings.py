@@ -20,7 +20,8 @@ from pydantic import SecretStr, ValidationError
 
 from app.config import GatewayConfig
 from app.errors import ConfigError
-from app.gateway_settings.sections import CacheSettings, GuardrailPolicy
+from app.gateway_settings.guardrail_policy import GuardrailPolicy
+from app.gateway_settings.sections import CacheSettings
 from app.observability.tracing_settings import TracingConfig, callback_warnings, tracing_config
 from app.providers.catalog import apply_env_defaults
 

@@ -16,34 +16,19 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from app.config import GatewayConfig, RouterSettings
-from app.gateway_settings.guardrail_policy import (
-    AdHocRecognizer,
-    Fallback,
-    GuardrailKind,
-    GuardrailMode,
-    GuardrailPolicy,
-    OnFlagged,
-    PiiAction,
-)
+from app.gateway_settings.guardrail_policy import GuardrailPolicy
 from app.gateway_settings.strict import Strict
 
 __all__ = [
     "CACHE_CALL_TYPES",
     "CACHE_CONNECTION_FIELDS",
     "ROUTER_FIELDS",
-    "AdHocRecognizer",
     "CacheMode",
     "CacheScope",
     "CacheSettings",
     "CacheType",
     "EffectiveSettings",
-    "Fallback",
-    "GuardrailKind",
-    "GuardrailMode",
-    "GuardrailPolicy",
     "HealthCheckSettings",
-    "OnFlagged",
-    "PiiAction",
 ]
 
 # Router settings an admin may change at run time (the Redis connection may not).

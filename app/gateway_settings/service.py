@@ -27,12 +27,12 @@ from app.db.types import new_id, utcnow
 from app.deployments.models import GatewaySetting
 from app.deployments.service import DeploymentNotifier
 from app.errors import BadRequestError, NotFoundError
+from app.gateway_settings.guardrail_policy import GuardrailPolicy
 from app.gateway_settings.sections import (
     CACHE_CONNECTION_FIELDS,
     ROUTER_FIELDS,
     CacheSettings,
     EffectiveSettings,
-    GuardrailPolicy,
     HealthCheckSettings,
 )
 from app.security.upstream_urls import UpstreamUrlPolicy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from app.gateway_settings.sections import GuardrailMode, GuardrailPolicy, PiiAction
+from app.gateway_settings.guardrail_policy import GuardrailMode, GuardrailPolicy, PiiAction
 
 __all__ = ["Guard", "Span", "Verdict", "apply_spans"]
 

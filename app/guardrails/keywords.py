@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.gateway_settings.sections import GuardrailPolicy
+from app.gateway_settings.guardrail_policy import GuardrailPolicy
 from app.guardrails.base import Guard, Span, Verdict, apply_spans
 
 __all__ = ["KeywordGuard"]

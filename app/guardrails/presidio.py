@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from app.gateway_settings.sections import GuardrailPolicy, PiiAction
+from app.gateway_settings.guardrail_policy import GuardrailPolicy, PiiAction
 from app.guardrails.base import Guard, Span, Verdict, apply_spans
 from app.guardrails.errors import GuardrailUnavailableError
 from app.settings import offline_presidio

@@ -7,7 +7,7 @@ import logging
 
 import httpx
 
-from app.gateway_settings.sections import GuardrailKind, GuardrailPolicy
+from app.gateway_settings.guardrail_policy import GuardrailKind, GuardrailPolicy
 from app.guardrails.base import Guard
 from app.guardrails.keywords import KeywordGuard
 from app.guardrails.remote import LakeraGuard, RemotePresidioGuard

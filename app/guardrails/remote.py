@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from app.gateway_settings.sections import Fallback, GuardrailPolicy, OnFlagged
+from app.gateway_settings.guardrail_policy import Fallback, GuardrailPolicy, OnFlagged
 from app.guardrails.base import Guard, Verdict, apply_spans
 from app.guardrails.errors import GuardrailUnavailableError
 from app.guardrails.presidio import spans_of

@@ -12,7 +12,7 @@ import msgspec
 
 from app.errors import DeltaLLMError
 from app.gateway.settlement import CallFacts
-from app.gateway_settings.sections import GuardrailMode
+from app.gateway_settings.guardrail_policy import GuardrailMode
 from app.guardrails.base import Guard, Verdict, apply_spans
 from app.guardrails.errors import APPLIED_HEADER, GuardrailViolation
 from app.guardrails.stream import GuardedStream

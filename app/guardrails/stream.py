@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from app.errors import DeltaLLMError
-from app.gateway_settings.sections import GuardrailMode
+from app.gateway_settings.guardrail_policy import GuardrailMode
 from app.guardrails.restore import StreamRestorer
 from app.guardrails.texts import Slot
 from app.providers.base import Operation, ProviderStream

@@ -7,8 +7,8 @@ from typing import Any
 
 import strawberry
 
-from app.gateway_settings.sections import Fallback, OnFlagged
-from app.gateway_settings.sections import GuardrailPolicy as PolicyRow
+from app.gateway_settings.guardrail_policy import Fallback, OnFlagged
+from app.gateway_settings.guardrail_policy import GuardrailPolicy as PolicyRow
 
 __all__ = [
     "AdHocRecognizer",

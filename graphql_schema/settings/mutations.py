@@ -12,15 +12,17 @@ from strawberry.types import Info
 
 from app.config import RoutingStrategy
 from app.errors import BadRequestError
-from app.gateway_settings.sections import (
-    CacheMode,
-    CacheScope,
-    CacheType,
+from app.gateway_settings.guardrail_policy import (
     Fallback,
     GuardrailKind,
     GuardrailMode,
     OnFlagged,
     PiiAction,
+)
+from app.gateway_settings.sections import (
+    CacheMode,
+    CacheScope,
+    CacheType,
 )
 from app.users.models import PlatformRole
 from graphql_schema.context import GraphQLContext

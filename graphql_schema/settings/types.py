@@ -8,22 +8,22 @@ import strawberry
 
 from app.config import RouterSettings as RouterRow
 from app.config import RoutingStrategy
-from app.gateway_settings.sections import (
-    CacheMode,
-    CacheScope,
-    CacheType,
-    EffectiveSettings,
+from app.gateway_settings.guardrail_policy import (
     Fallback,
     GuardrailKind,
     GuardrailMode,
     OnFlagged,
     PiiAction,
 )
+from app.gateway_settings.guardrail_policy import GuardrailPolicy as PolicyRow
 from app.gateway_settings.sections import (
-    CacheSettings as CacheRow,
+    CacheMode,
+    CacheScope,
+    CacheType,
+    EffectiveSettings,
 )
 from app.gateway_settings.sections import (
-    GuardrailPolicy as PolicyRow,
+    CacheSettings as CacheRow,
 )
 from app.gateway_settings.sections import (
     HealthCheckSettings as HealthRow,

@@ -36,7 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.models import ActorType
 from app.auth.principal import Principal
-from app.gateway_settings.sections import GuardrailKind
+from app.gateway_settings.guardrail_policy import GuardrailKind
 from app.keys.spec import KeySpec
 from app.orgs.service import Limits
 from app.users.models import OrgMembership, OrgRole, PlatformRole, TeamMembership, TeamRole

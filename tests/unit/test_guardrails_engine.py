@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.gateway_settings.sections import GuardrailMode, GuardrailPolicy, PiiAction
+from app.gateway_settings.guardrail_policy import GuardrailMode, GuardrailPolicy, PiiAction
 from app.guardrails.base import Span, apply_spans
 from app.guardrails.keywords import KeywordGuard
 from app.guardrails.stream import _event_text

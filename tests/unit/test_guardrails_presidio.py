@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.gateway_settings.sections import GuardrailPolicy
+from app.gateway_settings.guardrail_policy import GuardrailPolicy
 from app.guardrails.errors import GuardrailUnavailableError
 from app.guardrails.presidio import PresidioGuard, analyzer
 
