@@ -212,8 +212,9 @@ class GeneralSettings(Section):
     run_migrations_on_start: bool = True
     database_connection_pool_limit: int | None = Field(default=None, ge=1, le=1000)
     """PostgreSQL connections each worker may hold open at most (None: the instance's
-    share of :data:`app.settings.INSTANCE_CONNECTIONS`). Size it so that limit x workers x
-    instances stays below the server's ``max_connections`` minus headroom."""
+    share of :data:`app.settings.INSTANCE_CONNECTIONS`). Size it so that (limit x workers +
+    the spend writer's 2) x instances stays below the server's ``max_connections`` minus
+    headroom."""
     database_connection_timeout: float = Field(default=30.0, gt=0)
     """Seconds a request waits for a free database connection before failing."""
     database_query_timeout: float = Field(default=30.0, gt=0)

@@ -6,9 +6,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -42,7 +39,7 @@ from app.keys.invalidation import LocalFirst
 from app.keys.playground import PlaygroundKeys
 from app.keys.service import KeyService
 from app.observability.metrics import Metrics
-from app.observability.state import LagObservingSink, StateGauges
+from app.observability.state import StateGauges
 from app.observability.tracing import start_tracing
 from app.orgs.service import OrgService
 from app.responses.store import ResponseStore
@@ -53,13 +50,12 @@ from app.settings import Settings, aws_environment
 from app.shared_state import SharedState, redis_client
 from app.spend.alerts import BudgetAlerts
 from app.spend.analytics import SpendAnalytics
-from app.spend.queue import MemorySpendQueue, SpendQueue
-from app.spend.redis_queue import RedisSpendQueue
+from app.spend.queue import SpendQueue
 from app.spend.requests import RequestAnalytics
 from app.spend.retention import RetentionTask
 from app.spend.settle_pipeline import PipelinedSettlement
 from app.spend.tail import RequestTail
-from app.spend.writer import SpendWriter
+from app.spend.writer_process import build_spend_queue
 
 if TYPE_CHECKING:
     from app.cache.setup import CacheDeps
@@ -139,21 +135,7 @@ class Runtime:
             else None
         )
         metrics = Metrics(general.metrics, settings.metrics_dir)
-        writer = LagObservingSink(SpendWriter(sessions, alerts), metrics)
-        interval = general.proxy_batch_write_at
-        consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        queue: SpendQueue = (
-            RedisSpendQueue(
-                redis,
-                writer,
-                interval,
-                consumer=consumer,
-                stream=f"{namespace}:spend",
-                claim_idle=general.spend_claim_idle,
-            )
-            if redis is not None
-            else MemorySpendQueue(writer, interval)
-        )
+        queue = build_spend_queue(settings, sessions, redis, alerts, metrics)
         tracing = start_tracing(settings.tracing) if settings.tracing else None
         router = Router(settings.config, counters=counters, tracing=tracing)
         router.on_attempt = metrics.attempt

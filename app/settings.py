@@ -54,6 +54,9 @@ INSTANCE_CONNECTIONS = 10
 instances then fit a default PostgreSQL (``max_connections`` 100) with headroom."""
 MIN_WORKER_CONNECTIONS = 2
 """A worker's floor: one for the spend writer, one for key lookups and the admin API."""
+WRITER_CONNECTIONS = 2
+"""Connections of an instance's spend writer process, taken from the instance's share."""
+_SPEND_WRITER = "DELTALLM_SPEND_WRITER"
 
 _ENV_PREFIX = "os.environ/"
 _METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -81,6 +84,9 @@ class Settings:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     metrics_dir: Path | None = None
     """``PROMETHEUS_MULTIPROC_DIR``: where workers share their metrics (None: one process)."""
+    spend_writer_process: bool = False
+    """Whether the instance's spend writer runs in a process of its own (``serve`` with
+    Redis): this process then only appends spend records to the stream."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,7 +103,8 @@ class Settings:
         configured = self.config.general_settings.database_connection_pool_limit
         if configured is not None:
             return configured
-        return max(MIN_WORKER_CONNECTIONS, INSTANCE_CONNECTIONS // max(1, self.workers))
+        share = INSTANCE_CONNECTIONS - (WRITER_CONNECTIONS if self.spend_writer_process else 0)
+        return max(MIN_WORKER_CONNECTIONS, share // max(1, self.workers))
 
 
 def _resolve_env_refs(value: Any, env: Mapping[str, str], path: str, problems: list[str]) -> Any:
@@ -292,6 +299,7 @@ def load_settings(
         "tracing": tracing_config(config, otel_env),
         "warnings": tuple(warnings),
         "metrics_dir": Path(env[_METRICS_DIR]) if env.get(_METRICS_DIR) else None,
+        "spend_writer_process": env.get(_SPEND_WRITER) == "process",
     }
     if env.get("DELTALLM_HOST"):
         values["host"] = env["DELTALLM_HOST"]
@@ -325,10 +333,13 @@ def get_settings() -> Settings:
 
 
 def export_for_workers(settings: Settings, metrics_dir: Path | None = None) -> None:
-    """Put resolved CLI choices into the environment that uvicorn's workers inherit;
-    ``metrics_dir`` is where they share their metrics (prometheus-client reads it there)."""
+    """Put resolved CLI choices into the environment that uvicorn's workers (and the spend
+    writer process) inherit; ``metrics_dir`` is where they share their metrics
+    (prometheus-client reads it there)."""
     if metrics_dir is not None:
         os.environ[_METRICS_DIR] = str(metrics_dir)
+    if settings.spend_writer_process:
+        os.environ[_SPEND_WRITER] = "process"
     if settings.config_path is not None:
         os.environ["DELTALLM_CONFIG_PATH"] = str(settings.config_path)
     os.environ["DELTALLM_DATA_DIR"] = str(settings.data_dir)

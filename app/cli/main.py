@@ -20,9 +20,8 @@ from app.cli.keys import keys, spend
 from app.cli.users import users
 from app.drain import HARD_STOP_GRACE
 from app.errors import ConfigError
-from app.main import create_app
 from app.observability.logs import json_line, uvicorn_log_config
-from app.settings import export_for_workers, load_config
+from app.settings import Settings, export_for_workers, load_config
 
 __all__ = ["cli"]
 
@@ -82,14 +81,39 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
     if settings.run_migrations_on_start:
         _migrate_in_child(settings.database_url.get_secret_value())
         settings = dataclasses.replace(settings, run_migrations_on_start=False)
-    if workers == 1:
+    if workers == 1 and not settings.has_redis:
+        from app.main import create_app
+
         uvicorn.run(create_app(settings), **common)
         return
-    # Workers write their metrics to files here so that one scrape sees them all; a fresh
-    # directory each start, or counts of an earlier run would be added in.
+    # With Redis the instance's spend writer runs in a process of its own, beside the
+    # workers (app.spend.writer_process). The processes write their metrics to files here
+    # so that one scrape sees them all; a fresh directory each start, or counts of an
+    # earlier run would be added in. It is exported before prometheus-client is imported.
     with tempfile.TemporaryDirectory(prefix="deltallm-metrics-") as metrics_dir:
+        settings = dataclasses.replace(
+            settings, spend_writer_process=True, metrics_dir=Path(metrics_dir)
+        )
         export_for_workers(settings, Path(metrics_dir))
-        uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+        _serve_with_writer(settings, workers, common)
+
+
+def _serve_with_writer(settings: Settings, workers: int, common: dict[str, Any]) -> None:
+    """Run the workers with the instance's spend writer process, which is told to stop
+    once they have drained (so it writes what they added last)."""
+    from app.spend.writer_process import SpendWriterProcess
+
+    writer = SpendWriterProcess()
+    writer.start()
+    try:
+        if workers == 1:
+            from app.main import create_app
+
+            uvicorn.run(create_app(settings), **common)
+        else:
+            uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+    finally:
+        writer.stop()
 
 
 def _migrate_in_child(database_url: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,26 +24,12 @@ from app.limits.counters import CounterStore
 from app.limits.outage import OutageTolerantCounters
 from app.observability.metrics import Metrics
 from app.router.router import Router
-from app.spend.queue import MemorySpendQueue, SpendQueue, SpendSink
-from app.spend.records import SpendRecord
+from app.spend.queue import MemorySpendQueue, SpendQueue
 from app.spend.redis_queue import RedisSpendQueue
 
-__all__ = ["LagObservingSink", "StateGauges"]
+__all__ = ["StateGauges"]
 
 log = logging.getLogger("deltallm.metrics")
-
-
-class LagObservingSink:
-    """A :class:`SpendSink` that times each record from its request's end to its write."""
-
-    def __init__(self, inner: SpendSink, metrics: Metrics) -> None:
-        self.inner = inner
-        self._metrics = metrics
-
-    async def write(self, records: Sequence[SpendRecord]) -> int:
-        written = await self.inner.write(records)
-        self._metrics.spend_written([r.ended_at.timestamp() for r in records])
-        return written
 
 
 class StateGauges:

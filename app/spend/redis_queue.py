@@ -9,6 +9,10 @@ batch may thus be written twice; the writer makes the second write change nothin
 While Redis cannot be reached, ``put`` holds records in memory (bounded by ``HELD_MAX``) and
 the consumer task writes them to the database directly, so an answer already given is
 neither refused nor lost for want of the stream.
+
+With ``consume=False`` (a worker of ``deltallm serve`` whose instance has a spend writer
+process, :mod:`app.spend.writer_process`) the queue only appends; its task writes no more
+than the records it held while Redis was away.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class RedisSpendQueue:
         *,
         batch_size: int = BATCH_SIZE,
         claim_idle: float = 30.0,
+        consume: bool = True,
     ) -> None:
         self._redis = client
         self._writer = writer
@@ -83,6 +88,8 @@ class RedisSpendQueue:
         self._group = group
         self._batch_size = batch_size
         self._claim_idle = claim_idle
+        self.consumes = consume
+        """Whether this queue reads the stream (False: another process of the instance does)."""
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._wake = asyncio.Event()
@@ -142,10 +149,14 @@ class RedisSpendQueue:
                 return
 
     async def start(self) -> None:
-        """Join the consumer group and start consuming; pending entries are claimed first."""
+        """Join the consumer group and start consuming; pending entries are claimed first.
+        Appending only, start the task that writes held records."""
         if self._task is None:
-            await self._ensure_group()
             self._stopping = False
+            if not self.consumes:
+                self._task = asyncio.create_task(self._hold_run(), name="deltallm-spend-held")
+                return
+            await self._ensure_group()
             self._task = asyncio.create_task(self._run(), name="deltallm-spend-stream")
 
     async def stop(self) -> None:
@@ -159,6 +170,8 @@ class RedisSpendQueue:
         await self._write_held()
         if self._held:
             log.error("%d spend records could not be written at shutdown", len(self._held))
+        if not self.consumes:
+            return
         try:
             if not await self.flush():
                 log.error("spend records not written at shutdown stay queued in Redis")
@@ -168,7 +181,11 @@ class RedisSpendQueue:
     async def flush(self) -> bool:
         """Write every new entry, then this consumer's unacknowledged ones; False if the
         database failed. Entries the background task holds are written too (harmlessly twice).
+        Appending only, write the held records (the writer process reads the stream).
         """
+        if not self.consumes:
+            await self._write_held()
+            return not self._held
         while entries := await self._read(">", block=False):
             if not await self._process(entries):
                 return False
@@ -190,6 +207,12 @@ class RedisSpendQueue:
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+    async def _hold_run(self) -> None:
+        """Appending only: write what is held while Redis is away, woken by ``hold``."""
+        while not self._stopping:
+            await self._write_held()
+            await self._pause()
 
     async def _run(self) -> None:
         next_claim = 0.0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.spend.writer_process import PROCESS_NAME as WRITER_PROCESS
 from tests.benchmarks import processes as procs
 from tests.benchmarks.backends import Backends, scratch_backends
 from tests.benchmarks.load import chat_body, run_point, time_to_first_chunk
@@ -163,10 +164,22 @@ def _status_mb(pid: int, field: str) -> float | None:
     return None
 
 
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def worker_rss_mb(pid: int, field: str = "VmHWM") -> float | None:
     """The largest ``field`` (VmHWM: peak, VmRSS: now) among the serving processes: the
-    process itself with one worker, its largest child with several."""
-    pids = [p for p in _children(pid) if (_status_mb(p, "VmRSS") or 0) > 20] or [pid]
+    process itself with one worker, its largest child with several (the spend writer
+    process is not a serving one)."""
+    pids = [
+        p
+        for p in _children(pid)
+        if (_status_mb(p, "VmRSS") or 0) > 20 and _name(p) != WRITER_PROCESS
+    ] or [pid]
     values = [v for v in (_status_mb(p, field) for p in pids) if v is not None]
     return max(values) if values else None
 

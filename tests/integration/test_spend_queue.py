@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
@@ -27,6 +29,7 @@ from app.spend.records import SpendRecord
 from app.spend.redis_queue import RedisSpendQueue
 from app.spend.writer import SpendWriter
 from tests.support.db import fresh_database
+from tests.support.process import free_port
 from tests.support.spend_crash_worker import BATCH, crash_records
 
 REDIS_URL = os.environ.get("DELTALLM_TEST_REDIS_URL")
@@ -324,3 +327,56 @@ async def test_records_survive_a_killed_consumer(
     assert sum(d.cost for d in days) == sum(r.cost for r in expected)
     assert sum(d.cost for d in days) == Decimal("0.465000003")
     assert len({d.day for d in days}) == 2
+
+
+@pytest.mark.redis
+async def test_an_appending_queue_leaves_the_stream_to_the_writer_process(
+    redis: aioredis.Redis, stream: tuple[str, str]
+) -> None:
+    """A worker whose instance has a spend writer process only appends: nothing it puts is
+    read or written by it, and the writer's consuming queue writes all of it."""
+    appended, written = Sink(), Sink()
+    names, group = stream
+    worker = RedisSpendQueue(
+        redis, appended, 0.05, "worker", stream=names, group=group, consume=False
+    )
+    await worker.start()
+    records = [record(i) for i in range(40)]
+    for r in records:
+        await worker.put(r)
+    assert await worker.flush()  # nothing held: nothing to write
+    await asyncio.sleep(0.3)  # six of its intervals
+    await worker.stop()
+    assert appended.batches == []
+    assert await redis.xlen(names) == 40
+    assert await redis.xinfo_groups(names) == []  # it never joined the consumer group
+
+    writer = redis_queue(redis, written, stream, "writer")
+    await writer.start()
+    await writer.stop()
+    assert sorted(written.ids) == sorted(r.request_id for r in records)
+    assert await redis.xlen(names) == 0
+
+
+async def test_an_appending_queue_writes_what_it_held_while_redis_was_away() -> None:
+    """With Redis unreachable, a worker that only appends writes its records to the database
+    itself, as a consuming one would; nothing is lost for want of the writer process."""
+    away = aioredis.Redis(port=free_port(), retry=Retry(NoBackoff(), 0))
+    sink = Sink(failures=1)  # and the database refuses the first attempt
+    queue = RedisSpendQueue(away, sink, 0.05, "worker", stream="nowhere", consume=False)
+    try:
+        await queue.start()
+        records = [record(i) for i in range(5)]
+        for r in records:
+            await queue.put(r)
+        assert queue.held >= 1
+
+        async def written() -> bool:
+            return len(sink.ids) == len(records)
+
+        await eventually(written)
+        await queue.stop()
+    finally:
+        await away.aclose()
+    assert sorted(sink.ids) == sorted(r.request_id for r in records)
+    assert queue.held == 0

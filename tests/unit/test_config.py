@@ -209,16 +209,29 @@ def test_database_pool_settings_reach_the_postgresql_engine(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("workers", "configured", "expected"), [(1, None, 10), (2, None, 5), (8, None, 2), (4, 7, 7)]
+    ("workers", "configured", "writer", "expected"),
+    [
+        (1, None, False, 10),
+        (2, None, False, 5),
+        (8, None, False, 2),
+        (4, 7, False, 7),
+        # serve with Redis: the spend writer process takes 2 of the instance's 10
+        (1, None, True, 8),
+        (2, None, True, 4),
+        (8, None, True, 2),
+        (4, 7, True, 7),
+    ],
 )
 def test_the_default_pool_splits_the_instance_share_across_workers(
-    tmp_path: Path, workers: int, configured: int | None, expected: int
+    tmp_path: Path, workers: int, configured: int | None, writer: bool, expected: int
 ) -> None:
     limit = f"  database_connection_pool_limit: {configured}\n" if configured else ""
     path = write(
         tmp_path, f"general_settings:\n  database_url: postgresql://app@db/deltallm\n{limit}"
     )
     env = {"DELTALLM_DATA_DIR": str(tmp_path / "data"), "DELTALLM_WORKERS": str(workers)}
+    if writer:
+        env["DELTALLM_SPEND_WRITER"] = "process"
     settings = load_settings(path, env=env)
     assert settings.workers == workers
     assert settings.pool_limit == expected
