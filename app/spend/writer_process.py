@@ -53,6 +53,13 @@ log = logging.getLogger("deltallm.spend")
 PROCESS_NAME = "deltallm-spend"
 """The writer's process name (``ps``, ``top``; ``/proc/<pid>/comm``)."""
 
+NICENESS = 5
+"""The writer's scheduling priority below the workers'. Where they share a core, a worker
+that wakes for a call runs before a batch write, while the writer still gets about a
+quarter of the core when both are busy (it needs about a sixth at a worker's full load),
+so it keeps up. Pairwise on one core, p99 at 16 concurrent calls fell from 33-45 ms with
+equal priority to 19-32 ms."""
+
 _STOP_GRACE = 30.0
 """How long ``serve`` waits for the writer to finish writing before it kills it (what it
 had not acknowledged stays in the stream and is claimed later)."""
@@ -141,6 +148,8 @@ def _main() -> None:
     # Ctrl-C reaches the whole process group: the writer waits for serve's SIGTERM, sent
     # after the workers drained, so that it also writes the records they add last.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     settings = load_settings()
     _configure_logging(settings)
     try:

@@ -22,7 +22,7 @@ from sqlmodel import func, select
 
 from app.db.engine import create_engine, session_factory
 from app.spend.models import SpendLog
-from app.spend.writer_process import PROCESS_NAME
+from app.spend.writer_process import NICENESS, PROCESS_NAME
 from tests.support.db import fresh_database
 from tests.support.process import ServedProcess, serve_process
 
@@ -121,6 +121,9 @@ async def test_the_writer_process_writes_what_the_worker_appends(tmp_path: Path)
         async with fresh_database() as url:
             with serve_process(tmp_path, _config(namespace), _env(url)) as served:
                 writer = _writer_pid(served)
+                # Below the worker's priority: a call that arrives runs before a batch write.
+                serving = os.getpriority(os.PRIO_PROCESS, served.process.pid)
+                assert os.getpriority(os.PRIO_PROCESS, writer) == min(19, serving + NICENESS)
                 await _calls(served.root, 30)
                 await _eventually_logged(url, 30)
                 # The writer is the instance's one reader of the stream: the worker
