@@ -129,11 +129,7 @@ class Runtime:
         shared = SharedState.build(redis, sessions, general)
         counters = shared.counters
         http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
-        alerts = (
-            BudgetAlerts(general.budget_alerts, sessions, http)
-            if general.budget_alerts.webhook_urls
-            else None
-        )
+        alerts = BudgetAlerts.configured(general.budget_alerts, sessions, http)
         metrics = Metrics(general.metrics, settings.metrics_dir)
         queue = build_spend_queue(settings, sessions, redis, alerts, metrics)
         tracing = start_tracing(settings.tracing) if settings.tracing else None

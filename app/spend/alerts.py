@@ -83,6 +83,16 @@ class BudgetAlerts:
         self._backoff = backoff
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @classmethod
+    def configured(
+        cls,
+        settings: BudgetAlertSettings,
+        session_factory: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient,
+    ) -> BudgetAlerts | None:
+        """The alerts, when ``settings`` names a webhook to post them to."""
+        return cls(settings, session_factory, http) if settings.webhook_urls else None
+
     def crossed(self, state: BudgetState) -> list[str]:
         """The thresholds ``state`` is at or past: percentages of max_budget, then ``soft``."""
         found = []

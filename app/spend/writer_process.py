@@ -187,11 +187,7 @@ async def _consume(settings: Settings, parent: int) -> None:
     sessions = session_factory(engine)
     redis = redis_client(settings.redis_url.get_secret_value())
     http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
-    alerts = (
-        BudgetAlerts(general.budget_alerts, sessions, http)
-        if general.budget_alerts.webhook_urls
-        else None
-    )
+    alerts = BudgetAlerts.configured(general.budget_alerts, sessions, http)
     metrics = Metrics(general.metrics, settings.metrics_dir)
     consuming = dataclasses.replace(settings, spend_writer_process=False)
     queue = build_spend_queue(consuming, sessions, redis, alerts, metrics)

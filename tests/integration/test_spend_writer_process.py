@@ -13,6 +13,8 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import openai
@@ -112,54 +114,61 @@ def _env(url: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.timeout(180)
-async def test_the_writer_process_writes_what_the_worker_appends(tmp_path: Path) -> None:
+@dataclass
+class Instance:
+    served: ServedProcess
+    database_url: str
+    redis: aioredis.Redis
+    stream: str
+
+
+@pytest.fixture
+async def instance(tmp_path: Path) -> AsyncIterator[Instance]:
+    """``serve`` on a fresh PostgreSQL database and a Redis namespace of its own."""
     assert REDIS_URL is not None
     namespace = f"writer-{uuid.uuid4().hex[:12]}"
     redis = aioredis.Redis.from_url(REDIS_URL)
     try:
         async with fresh_database() as url:
             with serve_process(tmp_path, _config(namespace), _env(url)) as served:
-                writer = _writer_pid(served)
-                # Below the worker's priority: a call that arrives runs before a batch write.
-                serving = os.getpriority(os.PRIO_PROCESS, served.process.pid)
-                assert os.getpriority(os.PRIO_PROCESS, writer) == min(19, serving + NICENESS)
-                await _calls(served.root, 30)
-                await _eventually_logged(url, 30)
-                # The writer is the instance's one reader of the stream: the worker
-                # only appends and never joined the group.
-                consumers = await redis.xinfo_consumers(f"{namespace}:spend", "writers")
-                names = [c["name"] for c in consumers]
-                assert len(names) == 1 and f"-{writer}-".encode() in names[0], names
-                # Calls answered just before serve stops are written after the worker has
-                # drained: serve tells the writer to stop only then.
-                await _calls(served.root, 12)
-                served.process.send_signal(signal.SIGTERM)
-                assert await asyncio.to_thread(served.process.wait, 40) == 0
-                assert _gone(writer, 5), "the writer outlived serve"
-            assert await _logged(url) == 42
-            assert await redis.xlen(f"{namespace}:spend") == 0
+                yield Instance(served, url, redis, f"{namespace}:spend")
     finally:
         await redis.delete(f"{namespace}:spend")
         await redis.aclose()
 
 
 @pytest.mark.timeout(180)
-async def test_the_writer_process_exits_when_serve_is_killed(tmp_path: Path) -> None:
-    assert REDIS_URL is not None
-    namespace = f"writer-{uuid.uuid4().hex[:12]}"
-    redis = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        async with fresh_database() as url:
-            with serve_process(tmp_path, _config(namespace), _env(url)) as served:
-                writer = _writer_pid(served)
-                await _calls(served.root, 20)
-                served.process.send_signal(signal.SIGKILL)
-                assert await asyncio.to_thread(served.process.wait, 10) == -signal.SIGKILL
-                # It writes what the stream holds, then exits: no orphan keeps a database
-                # pool and a consumer of the instance alive.
-                assert _gone(writer, 15), "the writer outlived a killed serve"
-            await _eventually_logged(url, 20)
-    finally:
-        await redis.delete(f"{namespace}:spend")
-        await redis.aclose()
+async def test_the_writer_process_writes_what_the_worker_appends(instance: Instance) -> None:
+    served, url = instance.served, instance.database_url
+    writer = _writer_pid(served)
+    # Below the worker's priority: a call that arrives runs before a batch write.
+    serving = os.getpriority(os.PRIO_PROCESS, served.process.pid)
+    assert os.getpriority(os.PRIO_PROCESS, writer) == min(19, serving + NICENESS)
+    await _calls(served.root, 30)
+    await _eventually_logged(url, 30)
+    # The writer is the instance's one reader of the stream: the worker only appends and
+    # never joined the group.
+    consumers = await instance.redis.xinfo_consumers(instance.stream, "writers")
+    names = [c["name"] for c in consumers]
+    assert len(names) == 1 and f"-{writer}-".encode() in names[0], names
+    # Calls answered just before serve stops are written after the worker has drained:
+    # serve tells the writer to stop only then.
+    await _calls(served.root, 12)
+    served.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(served.process.wait, 40) == 0
+    assert _gone(writer, 5), "the writer outlived serve"
+    assert await _logged(url) == 42
+    assert await instance.redis.xlen(instance.stream) == 0
+
+
+@pytest.mark.timeout(180)
+async def test_the_writer_process_exits_when_serve_is_killed(instance: Instance) -> None:
+    served = instance.served
+    writer = _writer_pid(served)
+    await _calls(served.root, 20)
+    served.process.send_signal(signal.SIGKILL)
+    assert await asyncio.to_thread(served.process.wait, 10) == -signal.SIGKILL
+    # It writes what the stream holds, then exits: no orphan keeps a database pool and a
+    # consumer of the instance alive.
+    assert _gone(writer, 15), "the writer outlived a killed serve"
+    await _eventually_logged(instance.database_url, 20)
