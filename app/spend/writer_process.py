@@ -26,6 +26,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -60,6 +62,10 @@ quarter of the core when both are busy (it needs about a sixth at a worker's ful
 so it keeps up. Pairwise on one core, p99 at 16 concurrent calls fell from 33-45 ms with
 equal priority to 19-32 ms."""
 
+_RESTART_DELAY = 1.0
+_RESTART_MAX = 30.0
+"""Pause before starting a writer that exited again: from 1 s, doubled up to 30 s while it
+keeps exiting within 30 s of its start."""
 _STOP_GRACE = 30.0
 """How long ``serve`` waits for the writer to finish writing before it kills it (what it
 had not acknowledged stays in the stream and is claimed later)."""
@@ -107,21 +113,55 @@ def build_spend_queue(
 
 class SpendWriterProcess:
     """``serve``'s handle on the writer process (``python -m app.spend.writer_process``,
-    which reads its settings from the environment ``serve`` exported)."""
+    which reads its settings from the environment ``serve`` exported). A writer that exits
+    before :meth:`stop` (a crash, the OOM killer) is started again, after a pause that
+    grows while it keeps failing; meanwhile the stream keeps what the workers append."""
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
 
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
     def start(self) -> None:
-        self._process = subprocess.Popen([sys.executable, "-m", __name__])
+        self._process = self._spawn()
+        threading.Thread(target=self._supervise, name="deltallm-spend-watch", daemon=True).start()
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", __name__])
+
+    def _supervise(self) -> None:
+        delay = _RESTART_DELAY
+        while (process := self._process) is not None:
+            started = time.monotonic()
+            code = process.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started > _RESTART_MAX:
+                delay = _RESTART_DELAY  # it ran a while: not a crash loop
+            log.error(
+                "the spend writer (pid %d) exited with status %s; starting another in %.0f s",
+                process.pid,
+                code,
+                delay,
+            )
+            if self._stopping.wait(delay):
+                return
+            delay = min(delay * 2, _RESTART_MAX)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._process = self._spawn()
 
     def stop(self, timeout: float = _STOP_GRACE) -> None:
         """Ask it to write what is queued and exit; kill it after ``timeout`` seconds."""
-        process = self._process
+        with self._lock:
+            self._stopping.set()
+            process = self._process
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)

@@ -9,6 +9,7 @@ writes every record, the last ones included when ``serve`` stops, and it exits w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -50,6 +51,7 @@ model_list:
 general_settings:
   redis_namespace: {namespace}
   proxy_batch_write_at: 0.5
+  spend_claim_idle: 2
 """
 
 
@@ -57,13 +59,19 @@ def _children(pid: int) -> dict[int, str]:
     """The child processes of ``pid`` and their names."""
     kids: dict[int, str] = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
-        for kid in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
-            kids[int(kid)] = Path(f"/proc/{kid}/comm").read_text().strip()
+        with contextlib.suppress(OSError):  # a thread or a child that has just ended
+            for kid in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
+                kids[int(kid)] = Path(f"/proc/{kid}/comm").read_text().strip()
     return kids
 
 
+def _writers(served: ServedProcess) -> list[int]:
+    kids = _children(served.process.pid)
+    return [pid for pid, name in kids.items() if name == PROCESS_NAME]
+
+
 def _writer_pid(served: ServedProcess) -> int:
-    writers = [pid for pid, name in _children(served.process.pid).items() if name == PROCESS_NAME]
+    writers = _writers(served)
     assert len(writers) == 1, _children(served.process.pid)
     return writers[0]
 
@@ -172,3 +180,21 @@ async def test_the_writer_process_exits_when_serve_is_killed(instance: Instance)
     # consumer of the instance alive.
     assert _gone(writer, 15), "the writer outlived a killed serve"
     await _eventually_logged(instance.database_url, 20)
+
+
+@pytest.mark.timeout(180)
+async def test_a_writer_that_dies_is_started_again(instance: Instance) -> None:
+    served = instance.served
+    first = _writer_pid(served)
+    await _calls(served.root, 10)
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while (pids := _writers(served)) in ([], [first]):
+        assert time.monotonic() < deadline, "no writer was started again"
+        await asyncio.sleep(0.1)
+    assert len(pids) == 1 and pids[0] != first
+    # The calls before and after are all written: what the dead writer had read and not
+    # acknowledged is claimed once it has been idle long enough (spend_claim_idle).
+    await _calls(served.root, 10)
+    await _eventually_logged(instance.database_url, 20)
+    assert "exited with status -9; starting another" in served.log_path.read_text()
