@@ -131,7 +131,9 @@ class Runtime:
         http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
         alerts = BudgetAlerts.configured(general.budget_alerts, sessions, http)
         metrics = Metrics(general.metrics, settings.metrics_dir)
-        queue = build_spend_queue(settings, sessions, redis, alerts, metrics)
+        queue = build_spend_queue(
+            settings, sessions, redis, alerts, metrics, consume=not settings.spend_writer_process
+        )
         tracing = start_tracing(settings.tracing) if settings.tracing else None
         router = Router(settings.config, counters=counters, tracing=tracing)
         router.on_attempt = metrics.attempt

@@ -81,15 +81,13 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
     if settings.run_migrations_on_start:
         _migrate_in_child(settings.database_url.get_secret_value())
         settings = dataclasses.replace(settings, run_migrations_on_start=False)
-    if workers == 1 and not settings.has_redis:
-        from app.main import create_app
-
-        uvicorn.run(create_app(settings), **common)
+    if not settings.has_redis:  # one worker: more need Redis
+        _run_workers(settings, workers, common)
         return
     # With Redis the instance's spend writer runs in a process of its own, beside the
     # workers (app.spend.writer_process). The processes write their metrics to files here
     # so that one scrape sees them all; a fresh directory each start, or counts of an
-    # earlier run would be added in. It is exported before prometheus-client is imported.
+    # earlier run would be added in.
     with tempfile.TemporaryDirectory(prefix="deltallm-metrics-") as metrics_dir:
         settings = dataclasses.replace(
             settings, spend_writer_process=True, metrics_dir=Path(metrics_dir)
@@ -106,14 +104,21 @@ def _serve_with_writer(settings: Settings, workers: int, common: dict[str, Any])
     writer = SpendWriterProcess()
     writer.start()
     try:
-        if workers == 1:
-            from app.main import create_app
-
-            uvicorn.run(create_app(settings), **common)
-        else:
-            uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
+        _run_workers(settings, workers, common)
     finally:
         writer.stop()
+
+
+def _run_workers(settings: Settings, workers: int, common: dict[str, Any]) -> None:
+    """One worker in this process; several as uvicorn's children, which read the settings
+    from the environment. ``app.main`` (and prometheus-client with it) is imported only now,
+    after the metrics directory is exported."""
+    if workers == 1:
+        from app.main import create_app
+
+        uvicorn.run(create_app(settings), **common)
+    else:
+        uvicorn.run("app.main:create_app_from_env", factory=True, workers=workers, **common)
 
 
 def _migrate_in_child(database_url: str) -> None:

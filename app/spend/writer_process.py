@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import dataclasses
 import logging
 import os
 import signal
@@ -33,6 +32,7 @@ from collections.abc import Sequence
 
 import httpx
 import redis.asyncio as aioredis
+import uvloop
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,9 +92,11 @@ def build_spend_queue(
     redis: aioredis.Redis | None,
     alerts: BudgetAlerts | None,
     metrics: Metrics,
+    *,
+    consume: bool,
 ) -> SpendQueue:
-    """The process's spend queue: in memory without Redis, else on the Redis stream,
-    consumed here unless a writer process of the instance consumes it."""
+    """The process's spend queue: in memory without Redis, else on the Redis stream, read
+    and written here with ``consume`` (otherwise the instance's writer process does)."""
     general = settings.config.general_settings
     writer = LagObservingSink(SpendWriter(sessions, alerts), metrics)
     interval = general.proxy_batch_write_at
@@ -107,7 +109,7 @@ def build_spend_queue(
         consumer=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}",
         stream=f"{general.redis_namespace}:spend",
         claim_idle=general.spend_claim_idle,
-        consume=not settings.spend_writer_process,
+        consume=consume,
     )
 
 
@@ -121,10 +123,6 @@ class SpendWriterProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
 
     def start(self) -> None:
         self._process = self._spawn()
@@ -192,12 +190,7 @@ def _main() -> None:
         os.nice(NICENESS)
     settings = load_settings()
     _configure_logging(settings)
-    try:
-        import uvloop
-
-        uvloop.run(_consume(settings, parent))
-    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
-        asyncio.run(_consume(settings, parent))
+    uvloop.run(_consume(settings, parent))  # the loop serve's workers run on too
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -229,8 +222,7 @@ async def _consume(settings: Settings, parent: int) -> None:
     http = httpx.AsyncClient(timeout=general.budget_alerts.timeout)
     alerts = BudgetAlerts.configured(general.budget_alerts, sessions, http)
     metrics = Metrics(general.metrics, settings.metrics_dir)
-    consuming = dataclasses.replace(settings, spend_writer_process=False)
-    queue = build_spend_queue(consuming, sessions, redis, alerts, metrics)
+    queue = build_spend_queue(settings, sessions, redis, alerts, metrics, consume=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
